@@ -1,0 +1,311 @@
+//! Frames: kind, length, head check, body, checksum (spec `format.md` §4).
+//!
+//! ```text
+//! kind        u8        what the body is (see [`kind`])
+//! length      varint    body length in bytes, at most MAX_FRAME_BODY
+//! head_check  u8        low byte of CRC-32C over kind and length
+//! body        length bytes
+//! checksum    u32 LE    CRC-32C over kind, length, head_check and body
+//! ```
+//!
+//! The head check lets a reader tell a damaged length (corruption) from a frame
+//! cut off by the end of the input (a torn write): every single-bit error in
+//! kind, length or head check is caught before the length is trusted.
+//!
+//! ```
+//! use koffer::frame::{self, kind, FrameHead};
+//! // An ancillary vendor frame with a 2-byte body.
+//! let mut bytes = FrameHead::new(kind::VENDOR_FIRST, 2).as_bytes().to_vec();
+//! bytes.extend_from_slice(&[0xAB, 0xCD]);
+//! let crc = koffer::crc::checksum(&bytes);
+//! bytes.extend_from_slice(&crc.to_le_bytes());
+//! let f = frame::parse(&bytes).unwrap();
+//! assert_eq!((f.kind, f.body, f.size), (0x60, &[0xAB, 0xCD][..], 9));
+//! ```
+
+use crate::{crc, limits, varint};
+
+/// Frame kinds and their ranges (spec `format.md` §4.2).
+///
+/// A kind is *critical* (a reader that does not know it must stop) or
+/// *ancillary* (a reader that does not know it skips it). Kinds `0x40..=0x7F`
+/// are ancillary; all other valid kinds are critical.
+pub mod kind {
+    /// Never valid: zeroed storage.
+    pub const INVALID_ZERO: u8 = 0x00;
+    /// Metadata: typed key/value entries.
+    pub const METADATA: u8 = 0x01;
+    /// Schema: declares a record type.
+    pub const SCHEMA: u8 = 0x02;
+    /// Block: records of one record type.
+    pub const BLOCK: u8 = 0x03;
+    /// End: marks the container complete and carries its totals.
+    pub const END: u8 = 0x04;
+    /// First kind reserved for future critical frames.
+    pub const RESERVED_CRITICAL_FIRST: u8 = 0x05;
+    /// Last kind reserved for future critical frames.
+    pub const RESERVED_CRITICAL_LAST: u8 = 0x3F;
+    /// First kind reserved for future ancillary frames defined by this specification.
+    pub const RESERVED_ANCILLARY_FIRST: u8 = 0x40;
+    /// Last kind reserved for future ancillary frames defined by this specification.
+    pub const RESERVED_ANCILLARY_LAST: u8 = 0x5F;
+    /// First vendor kind: vendors may use `0x60..=0x7F` for their own ancillary frames.
+    pub const VENDOR_FIRST: u8 = 0x60;
+    /// Last vendor kind.
+    pub const VENDOR_LAST: u8 = 0x7F;
+    /// Never valid: erased flash.
+    pub const INVALID_ERASED: u8 = 0xFF;
+
+    /// How a reader treats a frame kind.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub enum Class {
+        /// `0x00` or `0xFF`: never a frame.
+        Invalid,
+        /// A reader must understand the frame or stop.
+        Critical,
+        /// A reader that does not understand the frame skips it.
+        Ancillary,
+    }
+
+    /// The class of `kind`.
+    pub const fn class(kind: u8) -> Class {
+        match kind {
+            INVALID_ZERO | INVALID_ERASED => Class::Invalid,
+            RESERVED_ANCILLARY_FIRST..=VENDOR_LAST => Class::Ancillary,
+            _ => Class::Critical,
+        }
+    }
+}
+
+/// A frame whose checksum has been verified; the body is not yet interpreted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawFrame<'a> {
+    /// The frame kind.
+    pub kind: u8,
+    /// The body bytes.
+    pub body: &'a [u8],
+    /// Offset of the body from the start of the frame.
+    pub body_start: usize,
+    /// The whole frame's size in bytes: kind, length, body and checksum.
+    pub size: usize,
+}
+
+/// Why a frame could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum FrameError {
+    /// The kind byte is `0x00` or `0xFF`.
+    InvalidKind(u8),
+    /// The input ends inside the frame.
+    Truncated,
+    /// The head check does not match kind and length.
+    HeadCheck {
+        /// Head check stored in the frame.
+        stored: u8,
+        /// Head check computed over kind and length.
+        computed: u8,
+    },
+    /// The length is not a canonical varint.
+    BadLength,
+    /// The declared body length exceeds [`limits::MAX_FRAME_BODY`].
+    TooLarge(u32),
+    /// The stored checksum does not match the frame.
+    Checksum {
+        /// Checksum stored in the frame.
+        stored: u32,
+        /// Checksum computed over kind, length and body.
+        computed: u32,
+        /// The frame's size as its length field declares it.
+        size: usize,
+    },
+}
+
+/// The head check of a frame head (kind and length bytes).
+pub fn head_check(kind_and_length: &[u8]) -> u8 {
+    crc::checksum(kind_and_length) as u8
+}
+
+/// Reads the frame at the start of `input` and verifies its checks.
+///
+/// The checks run in this order: kind byte valid, length a canonical varint,
+/// head check, length within the limit, frame complete in `input`, checksum.
+pub fn parse(input: &[u8]) -> Result<RawFrame<'_>, FrameError> {
+    let Some(&kind) = input.first() else {
+        return Err(FrameError::Truncated);
+    };
+    if kind::class(kind) == kind::Class::Invalid {
+        return Err(FrameError::InvalidKind(kind));
+    }
+    let (len, len_bytes) = match varint::decode_u32(&input[1..]) {
+        Ok(v) => v,
+        Err(varint::VarintError::Truncated) => return Err(FrameError::Truncated),
+        Err(varint::VarintError::NonCanonical) => return Err(FrameError::BadLength),
+    };
+    let check_at = 1 + len_bytes;
+    let Some(&stored) = input.get(check_at) else {
+        return Err(FrameError::Truncated);
+    };
+    let computed = head_check(&input[..check_at]);
+    if stored != computed {
+        return Err(FrameError::HeadCheck { stored, computed });
+    }
+    if len > limits::MAX_FRAME_BODY {
+        return Err(FrameError::TooLarge(len));
+    }
+    let body_start = check_at + 1;
+    let body_end = body_start + len as usize;
+    let size = body_end + 4;
+    let Some(frame) = input.get(..size) else {
+        return Err(FrameError::Truncated);
+    };
+    let stored = u32::from_le_bytes([
+        frame[body_end],
+        frame[body_end + 1],
+        frame[body_end + 2],
+        frame[body_end + 3],
+    ]);
+    let computed = crc::checksum(&frame[..body_end]);
+    if stored != computed {
+        return Err(FrameError::Checksum {
+            stored,
+            computed,
+            size,
+        });
+    }
+    Ok(RawFrame {
+        kind,
+        body: &frame[body_start..body_end],
+        body_start,
+        size,
+    })
+}
+
+/// The bytes before a frame's body: kind, length and head check.
+///
+/// ```
+/// let head = koffer::frame::FrameHead::new(koffer::frame::kind::END, 300);
+/// assert_eq!(&head.as_bytes()[..3], &[0x04, 0xAC, 0x02]);
+/// assert_eq!(head.as_bytes()[3], koffer::frame::head_check(&[0x04, 0xAC, 0x02]));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct FrameHead {
+    bytes: [u8; 2 + varint::MAX_LEN_U32],
+    len: usize,
+}
+
+impl FrameHead {
+    /// Longest frame head: kind, a 5-byte length, head check.
+    pub const MAX_LEN: usize = 2 + varint::MAX_LEN_U32;
+
+    /// The head of a frame of `kind` with a body of `body_len` bytes.
+    pub fn new(kind: u8, body_len: u32) -> Self {
+        let mut bytes = [0u8; 2 + varint::MAX_LEN_U32];
+        bytes[0] = kind;
+        let mut tmp = [0u8; varint::MAX_LEN_U64];
+        let enc = varint::encode_u64(u64::from(body_len), &mut tmp);
+        let n = 1 + enc.len();
+        bytes[1..n].copy_from_slice(enc);
+        bytes[n] = head_check(&bytes[..n]);
+        FrameHead { bytes, len: n + 1 }
+    }
+
+    /// Kind byte, length varint, head check.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(kind: u8, body: &[u8]) -> ([u8; 64], usize) {
+        let mut out = [0u8; 64];
+        let head = FrameHead::new(kind, body.len() as u32);
+        let h = head.as_bytes();
+        out[..h.len()].copy_from_slice(h);
+        out[h.len()..h.len() + body.len()].copy_from_slice(body);
+        let n = h.len() + body.len();
+        let crc = crc::checksum(&out[..n]);
+        out[n..n + 4].copy_from_slice(&crc.to_le_bytes());
+        (out, n + 4)
+    }
+
+    #[test]
+    fn classes() {
+        assert_eq!(kind::class(0x00), kind::Class::Invalid);
+        assert_eq!(kind::class(0xFF), kind::Class::Invalid);
+        for k in 0x01..=0x3F {
+            assert_eq!(kind::class(k), kind::Class::Critical, "{k:#x}");
+        }
+        for k in 0x40..=0x7F {
+            assert_eq!(kind::class(k), kind::Class::Ancillary, "{k:#x}");
+        }
+        for k in 0x80..=0xFE {
+            assert_eq!(kind::class(k), kind::Class::Critical, "{k:#x}");
+        }
+    }
+
+    #[test]
+    fn parse_round_trip_and_every_prefix_is_truncated() {
+        let (buf, n) = frame(kind::END, &[1, 2, 3]);
+        let f = parse(&buf[..n]).unwrap();
+        assert_eq!(f.kind, kind::END);
+        assert_eq!(f.body, &[1, 2, 3]);
+        assert_eq!(f.size, n);
+        for cut in 0..n {
+            assert_eq!(parse(&buf[..cut]), Err(FrameError::Truncated), "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn head_check_catches_every_single_bit_error_in_the_head() {
+        // The head check is linear in the flipped bit, so checking every bit
+        // position of every head length covers every head.
+        for body_len in [0u32, 1, 127, 128, 16_383, 16_384, 1 << 20] {
+            let head = FrameHead::new(kind::BLOCK, body_len);
+            let h = head.as_bytes();
+            for bit in 0..h.len() * 8 {
+                let mut b = [0u8; FrameHead::MAX_LEN];
+                b[..h.len()].copy_from_slice(h);
+                b[bit / 8] ^= 1 << (bit % 8);
+                let n = h.len() - 1;
+                assert_ne!(head_check(&b[..n]), b[n], "len {body_len} bit {bit}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_bit_flip_is_caught() {
+        let (buf, n) = frame(kind::METADATA, &[9, 8, 7, 6]);
+        for bit in 0..n * 8 {
+            let mut b = buf;
+            b[bit / 8] ^= 1 << (bit % 8);
+            assert!(parse(&b[..n]).is_err(), "bit {bit}");
+        }
+    }
+
+    #[test]
+    fn limits_and_kinds() {
+        assert_eq!(
+            parse(&[0xFF, 0, 0, 0, 0, 0]),
+            Err(FrameError::InvalidKind(0xFF))
+        );
+        assert_eq!(parse(&[0x00]), Err(FrameError::InvalidKind(0)));
+        // 2^20 + 1 as a varint: 0x81 0x80 0x40
+        let head = [kind::BLOCK, 0x81, 0x80, 0x40];
+        let mut too_large = [0u8; 5];
+        too_large[..4].copy_from_slice(&head);
+        too_large[4] = head_check(&head);
+        assert_eq!(parse(&too_large), Err(FrameError::TooLarge((1 << 20) + 1)));
+        assert!(matches!(
+            parse(&[kind::BLOCK, 0x81, 0x80, 0x40, 0x00]),
+            Err(FrameError::HeadCheck { .. })
+        ));
+        assert_eq!(
+            parse(&[kind::BLOCK, 0x80, 0x00]),
+            Err(FrameError::BadLength)
+        );
+    }
+}

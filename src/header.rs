@@ -1,0 +1,210 @@
+//! The file header: signature, version, feature flags (spec `format.md` §3).
+//!
+//! ```text
+//! offset  size  field
+//!  0      8     signature   8B 4B 4F 46 0D 0A 1A 0A
+//!  8      1     major       1
+//!  9      1     minor       0
+//! 10      2     required    feature bits, u16 LE: an unknown bit means "refuse"
+//! 12      2     optional    feature bits, u16 LE: unknown bits are ignored
+//! 14      4     checksum    CRC-32C of bytes 0..14, u32 LE
+//! ```
+//!
+//! ```
+//! use koffer::header::{Header, HEADER_LEN};
+//! let bytes = Header::CURRENT.to_bytes();
+//! assert_eq!(&bytes[..10], b"\x8BKOF\r\n\x1A\n\x01\x00");
+//! assert_eq!(Header::parse(&bytes), Ok(Header::CURRENT));
+//! assert_eq!(bytes.len(), HEADER_LEN);
+//! ```
+
+use crate::crc;
+
+/// The eight bytes every container starts with.
+///
+/// Like PNG's, the signature catches the usual ways of mangling a binary file
+/// in transit: `0x8B` has the high bit set (7-bit channels clear it), `KOF`
+/// names the format, `\r\n` is changed by line-ending conversion in either
+/// direction, `0x1A` stops DOS `type`, and the final `\n` catches `\n` → `\r\n`.
+pub const SIGNATURE: [u8; 8] = *b"\x8BKOF\r\n\x1A\n";
+
+/// Length of the file header in bytes.
+pub const HEADER_LEN: usize = 18;
+
+/// The major version this crate reads and writes.
+pub const MAJOR: u8 = 1;
+/// The minor version this crate writes; it reads every minor version of [`MAJOR`].
+pub const MINOR: u8 = 0;
+
+/// Required feature bits this crate understands (none are defined in 1.0).
+pub const KNOWN_REQUIRED_FEATURES: u16 = 0;
+
+/// The parsed file header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Header {
+    /// Major version: a reader refuses a major version it does not know.
+    pub major: u8,
+    /// Minor version: later minor versions only add what older readers may ignore.
+    pub minor: u8,
+    /// Feature bits a reader must understand to read the container.
+    pub required_features: u16,
+    /// Feature bits a reader may ignore.
+    pub optional_features: u16,
+}
+
+/// Why a header was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum HeaderError {
+    /// Fewer than [`HEADER_LEN`] bytes, and the ones present match a header.
+    Truncated,
+    /// The first eight bytes are not the signature.
+    BadSignature,
+    /// The header checksum does not match.
+    Checksum {
+        /// The checksum stored in the header.
+        stored: u32,
+        /// The checksum computed over bytes 0..14.
+        computed: u32,
+    },
+    /// The major version is not one this reader knows.
+    UnsupportedVersion {
+        /// The major version found.
+        major: u8,
+        /// The minor version found.
+        minor: u8,
+    },
+    /// A required feature bit this reader does not know is set.
+    UnknownRequiredFeatures {
+        /// The unknown bits.
+        bits: u16,
+    },
+}
+
+impl Header {
+    /// The header this crate writes.
+    pub const CURRENT: Header = Header {
+        major: MAJOR,
+        minor: MINOR,
+        required_features: 0,
+        optional_features: 0,
+    };
+
+    /// Encodes the header, checksum included.
+    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
+        let mut out = [0u8; HEADER_LEN];
+        out[..8].copy_from_slice(&SIGNATURE);
+        out[8] = self.major;
+        out[9] = self.minor;
+        out[10..12].copy_from_slice(&self.required_features.to_le_bytes());
+        out[12..14].copy_from_slice(&self.optional_features.to_le_bytes());
+        let crc = crc::checksum(&out[..14]);
+        out[14..].copy_from_slice(&crc.to_le_bytes());
+        out
+    }
+
+    /// Parses and checks the header at the start of `input`.
+    ///
+    /// The checks run in this order: signature, length, checksum, major
+    /// version, required feature bits.
+    pub fn parse(input: &[u8]) -> Result<Header, HeaderError> {
+        let sig_len = input.len().min(SIGNATURE.len());
+        if input[..sig_len] != SIGNATURE[..sig_len] {
+            return Err(HeaderError::BadSignature);
+        }
+        let Some(bytes) = input.get(..HEADER_LEN) else {
+            return Err(HeaderError::Truncated);
+        };
+        let stored = u32::from_le_bytes([bytes[14], bytes[15], bytes[16], bytes[17]]);
+        let computed = crc::checksum(&bytes[..14]);
+        if stored != computed {
+            return Err(HeaderError::Checksum { stored, computed });
+        }
+        let header = Header {
+            major: bytes[8],
+            minor: bytes[9],
+            required_features: u16::from_le_bytes([bytes[10], bytes[11]]),
+            optional_features: u16::from_le_bytes([bytes[12], bytes[13]]),
+        };
+        if header.major != MAJOR {
+            return Err(HeaderError::UnsupportedVersion {
+                major: header.major,
+                minor: header.minor,
+            });
+        }
+        let unknown = header.required_features & !KNOWN_REQUIRED_FEATURES;
+        if unknown != 0 {
+            return Err(HeaderError::UnknownRequiredFeatures { bits: unknown });
+        }
+        Ok(header)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn current_header_bytes() {
+        let b = Header::CURRENT.to_bytes();
+        assert_eq!(&b[..14], b"\x8BKOF\r\n\x1A\n\x01\x00\x00\x00\x00\x00");
+        assert_eq!(
+            u32::from_le_bytes(b[14..].try_into().unwrap()),
+            crc::checksum(&b[..14])
+        );
+    }
+
+    #[test]
+    fn later_minor_and_optional_bits_are_read() {
+        let h = Header {
+            minor: 7,
+            optional_features: 0xFFFF,
+            ..Header::CURRENT
+        };
+        assert_eq!(Header::parse(&h.to_bytes()), Ok(h));
+    }
+
+    #[test]
+    fn refusals() {
+        let h = Header {
+            major: 2,
+            ..Header::CURRENT
+        };
+        assert_eq!(
+            Header::parse(&h.to_bytes()),
+            Err(HeaderError::UnsupportedVersion { major: 2, minor: 0 })
+        );
+        let h = Header {
+            required_features: 0x0100,
+            ..Header::CURRENT
+        };
+        assert_eq!(
+            Header::parse(&h.to_bytes()),
+            Err(HeaderError::UnknownRequiredFeatures { bits: 0x0100 })
+        );
+        let good = Header::CURRENT.to_bytes();
+        assert_eq!(Header::parse(&good[..5]), Err(HeaderError::Truncated));
+        assert_eq!(Header::parse(&[]), Err(HeaderError::Truncated));
+        assert_eq!(Header::parse(b"{\"a\":1}"), Err(HeaderError::BadSignature));
+        // Text-mode damage: LF -> CRLF, CRLF -> LF, high bit cleared.
+        let mut lf_to_crlf = [0u8; HEADER_LEN + 2];
+        lf_to_crlf[..5].copy_from_slice(&good[..5]);
+        lf_to_crlf[5..7].copy_from_slice(b"\r\n");
+        lf_to_crlf[7..18].copy_from_slice(&good[6..17]);
+        assert_eq!(Header::parse(&lf_to_crlf), Err(HeaderError::BadSignature));
+        let mut crlf_to_lf = [0u8; HEADER_LEN - 1];
+        crlf_to_lf[..4].copy_from_slice(&good[..4]);
+        crlf_to_lf[4..].copy_from_slice(&good[5..]);
+        assert_eq!(Header::parse(&crlf_to_lf), Err(HeaderError::BadSignature));
+        let mut seven_bit = good;
+        seven_bit[0] &= 0x7F;
+        assert_eq!(Header::parse(&seven_bit), Err(HeaderError::BadSignature));
+        let mut flipped = good;
+        flipped[12] ^= 1;
+        assert!(matches!(
+            Header::parse(&flipped),
+            Err(HeaderError::Checksum { .. })
+        ));
+    }
+}

@@ -1,0 +1,82 @@
+//! # koffer
+//!
+//! A compact, self-describing, checksummed container for the data a device
+//! hands its owner. Firmware writes it streaming, with no allocator, from a
+//! block buffer of a few hundred bytes; any host reads it zero-copy from a
+//! byte slice. Records are serde types encoded with postcard; the container
+//! carries their schemas and metadata, checks every block with CRC-32C, and
+//! survives truncation and power cuts.
+//!
+//! The bytes on disk are defined by the specification in `spec/format.md`;
+//! each module below implements one of its sections and names it.
+//!
+//! ```
+//! use koffer::{meta::{key, Entry, Value}, read::Reader, write::Writer};
+//!
+//! #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+//! struct Sample { timestamp_ms: u64, heart_rate: u8, steps: u16 }
+//!
+//! // Device side: stream into any embedded_io::Write sink.
+//! let mut block = [0u8; 256];
+//! let mut w = Writer::new(Vec::new(), &mut block)?;
+//! w.metadata(&[Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3"))])?;
+//! w.declare(0, "sample", 1, &[])?;
+//! for i in 0..100u16 {
+//!     w.write(0, &Sample { timestamp_ms: 60_000 * u64::from(i), heart_rate: 70, steps: i })?;
+//! }
+//! let bytes = w.finish()?;
+//!
+//! // Host side: zero-copy over the bytes.
+//! let reader = Reader::new(&bytes)?;
+//! let last: Sample = reader.records().last().unwrap()?.decode()?;
+//! assert_eq!(last.steps, 99);
+//! let summary = reader.verify()?;
+//! assert!(summary.is_complete());
+//! assert_eq!(summary.counted.records, 100);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Modules and the spec
+//!
+//! | spec `format.md` | module |
+//! |---|---|
+//! | §2.2 varints | [`varint`] |
+//! | §2.3 checksum | [`crc`] |
+//! | §3 file header | [`header`] |
+//! | §4 frames | [`frame`] |
+//! | §5 metadata | [`meta`] |
+//! | §6 schema frames | [`schema`] |
+//! | §7 blocks | [`block`] |
+//! | §8 end frame | [`end`] |
+//! | §9 limits | [`limits`] |
+//! | §10 reading, recovery | [`read`] |
+//! | §11 writing, resuming | [`write`] |
+//!
+//! ## Feature flags
+//!
+//! - *(none)*: `no_std`, no allocator. Reading and writing work fully.
+//! - `alloc`: `Vec<u8>` as a sink.
+//! - `std`: `std::io::Write` sinks ([`write::IoSink`]) and the processor's
+//!   CRC-32C instruction for checksums (same values).
+//! - `defmt`: `defmt::Format` on errors and plain public types.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod block;
+pub mod crc;
+mod cursor;
+pub mod end;
+pub mod frame;
+pub mod header;
+pub mod limits;
+pub mod meta;
+pub mod read;
+pub mod schema;
+pub mod varint;
+pub mod write;
+
+pub use cursor::BodyError;

@@ -1,0 +1,350 @@
+//! Walking a container frame by frame, with every check of the spec applied
+//! before a frame is handed out (spec `format.md` §10).
+
+use crate::block::Block;
+use crate::end::End;
+use crate::frame::{self, kind, FrameError};
+use crate::header::{Header, HEADER_LEN};
+use crate::meta::Metadata;
+use crate::read::{Error, ErrorKind};
+use crate::schema::Schema;
+
+/// A frame's checked, interpreted body.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Frame<'a> {
+    /// A metadata frame.
+    Metadata(Metadata<'a>),
+    /// A schema frame.
+    Schema(Schema<'a>),
+    /// A block of records.
+    Block(Block<'a>),
+    /// The end frame.
+    End(End),
+    /// An ancillary frame this reader does not interpret (reserved or vendor kind).
+    Ancillary {
+        /// The kind byte.
+        kind: u8,
+        /// The body.
+        body: &'a [u8],
+    },
+}
+
+/// A frame and where it lies in the input.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrameRef<'a> {
+    /// Offset of the frame's kind byte.
+    pub offset: u64,
+    /// Offset of the frame's body.
+    pub body_offset: u64,
+    /// Size of the whole frame: kind, length, body, checksum.
+    pub size: u64,
+    /// The frame.
+    pub frame: Frame<'a>,
+}
+
+/// What follows the last intact frame of an incomplete container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Tail {
+    /// Nothing: the input ends on a frame boundary.
+    None,
+    /// Bytes that are all `0x00` or all `0xFF`: storage never written (§10.3).
+    Unwritten {
+        /// Number of such bytes.
+        len: u64,
+    },
+    /// A frame cut short by the end of the input, or one whose checksum field
+    /// was never written (all `0x00` or all `0xFF`) with nothing written after
+    /// it: the writer was interrupted (§10.3). Its bytes are dropped.
+    Torn {
+        /// Number of bytes dropped, from the frame's start to the end of the input.
+        len: u64,
+    },
+}
+
+/// Whether the container was finished by its writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Completeness {
+    /// The end frame is present and its totals match.
+    Complete,
+    /// No end frame: the writer stopped (power cut, truncation, still writing).
+    /// Every record before `valid_len` is intact.
+    Incomplete {
+        /// Length of the valid prefix: the end of the last intact frame.
+        valid_len: u64,
+        /// What follows it.
+        tail: Tail,
+    },
+}
+
+/// The outcome of reading a whole container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Summary {
+    /// The file header.
+    pub header: Header,
+    /// Frames, blocks and records counted (the end frame itself not counted).
+    pub counted: End,
+    /// Complete, or incomplete and why.
+    pub completeness: Completeness,
+}
+
+impl Summary {
+    /// True when the container is complete.
+    pub fn is_complete(&self) -> bool {
+        self.completeness == Completeness::Complete
+    }
+}
+
+/// The set of declared record types (a 256-bit bitmap; no allocation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TypeSet([u64; 4]);
+
+impl TypeSet {
+    /// True if `record_type` is in the set.
+    pub fn contains(&self, record_type: u8) -> bool {
+        self.0[usize::from(record_type >> 6)] & (1 << (record_type & 63)) != 0
+    }
+
+    /// Adds `record_type`; returns false if it was already present.
+    pub fn insert(&mut self, record_type: u8) -> bool {
+        let had = self.contains(record_type);
+        self.0[usize::from(record_type >> 6)] |= 1 << (record_type & 63);
+        !had
+    }
+
+    /// Number of record types in the set.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// True if no record type is declared.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum State {
+    Running,
+    Done(Completeness),
+    Failed(Error),
+}
+
+/// Iterator over the frames of a container, each checked before it is handed out.
+///
+/// It ends after the end frame, at the end of the input, at a torn or unwritten
+/// tail (then [`Frames::finish`] reports the container incomplete), or after
+/// yielding one error.
+#[derive(Debug, Clone)]
+pub struct Frames<'a> {
+    bytes: &'a [u8],
+    header: Header,
+    pos: usize,
+    state: State,
+    counted: End,
+    declared: TypeSet,
+    ended: bool,
+}
+
+fn is_unwritten(bytes: &[u8]) -> bool {
+    match bytes.first() {
+        Some(&b @ (0x00 | 0xFF)) => bytes.iter().all(|&x| x == b),
+        _ => false,
+    }
+}
+
+impl<'a> Frames<'a> {
+    pub(crate) fn new(bytes: &'a [u8], header: Header) -> Self {
+        Frames {
+            bytes,
+            header,
+            pos: HEADER_LEN,
+            state: State::Running,
+            counted: End::default(),
+            declared: TypeSet::default(),
+            ended: false,
+        }
+    }
+
+    /// Frames, blocks and records read so far.
+    pub fn counted(&self) -> End {
+        self.counted
+    }
+
+    /// Record types declared so far.
+    pub fn declared(&self) -> TypeSet {
+        self.declared
+    }
+
+    /// Offset just past the last frame read.
+    pub fn position(&self) -> u64 {
+        self.pos as u64
+    }
+
+    /// Reads the remaining frames and reports the outcome: the first error, or
+    /// the totals and whether the container is complete.
+    pub fn finish(mut self) -> Result<Summary, Error> {
+        for item in self.by_ref() {
+            item?;
+        }
+        match self.state {
+            State::Done(completeness) => Ok(Summary {
+                header: self.header,
+                counted: self.counted,
+                completeness,
+            }),
+            State::Failed(e) => Err(e),
+            // `by_ref()` ran to the end, so the state is final.
+            State::Running => Err(Error::at(self.pos, ErrorKind::BodyTruncated)),
+        }
+    }
+
+    fn stop(&mut self, tail: Tail) {
+        self.state = State::Done(if self.ended {
+            Completeness::Complete
+        } else {
+            Completeness::Incomplete {
+                valid_len: self.pos as u64,
+                tail,
+            }
+        });
+    }
+
+    fn fail(&mut self, e: Error) -> Option<Result<FrameRef<'a>, Error>> {
+        self.state = State::Failed(e);
+        Some(Err(e))
+    }
+
+    fn interpret(
+        &mut self,
+        raw: frame::RawFrame<'a>,
+        body_offset: usize,
+    ) -> Result<Frame<'a>, Error> {
+        let at = |e| Error::in_body(body_offset, e);
+        Ok(match raw.kind {
+            kind::METADATA => Frame::Metadata(Metadata::parse(raw.body).map_err(at)?),
+            kind::SCHEMA => {
+                let schema = Schema::parse(raw.body).map_err(at)?;
+                if !self.declared.insert(schema.record_type) {
+                    return Err(Error::at(
+                        body_offset,
+                        ErrorKind::DuplicateRecordType {
+                            record_type: schema.record_type,
+                        },
+                    ));
+                }
+                Frame::Schema(schema)
+            }
+            kind::BLOCK => {
+                let block = Block::parse(raw.body).map_err(at)?;
+                let h = block.header();
+                if !self.declared.contains(h.record_type) {
+                    return Err(Error::at(
+                        body_offset,
+                        ErrorKind::UndeclaredRecordType {
+                            record_type: h.record_type,
+                        },
+                    ));
+                }
+                if h.first_record != self.counted.records {
+                    return Err(Error::at(
+                        body_offset,
+                        ErrorKind::RecordIndex {
+                            expected: self.counted.records,
+                            found: h.first_record,
+                        },
+                    ));
+                }
+                self.counted.blocks += 1;
+                self.counted.records += u64::from(h.count);
+                Frame::Block(block)
+            }
+            kind::END => {
+                let stated = End::parse(raw.body).map_err(at)?;
+                if stated != self.counted {
+                    return Err(Error::at(
+                        body_offset,
+                        ErrorKind::EndTotals {
+                            counted: self.counted,
+                            stated,
+                        },
+                    ));
+                }
+                self.ended = true;
+                Frame::End(stated)
+            }
+            k if kind::class(k) == kind::Class::Ancillary => Frame::Ancillary {
+                kind: k,
+                body: raw.body,
+            },
+            k => {
+                return Err(Error::at(
+                    body_offset - raw.body_start,
+                    ErrorKind::UnknownCriticalFrame { kind: k },
+                ))
+            }
+        })
+    }
+}
+
+impl<'a> Iterator for Frames<'a> {
+    type Item = Result<FrameRef<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if !matches!(self.state, State::Running) {
+            return None;
+        }
+        let rest = &self.bytes[self.pos..];
+        if rest.is_empty() {
+            self.stop(Tail::None);
+            return None;
+        }
+        if self.ended {
+            return self.fail(Error::at(self.pos, ErrorKind::DataAfterEnd));
+        }
+        if is_unwritten(rest) {
+            self.stop(Tail::Unwritten {
+                len: rest.len() as u64,
+            });
+            return None;
+        }
+        let raw = match frame::parse(rest) {
+            Ok(raw) => raw,
+            Err(FrameError::Truncated) => {
+                self.stop(Tail::Torn {
+                    len: rest.len() as u64,
+                });
+                return None;
+            }
+            Err(FrameError::Checksum { stored, size, .. })
+                if (stored == 0 || stored == u32::MAX)
+                    && (size == rest.len() || is_unwritten(&rest[size..])) =>
+            {
+                self.stop(Tail::Torn {
+                    len: rest.len() as u64,
+                });
+                return None;
+            }
+            Err(e) => return self.fail(Error::from_frame(self.pos, e)),
+        };
+        let offset = self.pos;
+        let body_offset = offset + raw.body_start;
+        match self.interpret(raw, body_offset) {
+            Ok(frame) => {
+                if !matches!(frame, Frame::End(_)) {
+                    self.counted.frames += 1;
+                }
+                self.pos += raw.size;
+                Some(Ok(FrameRef {
+                    offset: offset as u64,
+                    body_offset: body_offset as u64,
+                    size: raw.size as u64,
+                    frame,
+                }))
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Reading containers: zero-copy, allocation-free, every check before use
+//! (spec `format.md` §10).
+//!
+//! [`Reader::new`] checks the header; [`Reader::records`] walks the records
+//! lazily; [`Reader::verify`] checks everything and reports whether the
+//! container is complete. A truncated container yields every record of its
+//! intact blocks and then reports [`Completeness::Incomplete`]; damage is an
+//! [`Error`] that carries its byte offset.
+//!
+//! ```
+//! use koffer::read::{Reader, Completeness, Tail};
+//! use koffer::write::Writer;
+//! let mut buf = [0u8; 64];
+//! let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
+//! w.declare(0, "hr", 1, &[]).unwrap();
+//! w.write(0, &61u8).unwrap();
+//! w.flush().unwrap();
+//! w.write(0, &62u8).unwrap();
+//! let full = w.finish().unwrap();
+//!
+//! // Cut inside the second block: the first block's record survives.
+//! let cut = &full[..full.len() - 12];
+//! let reader = Reader::new(cut).unwrap();
+//! let mut records = reader.records();
+//! let first = records.next().unwrap().unwrap();
+//! assert_eq!(first.decode::<u8>().unwrap(), 61);
+//! assert!(records.next().is_none());
+//! let summary = records.finish().unwrap();
+//! assert!(matches!(summary.completeness, Completeness::Incomplete { tail: Tail::Torn { .. }, .. }));
+//! ```
+
+mod error;
+mod frames;
+mod reader;
+mod records;
+
+pub use error::{Class, Error, ErrorKind};
+pub use frames::{Completeness, Frame, FrameRef, Frames, Summary, Tail, TypeSet};
+pub use reader::Reader;
+pub use records::{Record, Records};

@@ -1,0 +1,120 @@
+//! The entry point for reading: a checked header over a byte slice.
+
+use crate::header::Header;
+use crate::meta::{Entry, Value};
+use crate::read::frames::{Frame, Frames, Summary};
+use crate::read::records::Records;
+use crate::read::Error;
+use crate::schema::Schema;
+
+/// A container in a byte slice. Reading allocates nothing and copies nothing:
+/// every name, value and payload handed out borrows from the slice.
+///
+/// ```
+/// use koffer::{read::Reader, write::Writer};
+/// let mut buf = [0u8; 64];
+/// let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
+/// w.declare(3, "steps", 1, &[]).unwrap();
+/// for n in [120u16, 98, 4000] {
+///     w.write(3, &n).unwrap();
+/// }
+/// let bytes = w.finish().unwrap();
+///
+/// let reader = Reader::new(&bytes).unwrap();
+/// let steps: Vec<u16> = reader.records().map(|r| r.unwrap().decode().unwrap()).collect();
+/// assert_eq!(steps, [120, 98, 4000]);
+/// assert!(reader.verify().unwrap().is_complete());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    header: Header,
+}
+
+impl<'a> Reader<'a> {
+    /// Checks the file header at the start of `bytes`.
+    pub fn new(bytes: &'a [u8]) -> Result<Self, Error> {
+        let header = Header::parse(bytes).map_err(Error::from_header)?;
+        Ok(Reader { bytes, header })
+    }
+
+    /// The file header.
+    pub fn header(&self) -> Header {
+        self.header
+    }
+
+    /// The input.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Every frame, checked, in order.
+    pub fn frames(&self) -> Frames<'a> {
+        Frames::new(self.bytes, self.header)
+    }
+
+    /// Every record, in order.
+    pub fn records(&self) -> Records<'a> {
+        Records::new(self.frames())
+    }
+
+    /// Checks every frame of the container and returns its totals and
+    /// completeness, or the first error.
+    pub fn verify(&self) -> Result<Summary, Error> {
+        self.frames().finish()
+    }
+
+    /// Every metadata entry of every metadata frame, in order; stops after
+    /// the first error.
+    pub fn metadata(&self) -> impl Iterator<Item = Result<Entry<'a>, Error>> + 'a {
+        let mut frames = self.frames();
+        let mut entries: Option<crate::meta::Entries<'a>> = None;
+        core::iter::from_fn(move || loop {
+            if let Some(e) = entries.as_mut().and_then(Iterator::next) {
+                return Some(Ok(e));
+            }
+            match frames.next()? {
+                Ok(f) => {
+                    if let Frame::Metadata(m) = f.frame {
+                        entries = Some(m.entries());
+                    }
+                }
+                Err(e) => return Some(Err(e)),
+            }
+        })
+    }
+
+    /// The value of the last entry with `key`, the rule for single-valued keys.
+    pub fn metadata_value(&self, key: &str) -> Result<Option<Value<'a>>, Error> {
+        let mut found = None;
+        for entry in self.metadata() {
+            let entry = entry?;
+            if entry.key == key {
+                found = Some(entry.value);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every schema frame, in order; stops after the first error.
+    pub fn schemas(&self) -> impl Iterator<Item = Result<Schema<'a>, Error>> + 'a {
+        self.frames().filter_map(|f| match f {
+            Ok(f) => match f.frame {
+                Frame::Schema(s) => Some(Ok(s)),
+                _ => None,
+            },
+            Err(e) => Some(Err(e)),
+        })
+    }
+
+    /// The schema of `record_type`, if a schema frame declares it.
+    pub fn schema(&self, record_type: u8) -> Result<Option<Schema<'a>>, Error> {
+        for s in self.schemas() {
+            let s = s?;
+            if s.record_type == record_type {
+                return Ok(Some(s));
+            }
+        }
+        Ok(None)
+    }
+}

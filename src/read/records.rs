@@ -1,0 +1,133 @@
+//! Lazy iteration over records, and their typed, zero-copy decoding.
+
+use serde::Deserialize;
+
+use crate::block::BlockRecords;
+use crate::read::frames::{Frame, Frames, Summary};
+use crate::read::{Error, ErrorKind};
+
+/// One record: its type, its index in the container, and its payload, which
+/// borrows from the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Record<'a> {
+    /// The record type, as declared by a schema frame.
+    pub record_type: u8,
+    /// The record's index among all records of the container, from 0.
+    pub index: u64,
+    /// Byte offset of the payload in the input.
+    pub offset: u64,
+    /// The postcard encoding of the record's value.
+    pub payload: &'a [u8],
+}
+
+impl<'a> Record<'a> {
+    /// Decodes the payload as a `T`, borrowing `&str` and `&[u8]` fields from
+    /// the input. The whole payload must be consumed.
+    ///
+    /// ```
+    /// # use koffer::{write::Writer, read::Reader};
+    /// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+    /// struct Note<'a> { at: u32, text: &'a str }
+    ///
+    /// let mut buf = [0u8; 64];
+    /// let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
+    /// w.declare(0, "note", 1, &[]).unwrap();
+    /// w.write(0, &Note { at: 7, text: "hi" }).unwrap();
+    /// let bytes = w.finish().unwrap();
+    ///
+    /// let reader = Reader::new(&bytes).unwrap();
+    /// let rec = reader.records().next().unwrap().unwrap();
+    /// let note: Note = rec.decode().unwrap();
+    /// assert_eq!(note, Note { at: 7, text: "hi" });
+    /// ```
+    pub fn decode<T: Deserialize<'a>>(&self) -> Result<T, Error> {
+        match postcard::take_from_bytes(self.payload) {
+            Ok((value, [])) => Ok(value),
+            Ok((_, rest)) => Err(Error {
+                offset: self.offset + (self.payload.len() - rest.len()) as u64,
+                kind: ErrorKind::PayloadTrailingBytes,
+            }),
+            Err(postcard::Error::DeserializeUnexpectedEnd) => Err(Error {
+                offset: self.offset + self.payload.len() as u64,
+                kind: ErrorKind::PayloadTruncated,
+            }),
+            Err(_) => Err(Error {
+                offset: self.offset,
+                kind: ErrorKind::PayloadInvalid,
+            }),
+        }
+    }
+}
+
+/// Iterator over the records of a container, block by block.
+///
+/// A block's checksum and lengths are verified before any of its records is
+/// handed out. The iterator yields at most one error, then ends; when it ends
+/// without error, [`Records::finish`] tells whether the container is complete.
+#[derive(Debug, Clone)]
+pub struct Records<'a> {
+    frames: Frames<'a>,
+    block: Option<CurrentBlock<'a>>,
+}
+
+#[derive(Debug, Clone)]
+struct CurrentBlock<'a> {
+    records: BlockRecords<'a>,
+    record_type: u8,
+    next_index: u64,
+    next_offset: u64,
+}
+
+impl<'a> Records<'a> {
+    pub(crate) fn new(frames: Frames<'a>) -> Self {
+        Records {
+            frames,
+            block: None,
+        }
+    }
+
+    /// Reads the rest of the container (without handing out its records) and
+    /// reports the outcome, as [`Frames::finish`] does.
+    pub fn finish(self) -> Result<Summary, Error> {
+        self.frames.finish()
+    }
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Result<Record<'a>, Error>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(b) = &mut self.block {
+                if let Some(payload) = b.records.next() {
+                    let rec = Record {
+                        record_type: b.record_type,
+                        index: b.next_index,
+                        offset: b.next_offset,
+                        payload,
+                    };
+                    b.next_index += 1;
+                    b.next_offset += payload.len() as u64;
+                    return Some(Ok(rec));
+                }
+                self.block = None;
+            }
+            match self.frames.next()? {
+                Ok(f) => {
+                    if let Frame::Block(block) = f.frame {
+                        let h = block.header();
+                        self.block = Some(CurrentBlock {
+                            records: block.records(),
+                            record_type: h.record_type,
+                            next_index: h.first_record,
+                            next_offset: f.body_offset + block.payloads_start() as u64,
+                        });
+                    }
+                }
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}

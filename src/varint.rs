@@ -1,0 +1,165 @@
+//! Varints: unsigned LEB128, canonical (spec `format.md` §2.2).
+//!
+//! Every length, count and identifier in koffer's framing is a varint: seven
+//! value bits per byte, least significant group first, the high bit set on
+//! every byte but the last. The encoding is canonical: the last byte of a
+//! varint longer than one byte is never `0x00`, and a value never takes more
+//! bytes than its width allows (5 for `u32`, 10 for `u64`).
+//!
+//! ```
+//! let mut buf = [0u8; koffer::varint::MAX_LEN_U64];
+//! assert_eq!(koffer::varint::encode_u64(300, &mut buf), &[0xAC, 0x02]);
+//! assert_eq!(koffer::varint::decode_u64(&[0xAC, 0x02]), Ok((300, 2)));
+//! ```
+
+/// Largest number of bytes a `u32` varint takes.
+pub const MAX_LEN_U32: usize = 5;
+/// Largest number of bytes a `u64` varint takes.
+pub const MAX_LEN_U64: usize = 10;
+
+/// Why a varint could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum VarintError {
+    /// The input ended before the last byte of the varint.
+    Truncated,
+    /// The value does not fit the expected width, or it uses more bytes than needed.
+    NonCanonical,
+}
+
+/// Encodes `value` into `buf` and returns the bytes written.
+pub fn encode_u64(mut value: u64, buf: &mut [u8; MAX_LEN_U64]) -> &[u8] {
+    let mut n = 0;
+    loop {
+        let byte = (value & 0x7F) as u8;
+        value >>= 7;
+        if value == 0 {
+            buf[n] = byte;
+            n += 1;
+            return &buf[..n];
+        }
+        buf[n] = byte | 0x80;
+        n += 1;
+    }
+}
+
+/// Number of bytes the varint encoding of `value` takes.
+pub const fn encoded_len(value: u64) -> usize {
+    let bits = 64 - (value | 1).leading_zeros() as usize;
+    bits.div_ceil(7)
+}
+
+/// Decodes a canonical `u64` varint at the start of `input`.
+///
+/// Returns the value and the number of bytes it took.
+pub fn decode_u64(input: &[u8]) -> Result<(u64, usize), VarintError> {
+    decode(input, MAX_LEN_U64, u64::MAX)
+}
+
+/// Decodes a canonical `u32` varint at the start of `input`.
+pub fn decode_u32(input: &[u8]) -> Result<(u32, usize), VarintError> {
+    // The value fits `u32` by construction of the bound.
+    decode(input, MAX_LEN_U32, u32::MAX as u64).map(|(v, n)| (v as u32, n))
+}
+
+fn decode(input: &[u8], max_len: usize, max: u64) -> Result<(u64, usize), VarintError> {
+    let mut value: u64 = 0;
+    for i in 0..max_len {
+        let Some(&byte) = input.get(i) else {
+            return Err(VarintError::Truncated);
+        };
+        let group = u64::from(byte & 0x7F);
+        let shift = 7 * i as u32;
+        // The tenth byte holds bit 63 only; anything above falls off a u64.
+        if shift == 63 && group > 1 {
+            return Err(VarintError::NonCanonical);
+        }
+        value |= group << shift;
+        if byte & 0x80 == 0 {
+            if i > 0 && byte == 0 {
+                return Err(VarintError::NonCanonical);
+            }
+            if value > max {
+                return Err(VarintError::NonCanonical);
+            }
+            return Ok((value, i + 1));
+        }
+    }
+    Err(VarintError::NonCanonical)
+}
+
+/// Maps a signed value onto an unsigned one so that small magnitudes stay small
+/// (zigzag: 0, -1, 1, -2, … ↦ 0, 1, 2, 3, …).
+pub const fn zigzag(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
+}
+
+/// Inverse of [`zigzag`].
+pub const fn unzigzag(value: u64) -> i64 {
+    ((value >> 1) as i64) ^ -((value & 1) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(v: u64) {
+        let mut buf = [0u8; MAX_LEN_U64];
+        let enc = encode_u64(v, &mut buf);
+        assert_eq!(enc.len(), encoded_len(v), "len of {v}");
+        assert_eq!(decode_u64(enc), Ok((v, enc.len())), "value {v}");
+    }
+
+    #[test]
+    fn boundaries_round_trip() {
+        for shift in 0..64 {
+            let p = 1u64 << shift;
+            roundtrip(p - 1);
+            roundtrip(p);
+            roundtrip(p + 1);
+        }
+        roundtrip(u64::MAX);
+    }
+
+    #[test]
+    fn rejects_non_canonical() {
+        assert_eq!(decode_u64(&[0x80, 0x00]), Err(VarintError::NonCanonical));
+        assert_eq!(
+            decode_u64(&[0x81, 0x80, 0x00]),
+            Err(VarintError::NonCanonical)
+        );
+        // 11 bytes
+        assert_eq!(decode_u64(&[0xFF; 11]), Err(VarintError::NonCanonical));
+        // u64::MAX + 1 territory: tenth byte may only hold one bit.
+        let mut too_big = [0xFF; 10];
+        too_big[9] = 0x02;
+        assert_eq!(decode_u64(&too_big), Err(VarintError::NonCanonical));
+        let mut max = [0xFF; 10];
+        max[9] = 0x01;
+        assert_eq!(decode_u64(&max), Ok((u64::MAX, 10)));
+        // u32 overflow
+        assert_eq!(
+            decode_u32(&[0xFF, 0xFF, 0xFF, 0xFF, 0x10]),
+            Err(VarintError::NonCanonical)
+        );
+        assert_eq!(
+            decode_u32(&[0xFF, 0xFF, 0xFF, 0xFF, 0x0F]),
+            Ok((u32::MAX, 5))
+        );
+    }
+
+    #[test]
+    fn truncated() {
+        assert_eq!(decode_u64(&[]), Err(VarintError::Truncated));
+        assert_eq!(decode_u64(&[0x80]), Err(VarintError::Truncated));
+    }
+
+    #[test]
+    fn zigzag_round_trip() {
+        for v in [0, -1, 1, -2, 2, i64::MIN, i64::MAX] {
+            assert_eq!(unzigzag(zigzag(v)), v);
+        }
+        assert_eq!(zigzag(-1), 1);
+        assert_eq!(zigzag(1), 2);
+    }
+}
