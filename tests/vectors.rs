@@ -1,0 +1,156 @@
+//! Spec `format.md` §13: every vector in `spec/vectors/` is byte-identical to
+//! what `examples/vectors.rs` generates, and the reader reports exactly the
+//! outcome its `.json` file states.
+
+#[path = "vectors/cases.rs"]
+mod cases;
+
+use std::path::PathBuf;
+
+use koffer::meta::{Entry, Value};
+use koffer::read::{Completeness, Reader, Tail};
+use serde_json::{json, Value as Json};
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("spec/vectors")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn meta_json(e: &Entry<'_>) -> Json {
+    let (t, v) = match e.value {
+        Value::Bool(b) => ("bool", json!(b)),
+        Value::Uint(u) => ("uint", json!(u.to_string())),
+        Value::Int(i) => ("int", json!(i.to_string())),
+        Value::Float(f) => ("float", json!(hex(&f.to_le_bytes()))),
+        Value::Str(s) => ("str", json!(s)),
+        Value::Bytes(b) => ("bytes", json!(hex(b))),
+        Value::Time(t) => ("time", json!(t.to_string())),
+        Value::Anchor { boot_ms, unix_ms } => (
+            "anchor",
+            json!({ "boot_ms": boot_ms.to_string(), "unix_ms": unix_ms.to_string() }),
+        ),
+        Value::Unknown { value_type, bytes } => {
+            return json!({ "key": e.key, "type": format!("0x{value_type:02x}"), "value": hex(bytes) })
+        }
+    };
+    json!({ "key": e.key, "type": t, "value": v })
+}
+
+/// What the reader under test reports, in the vectors' JSON shape.
+fn observe(bytes: &[u8]) -> Json {
+    let reject = |e: koffer::read::Error| json!({ "outcome": "reject", "error": e.kind.name(), "offset": e.offset });
+    let reader = match Reader::new(bytes) {
+        Ok(r) => r,
+        Err(e) => return reject(e),
+    };
+    let mut records = Vec::new();
+    let mut iter = reader.records();
+    for r in iter.by_ref() {
+        match r {
+            Ok(r) => records.push(json!({ "record_type": r.record_type, "index": r.index, "payload": hex(r.payload) })),
+            Err(e) => return reject(e),
+        }
+    }
+    let summary = match iter.finish() {
+        Ok(s) => s,
+        Err(e) => return reject(e),
+    };
+    let metadata: Vec<Json> = reader.metadata().map(|e| meta_json(&e.unwrap())).collect();
+    let schemas: Vec<Json> = reader
+        .schemas()
+        .map(|s| {
+            let s = s.unwrap();
+            json!({ "record_type": s.record_type, "name": s.name, "version": s.version, "definition": hex(s.definition) })
+        })
+        .collect();
+    match summary.completeness {
+        Completeness::Complete => json!({
+            "outcome": "complete",
+            "totals": { "frames": summary.counted.frames, "blocks": summary.counted.blocks, "records": summary.counted.records },
+            "metadata": metadata,
+            "schemas": schemas,
+            "records": records,
+        }),
+        Completeness::Incomplete { valid_len, tail } => json!({
+            "outcome": "incomplete",
+            "valid_len": valid_len,
+            "tail": match tail {
+                Tail::None => json!({"kind": "none"}),
+                Tail::Unwritten { len } => json!({"kind": "unwritten", "len": len}),
+                Tail::Torn { len } => json!({"kind": "torn", "len": len}),
+            },
+            "metadata": metadata,
+            "schemas": schemas,
+            "records": records,
+        }),
+    }
+}
+
+#[test]
+fn vectors_match_the_generator_byte_for_byte() {
+    let cases = cases::all();
+    let mut names: Vec<&str> = cases.iter().map(|c| c.name).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), cases.len(), "vector names are unique");
+    for case in &cases {
+        let bin = std::fs::read(dir().join(format!("{}.koffer", case.name)))
+            .unwrap_or_else(|e| panic!("{}: {e}; run `cargo run --example vectors`", case.name));
+        assert_eq!(
+            bin, case.bytes,
+            "{}.koffer differs from the generator",
+            case.name
+        );
+        let text = std::fs::read_to_string(dir().join(format!("{}.json", case.name))).unwrap();
+        assert_eq!(
+            text,
+            cases::expectation_text(case),
+            "{}.json differs from the generator",
+            case.name
+        );
+    }
+    // No stale files.
+    for entry in std::fs::read_dir(dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        if path
+            .extension()
+            .is_some_and(|e| e == "koffer" || e == "json")
+        {
+            assert!(
+                names.contains(&stem.as_str()),
+                "stale vector file {}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn reader_reports_each_vectors_expected_outcome() {
+    for case in cases::all() {
+        let observed = observe(&case.bytes);
+        let expected = &case.expect;
+        // Compare the keys the vector states.
+        for (key, want) in expected.as_object().unwrap() {
+            assert_eq!(&observed[key], want, "vector {}: field {key}", case.name);
+        }
+    }
+}
+
+#[test]
+fn there_are_at_least_twenty_distinct_must_reject_kinds() {
+    let kinds: std::collections::BTreeSet<String> = cases::all()
+        .iter()
+        .filter(|c| c.expect["outcome"] == "reject")
+        .map(|c| c.expect["error"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        kinds.len() >= 20,
+        "only {} distinct error kinds: {kinds:?}",
+        kinds.len()
+    );
+}

@@ -1,0 +1,951 @@
+//! The test vectors of spec `format.md` §13: each case's bytes and the
+//! outcome a reader must report, stated here by construction — never computed
+//! by the reader under test.
+//!
+//! Shared by `examples/vectors.rs` (writes `spec/vectors/`) and
+//! `tests/vectors.rs` (checks the files byte for byte and runs the reader).
+
+#![allow(dead_code)]
+
+use koffer::crc;
+use koffer::frame::{kind, FrameHead};
+use koffer::header::Header;
+use koffer::meta::{key, value_type, Entry, Value};
+use koffer::write::Writer;
+use serde::Serialize;
+use serde_json::{json, Value as Json};
+
+/// One vector.
+pub struct Case {
+    pub name: &'static str,
+    pub rule: &'static str,
+    pub bytes: Vec<u8>,
+    pub expect: Json,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A frame with a correct head check and checksum around `body`.
+pub fn frame(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = FrameHead::new(kind, body.len() as u32).as_bytes().to_vec();
+    out.extend_from_slice(body);
+    let c = crc::checksum(&out);
+    out.extend_from_slice(&c.to_le_bytes());
+    out
+}
+
+pub fn header() -> Vec<u8> {
+    Header::CURRENT.to_bytes().to_vec()
+}
+
+fn varint(v: u64) -> Vec<u8> {
+    let mut tmp = [0u8; 10];
+    koffer::varint::encode_u64(v, &mut tmp).to_vec()
+}
+
+fn name(s: &str) -> Vec<u8> {
+    let mut v = varint(s.len() as u64);
+    v.extend_from_slice(s.as_bytes());
+    v
+}
+
+fn schema_body(record_type: u64, n: &str, version: u64) -> Vec<u8> {
+    let mut b = varint(record_type);
+    b.extend(name(n));
+    b.extend(varint(version));
+    b
+}
+
+fn end_body(frames: u64, blocks: u64, records: u64) -> Vec<u8> {
+    let mut b = varint(frames);
+    b.extend(varint(blocks));
+    b.extend(varint(records));
+    b
+}
+
+/// A block body with explicit fields.
+fn block_body(
+    record_type: u64,
+    first: u64,
+    count: u64,
+    base: u64,
+    width: u8,
+    table: &[u8],
+    payloads: &[u8],
+) -> Vec<u8> {
+    let mut b = varint(record_type);
+    b.extend(varint(first));
+    b.extend(varint(count));
+    b.extend(varint(base));
+    b.push(width);
+    b.extend_from_slice(table);
+    b.extend_from_slice(payloads);
+    b
+}
+
+fn reject(
+    name: &'static str,
+    rule: &'static str,
+    bytes: Vec<u8>,
+    error: &str,
+    offset: usize,
+) -> Case {
+    Case {
+        name,
+        rule,
+        bytes,
+        expect: json!({ "outcome": "reject", "error": error, "offset": offset }),
+    }
+}
+
+fn meta_json(e: &Entry<'_>) -> Json {
+    let (t, v) = match e.value {
+        Value::Bool(b) => ("bool", json!(b)),
+        Value::Uint(u) => ("uint", json!(u.to_string())),
+        Value::Int(i) => ("int", json!(i.to_string())),
+        Value::Float(f) => ("float", json!(hex(&f.to_le_bytes()))),
+        Value::Str(s) => ("str", json!(s)),
+        Value::Bytes(b) => ("bytes", json!(hex(b))),
+        Value::Time(t) => ("time", json!(t.to_string())),
+        Value::Anchor { boot_ms, unix_ms } => (
+            "anchor",
+            json!({ "boot_ms": boot_ms.to_string(), "unix_ms": unix_ms.to_string() }),
+        ),
+        Value::Unknown { value_type, bytes } => {
+            return json!({ "key": e.key, "type": format!("0x{value_type:02x}"), "value": hex(bytes) })
+        }
+    };
+    json!({ "key": e.key, "type": t, "value": v })
+}
+
+/// Builds a readable container with the writer and records, by construction,
+/// what a reader must find.
+struct Built {
+    bytes: Vec<u8>,
+    totals: koffer::end::End,
+    metadata: Vec<Json>,
+    schemas: Vec<Json>,
+    records: Vec<Json>,
+    /// (end offset of the frame, records emitted up to then) after each flush.
+    boundaries: Vec<(u64, usize)>,
+}
+
+struct Builder<'b> {
+    w: Writer<'b, Vec<u8>>,
+    metadata: Vec<Json>,
+    schemas: Vec<Json>,
+    records: Vec<Json>,
+    boundaries: Vec<(u64, usize)>,
+}
+
+impl<'b> Builder<'b> {
+    fn new(buf: &'b mut [u8]) -> Self {
+        let w = Writer::new(Vec::new(), buf).unwrap();
+        let p = w.position();
+        Builder {
+            w,
+            metadata: vec![],
+            schemas: vec![],
+            records: vec![],
+            boundaries: vec![(p, 0)],
+        }
+    }
+    fn mark(&mut self) {
+        let c = self.w.counted().records as usize;
+        self.boundaries.push((self.w.position(), c));
+    }
+    fn meta(&mut self, entries: &[Entry<'_>]) {
+        self.w.metadata(entries).unwrap();
+        self.metadata.extend(entries.iter().map(meta_json));
+        self.mark();
+    }
+    fn declare(&mut self, t: u8, n: &str, v: u32) {
+        self.w.declare(t, n, v, &[]).unwrap();
+        self.schemas
+            .push(json!({ "record_type": t, "name": n, "version": v, "definition": "" }));
+        self.mark();
+    }
+    fn record<T: Serialize>(&mut self, t: u8, value: &T) {
+        let before = self.w.counted().blocks;
+        self.w.write(t, value).unwrap();
+        let payload = postcard::to_allocvec(value).unwrap();
+        let index = self.records.len();
+        self.records
+            .push(json!({ "record_type": t, "index": index, "payload": hex(&payload) }));
+        if self.w.counted().blocks != before {
+            // A block went out before this record was buffered.
+            let c = self.w.counted().records as usize;
+            self.boundaries.push((self.w.position(), c));
+        }
+    }
+    fn flush(&mut self) {
+        self.w.flush().unwrap();
+        self.mark();
+    }
+    fn finish(mut self) -> Built {
+        self.w.flush().unwrap();
+        self.mark();
+        let totals = self.w.counted();
+        let bytes = self.w.finish().unwrap();
+        Built {
+            bytes,
+            totals,
+            metadata: self.metadata,
+            schemas: self.schemas,
+            records: self.records,
+            boundaries: self.boundaries,
+        }
+    }
+}
+
+impl Built {
+    fn complete(&self, name: &'static str, rule: &'static str) -> Case {
+        assert_eq!(self.totals.records as usize, self.records.len());
+        Case {
+            name,
+            rule,
+            bytes: self.bytes.clone(),
+            expect: json!({
+                "outcome": "complete",
+                "totals": {
+                    "frames": self.totals.frames,
+                    "blocks": self.totals.blocks,
+                    "records": self.totals.records,
+                },
+                "metadata": self.metadata,
+                "schemas": self.schemas,
+                "records": self.records,
+            }),
+        }
+    }
+
+    /// The container cut to `len` bytes plus `tail`; `valid_len`, the tail
+    /// description and the records kept follow from the recorded boundaries.
+    fn cut(
+        &self,
+        name: &'static str,
+        rule: &'static str,
+        len: usize,
+        tail: &[u8],
+        tail_json: Json,
+    ) -> Case {
+        let (valid_len, kept) = self
+            .boundaries
+            .iter()
+            .copied()
+            .filter(|(end, _)| *end as usize <= len)
+            .last()
+            .unwrap();
+        let mut bytes = self.bytes[..len].to_vec();
+        bytes.extend_from_slice(tail);
+        Case {
+            name,
+            rule,
+            bytes,
+            expect: json!({
+                "outcome": "incomplete",
+                "valid_len": valid_len,
+                "tail": tail_json,
+                "records": self.records[..kept],
+            }),
+        }
+    }
+}
+
+#[derive(Serialize, Clone, Copy)]
+enum Activity {
+    Rest,
+    Walk,
+    Run,
+}
+
+#[derive(Serialize)]
+struct Sample<'a> {
+    timestamp_ms: u64,
+    heart_rate: u8,
+    steps: u16,
+    lat: f64,
+    lon: f64,
+    battery_pct: u8,
+    activity: Activity,
+    note: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Event<'a> {
+    timestamp_ms: u64,
+    kind: &'a str,
+    detail: &'a str,
+}
+
+#[derive(Serialize)]
+struct Tick;
+
+fn wearable(buf: &mut [u8]) -> Built {
+    let mut b = Builder::new(buf);
+    b.meta(&[
+        Entry::new(key::PRODUCER_VENDOR, Value::Str("Acme Wearables")),
+        Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3")),
+        Entry::new(key::PRODUCER_FIRMWARE, Value::Str("2.4.1")),
+        Entry::new(key::PRODUCER_SERIAL, Value::Str("B3-000123")),
+        Entry::new(key::EXPORT_CREATED, Value::Time(1_789_000_000_000)),
+        Entry::new(key::SUBJECT_PSEUDONYM, Value::Str("p-7f3a")),
+        Entry::new(key::TIME_BASE, Value::Str("unix")),
+    ]);
+    b.declare(0, "sample", 1);
+    b.declare(1, "event", 1);
+    let t0 = 1_789_000_000_000u64;
+    for i in 0..30u16 {
+        b.record(
+            0,
+            &Sample {
+                timestamp_ms: t0 + 60_000 * u64::from(i),
+                heart_rate: 60 + (i % 7) as u8,
+                steps: i * 13,
+                lat: 52.52 + f64::from(i) * 1e-4,
+                lon: 13.405,
+                battery_pct: 90 - (i / 4) as u8,
+                activity: [Activity::Rest, Activity::Walk, Activity::Run][usize::from(i % 3)],
+                note: if i == 5 { Some("stairs") } else { None },
+            },
+        );
+        if i == 6 {
+            b.record(
+                1,
+                &Event {
+                    timestamp_ms: t0 + 360_500,
+                    kind: "workout_start",
+                    detail: "run",
+                },
+            );
+        }
+    }
+    b.finish()
+}
+
+/// Every vector, in a stable order.
+pub fn all() -> Vec<Case> {
+    let mut cases = Vec::new();
+
+    // ---- readable containers -------------------------------------------
+    let mut empty = header();
+    empty.extend(frame(kind::END, &end_body(0, 0, 0)));
+    cases.push(Case {
+        name: "valid-empty",
+        rule: "§3, §8: a header and an end frame with zero totals is a complete, empty container",
+        bytes: empty,
+        expect: json!({ "outcome": "complete", "totals": {"frames": 0, "blocks": 0, "records": 0},
+                        "metadata": [], "schemas": [], "records": [] }),
+    });
+    cases.push(Case {
+        name: "valid-header-only",
+        rule: "§10.2: the header alone is a valid, incomplete container",
+        bytes: header(),
+        expect: json!({ "outcome": "incomplete", "valid_len": 18, "tail": {"kind": "none"}, "records": [] }),
+    });
+
+    let mut buf = [0u8; 256];
+    let w = wearable(&mut buf);
+    assert!(w.totals.blocks >= 4, "the cuts below need several blocks");
+    cases.push(w.complete(
+        "valid-wearable-256",
+        "§5–§8: metadata, two record types, blocks from a 256-byte writer buffer, end frame",
+    ));
+    // Cuts of the same container.
+    let mid_block = {
+        let (a, _) = w.boundaries[4];
+        let (b, _) = w.boundaries[5];
+        ((a + b) / 2) as usize
+    };
+    cases.push(w.cut(
+        "incomplete-torn-block",
+        "§10.3 case 2: input ends inside a block; the block is dropped, earlier records kept",
+        mid_block,
+        &[],
+        json!({"kind": "torn", "len": mid_block as u64 - w.boundaries[4].0}),
+    ));
+    let at_boundary = w.boundaries[5].0 as usize;
+    cases.push(w.cut(
+        "incomplete-frame-boundary",
+        "§10.2: a prefix ending on a frame boundary is a valid, incomplete container",
+        at_boundary,
+        &[],
+        json!({"kind": "none"}),
+    ));
+    cases.push(w.cut(
+        "incomplete-unwritten-ff",
+        "§10.3 case 1: erased flash (0xFF) after the last frame",
+        at_boundary,
+        &[0xFF; 40],
+        json!({"kind": "unwritten", "len": 40}),
+    ));
+    cases.push(w.cut(
+        "incomplete-unwritten-zero",
+        "§10.3 case 1: zero-filled storage after the last frame",
+        at_boundary,
+        &[0x00; 7],
+        json!({"kind": "unwritten", "len": 7}),
+    ));
+    {
+        // A whole block whose checksum was never written, then zeros.
+        let (a, _) = w.boundaries[5];
+        let (b, _) = w.boundaries[6];
+        let (a, b) = (a as usize, b as usize);
+        let mut bytes = w.bytes[..b].to_vec();
+        bytes[b - 4..b].copy_from_slice(&[0, 0, 0, 0]);
+        bytes.extend_from_slice(&[0u8; 9]);
+        let mut c = w.cut(
+            "incomplete-torn-checksum-unwritten",
+            "§10.3 case 3: a block whose checksum reads 00000000, followed only by zeros, is torn",
+            a,
+            &[],
+            json!({"kind": "torn", "len": bytes.len() - a}),
+        );
+        c.bytes = bytes;
+        cases.push(c);
+    }
+
+    let mut buf = [0u8; 4096];
+    let big = wearable(&mut buf);
+    cases.push(big.complete(
+        "valid-wearable-4k",
+        "§7: the same records from a 4 KiB buffer: fewer, larger blocks",
+    ));
+
+    {
+        let mut buf = [0u8; 64];
+        let mut b = Builder::new(&mut buf);
+        b.meta(&[
+            Entry::new("x:bool", Value::Bool(true)),
+            Entry::new("x:uint", Value::Uint(u64::MAX)),
+            Entry::new("x:int", Value::Int(i64::MIN)),
+            Entry::new("x:float", Value::Float(f64::NAN)),
+            Entry::new("x:str", Value::Str("grüße")),
+            Entry::new("x:bytes", Value::Bytes(&[0, 0xFF])),
+            Entry::new(key::EXPORT_CREATED, Value::Time(-1)),
+            Entry::new(key::TIME_BASE, Value::Str("boot")),
+            Entry::new(
+                key::TIME_ANCHOR,
+                Value::Anchor {
+                    boot_ms: 1000,
+                    unix_ms: 1_789_000_000_000,
+                },
+            ),
+            Entry::new(
+                "future.key",
+                Value::Unknown {
+                    value_type: 0x09,
+                    bytes: &[1, 2, 3],
+                },
+            ),
+        ]);
+        b.meta(&[Entry::new(
+            key::TIME_ANCHOR,
+            Value::Anchor {
+                boot_ms: 90_000,
+                unix_ms: 1_789_000_089_000,
+            },
+        )]);
+        let built = b.finish();
+        cases.push(built.complete(
+            "valid-metadata-types",
+            "§5.2, §5.3: every value type, an unknown value type and a reserved key are kept; two metadata frames",
+        ));
+    }
+
+    {
+        // Width 0 (all equal), zero-length records, and a non-minimal base accepted.
+        let mut bytes = header();
+        bytes.extend(frame(kind::SCHEMA, &schema_body(0, "tick", 1)));
+        bytes.extend(frame(kind::BLOCK, &block_body(0, 0, 3, 0, 0, &[], &[])));
+        bytes.extend(frame(kind::SCHEMA, &schema_body(7, "byte", 1)));
+        // lengths 1,1 with base 0, width 1: deltas 1,1 -> 0b11
+        bytes.extend(frame(
+            kind::BLOCK,
+            &block_body(7, 3, 2, 0, 1, &[0b11], &[0xAA, 0xBB]),
+        ));
+        bytes.extend(frame(kind::END, &end_body(4, 2, 5)));
+        cases.push(Case {
+            name: "valid-widths",
+            rule: "§7: width 0 with zero-length records; a base below the shortest record is accepted",
+            bytes,
+            expect: json!({
+                "outcome": "complete",
+                "totals": {"frames": 4, "blocks": 2, "records": 5},
+                "metadata": [],
+                "schemas": [
+                    {"record_type": 0, "name": "tick", "version": 1, "definition": ""},
+                    {"record_type": 7, "name": "byte", "version": 1, "definition": ""}
+                ],
+                "records": [
+                    {"record_type": 0, "index": 0, "payload": ""},
+                    {"record_type": 0, "index": 1, "payload": ""},
+                    {"record_type": 0, "index": 2, "payload": ""},
+                    {"record_type": 7, "index": 3, "payload": "aa"},
+                    {"record_type": 7, "index": 4, "payload": "bb"}
+                ]
+            }),
+        });
+    }
+
+    {
+        // Ancillary frames (reserved and vendor) are skipped; later minor version, optional bits.
+        let h = Header {
+            minor: 3,
+            optional_features: 0x8001,
+            ..Header::CURRENT
+        };
+        let mut bytes = h.to_bytes().to_vec();
+        bytes.extend(frame(0x40, b"future index"));
+        bytes.extend(frame(kind::SCHEMA, &schema_body(2, "n", 4)));
+        bytes.extend(frame(0x7F, &[0xDE, 0xAD]));
+        bytes.extend(frame(kind::BLOCK, &block_body(2, 0, 1, 1, 0, &[], &[0x05])));
+        bytes.extend(frame(kind::END, &end_body(4, 1, 1)));
+        cases.push(Case {
+            name: "valid-ancillary-and-minor",
+            rule: "§3.1, §3.2, §4.2: a later minor version, optional feature bits and ancillary frames are read past",
+            bytes,
+            expect: json!({
+                "outcome": "complete",
+                "totals": {"frames": 4, "blocks": 1, "records": 1},
+                "metadata": [],
+                "schemas": [{"record_type": 2, "name": "n", "version": 4, "definition": ""}],
+                "records": [{"record_type": 2, "index": 0, "payload": "05"}]
+            }),
+        });
+    }
+
+    // ---- must-reject containers ------------------------------------------
+    let good = {
+        let mut buf = [0u8; 64];
+        let mut b = Builder::new(&mut buf);
+        b.declare(0, "tick", 1);
+        b.record(0, &Tick);
+        b.finish().bytes
+    };
+    let end_at = good.len() - 7; // end frame: 04 03 hc 02 01 01 ...: 3-byte body + 7
+    let end_at = end_at - 3;
+
+    cases.push(reject(
+        "reject-not-a-container",
+        "§3.3: no signature",
+        b"{\"heart_rate\": 61}\n".to_vec(),
+        "BadSignature",
+        0,
+    ));
+    {
+        let mut b = header();
+        b.splice(4..6, [0x0A]); // CRLF -> LF
+        cases.push(reject(
+            "reject-signature-crlf-to-lf",
+            "§3: line-ending conversion breaks the signature",
+            b,
+            "BadSignature",
+            0,
+        ));
+        let mut b = header();
+        b[0] &= 0x7F;
+        cases.push(reject(
+            "reject-signature-7bit",
+            "§3: a 7-bit channel breaks the signature",
+            b,
+            "BadSignature",
+            0,
+        ));
+    }
+    cases.push(reject(
+        "reject-header-truncated",
+        "§3.3: fewer than 18 bytes",
+        header()[..12].to_vec(),
+        "HeaderTruncated",
+        0,
+    ));
+    {
+        let mut b = header();
+        b[16] ^= 0x10;
+        cases.push(reject(
+            "reject-header-checksum",
+            "§3.3: header checksum",
+            b,
+            "HeaderChecksum",
+            14,
+        ));
+        let b = Header {
+            major: 2,
+            ..Header::CURRENT
+        }
+        .to_bytes()
+        .to_vec();
+        cases.push(reject(
+            "reject-major-version",
+            "§3.1: unknown major version",
+            b,
+            "UnsupportedVersion",
+            8,
+        ));
+        let b = Header {
+            required_features: 0x0004,
+            ..Header::CURRENT
+        }
+        .to_bytes()
+        .to_vec();
+        cases.push(reject(
+            "reject-required-feature",
+            "§3.2: unknown required feature bit",
+            b,
+            "UnknownRequiredFeatures",
+            10,
+        ));
+    }
+    {
+        let mut b = header();
+        b.extend_from_slice(&[0x00, 0x00, 0x01]);
+        cases.push(reject(
+            "reject-frame-kind-zero",
+            "§4.3, §10.3: kind 0x00 followed by written data",
+            b,
+            "InvalidFrameKind",
+            18,
+        ));
+        let mut b = header();
+        b.extend_from_slice(&[kind::END, 0x83, 0x00, 0x00, 0, 0, 0, 0]);
+        cases.push(reject(
+            "reject-frame-length-noncanonical",
+            "§2.2, §4.3: non-canonical frame length",
+            b,
+            "BadFrameLength",
+            19,
+        ));
+        let mut b = header();
+        let mut f = frame(kind::END, &end_body(0, 0, 0));
+        f[1] = 0x13; // length 3 -> 19: head check no longer matches
+        b.extend(f);
+        cases.push(reject(
+            "reject-frame-head-check",
+            "§4.1, §4.3: a damaged length fails the head check",
+            b,
+            "FrameHeadCheck",
+            18,
+        ));
+        let mut b = header();
+        let len = FrameHead::new(kind::BLOCK, (1 << 20) + 1);
+        b.extend_from_slice(len.as_bytes());
+        b.extend_from_slice(&[0; 16]);
+        cases.push(reject(
+            "reject-frame-too-large",
+            "§4.3, §9: frame length over MAX_FRAME_BODY",
+            b,
+            "FrameTooLarge",
+            19,
+        ));
+        let mut b = good.clone();
+        b[18 + 5] ^= 0x01; // inside the schema frame body
+        cases.push(reject(
+            "reject-frame-checksum",
+            "§4.3: a flipped bit in a frame body",
+            b,
+            "FrameChecksum",
+            18,
+        ));
+        let mut b = header();
+        b.extend(frame(0x05, &[]));
+        cases.push(reject(
+            "reject-unknown-critical-frame",
+            "§4.2: unknown critical kind 0x05",
+            b,
+            "UnknownCriticalFrame",
+            18,
+        ));
+        let mut b = header();
+        b.extend(frame(0x80, &[1]));
+        cases.push(reject(
+            "reject-unknown-critical-high",
+            "§4.2: unknown critical kind 0x80",
+            b,
+            "UnknownCriticalFrame",
+            18,
+        ));
+    }
+    // Metadata.
+    let meta_frame = |body: &[u8]| {
+        let mut b = header();
+        b.extend(frame(kind::METADATA, body));
+        b
+    };
+    let body_at = 18 + 3; // kind, 1-byte length, head check
+    cases.push(reject(
+        "reject-metadata-count-zero",
+        "§5: count is at least 1",
+        meta_frame(&[0]),
+        "BadCount",
+        body_at,
+    ));
+    cases.push(reject(
+        "reject-metadata-count-huge",
+        "§5, §9: a count the body cannot hold is refused before any work",
+        meta_frame(&[
+            0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, b'a',
+        ]),
+        "BadCount",
+        body_at,
+    ));
+    cases.push(reject(
+        "reject-metadata-trailing",
+        "§5: nothing follows the last entry",
+        meta_frame(b"\x01\x03x:a\x01\x01\x01!"),
+        "TrailingBytes",
+        body_at + 8,
+    ));
+    cases.push(reject(
+        "reject-metadata-bool",
+        "§5.2: bool is 00 or 01",
+        meta_frame(b"\x01\x03x:a\x01\x01\x02"),
+        "BadValue",
+        body_at + 7,
+    ));
+    cases.push(reject(
+        "reject-metadata-uint-extra",
+        "§5.2: a uint value holds exactly one varint",
+        meta_frame(b"\x01\x03x:a\x02\x02\x05\x00"),
+        "BadValue",
+        body_at + 7,
+    ));
+    cases.push(reject(
+        "reject-metadata-well-known-type",
+        "§5.3: producer.vendor must be a str",
+        meta_frame(
+            &[
+                &[1u8, 15][..],
+                b"producer.vendor",
+                &[value_type::UINT, 1, 7],
+            ]
+            .concat(),
+        ),
+        "MetadataValueType",
+        body_at + 17,
+    ));
+    cases.push(reject(
+        "reject-metadata-value-type-zero",
+        "§5.2: value type 0x00",
+        meta_frame(b"\x01\x03x:a\x00\x00"),
+        "InvalidValueType",
+        body_at + 5,
+    ));
+    cases.push(reject(
+        "reject-metadata-key-utf8",
+        "§2.2, §5: keys are UTF-8",
+        meta_frame(b"\x01\x03x:\xC3\x05\x00"),
+        "InvalidUtf8",
+        body_at + 1,
+    ));
+    cases.push(reject(
+        "reject-metadata-key-empty",
+        "§5: keys are 1..=255 bytes",
+        meta_frame(b"\x01\x00\x05\x00zz"),
+        "BadName",
+        body_at + 1,
+    ));
+    cases.push(reject(
+        "reject-metadata-value-past-body",
+        "§5: a value length past the body",
+        meta_frame(b"\x01\x03x:a\x05\x7Fab"),
+        "BodyTruncated",
+        body_at + 7,
+    ));
+    // Schema.
+    {
+        let mut b = header();
+        b.extend(frame(kind::SCHEMA, &schema_body(256, "big", 1)));
+        cases.push(reject(
+            "reject-schema-type-range",
+            "§6, §9: record type above 255",
+            b,
+            "RecordTypeOutOfRange",
+            body_at,
+        ));
+        let mut b = header();
+        b.extend(frame(kind::SCHEMA, &schema_body(3, "a", 1)));
+        let second = b.len();
+        b.extend(frame(kind::SCHEMA, &schema_body(3, "b", 1)));
+        cases.push(reject(
+            "reject-schema-duplicate",
+            "§6: a record type is declared once",
+            b,
+            "DuplicateRecordType",
+            second + 3,
+        ));
+        let mut b = header();
+        b.extend(frame(kind::SCHEMA, &[0x01, 0x09, b'a']));
+        cases.push(reject(
+            "reject-schema-name-past-body",
+            "§6: name runs past the body",
+            b,
+            "BodyTruncated",
+            body_at + 2,
+        ));
+        let mut b = header();
+        b.extend(frame(
+            kind::SCHEMA,
+            &[0x01, 0x01, b'a', 0xFF, 0xFF, 0xFF, 0xFF, 0x7F],
+        ));
+        cases.push(reject(
+            "reject-schema-version-overflow",
+            "§2.2, §6: version is a varint(u32)",
+            b,
+            "BadVarint",
+            body_at + 3,
+        ));
+    }
+    // Blocks.
+    let with_schema = || {
+        let mut b = header();
+        b.extend(frame(kind::SCHEMA, &schema_body(0, "b", 1)));
+        b
+    };
+    let block_at = with_schema().len() + 3;
+    {
+        let mut b = header();
+        b.extend(frame(kind::BLOCK, &block_body(0, 0, 1, 1, 0, &[], &[1])));
+        cases.push(reject(
+            "reject-block-undeclared",
+            "§7: a block's record type must be declared first",
+            b,
+            "UndeclaredRecordType",
+            body_at,
+        ));
+        let mut b = with_schema();
+        b.extend(frame(kind::BLOCK, &block_body(0, 5, 1, 1, 0, &[], &[1])));
+        cases.push(reject(
+            "reject-block-record-index",
+            "§7: first_record counts the records before the block",
+            b,
+            "RecordIndex",
+            block_at,
+        ));
+        let mut b = with_schema();
+        b.extend(frame(kind::BLOCK, &block_body(0, 0, 0, 0, 0, &[], &[])));
+        cases.push(reject(
+            "reject-block-count-zero",
+            "§7: a block holds at least one record",
+            b,
+            "BadCount",
+            block_at + 2,
+        ));
+        let mut b = with_schema();
+        b.extend(frame(
+            kind::BLOCK,
+            &block_body(0, 0, 65_536, 0, 0, &[], &[]),
+        ));
+        cases.push(reject(
+            "reject-block-count-limit",
+            "§7, §9: count over MAX_BLOCK_RECORDS",
+            b,
+            "BadCount",
+            block_at + 2,
+        ));
+        let mut b = with_schema();
+        b.extend(frame(
+            kind::BLOCK,
+            &block_body(0, 0, 1, 0, 17, &[0, 0, 0], &[]),
+        ));
+        cases.push(reject(
+            "reject-block-width",
+            "§7: width at most 16",
+            b,
+            "BadWidth",
+            block_at + 4,
+        ));
+        let mut b = with_schema();
+        b.extend(frame(
+            kind::BLOCK,
+            &block_body(0, 0, 1, 1, 1, &[0b10], &[1]),
+        ));
+        cases.push(reject(
+            "reject-block-padding",
+            "§7: unused table bits are zero",
+            b,
+            "TablePadding",
+            block_at + 5,
+        ));
+        let mut b = with_schema();
+        b.extend(frame(
+            kind::BLOCK,
+            &block_body(0, 0, 2, 1, 0, &[], &[1, 2, 3]),
+        ));
+        cases.push(reject(
+            "reject-block-length-mismatch",
+            "§7: lengths add up to the payload bytes",
+            b,
+            "LengthMismatch",
+            block_at + 5,
+        ));
+        let mut b = with_schema();
+        b.extend(frame(
+            kind::BLOCK,
+            &block_body(0, 0, 1, 65_535, 1, &[1], &[]),
+        ));
+        cases.push(reject(
+            "reject-block-record-too-large",
+            "§7, §9: base_len + delta over MAX_RECORD_LEN",
+            b,
+            "RecordTooLarge",
+            block_at + 7,
+        ));
+        let mut b = with_schema();
+        b.extend(frame(kind::BLOCK, &[0x00, 0x80]));
+        cases.push(reject(
+            "reject-block-varint-truncated",
+            "§7: first_record runs past the body",
+            b,
+            "BodyTruncated",
+            block_at + 1,
+        ));
+    }
+    // End.
+    {
+        let mut b = good[..end_at].to_vec();
+        b.extend(frame(kind::END, &end_body(2, 1, 2)));
+        cases.push(reject(
+            "reject-end-totals",
+            "§8: totals must match",
+            b,
+            "EndTotals",
+            end_at + 3,
+        ));
+        let mut b = good.clone();
+        b.push(0x00);
+        cases.push(reject(
+            "reject-data-after-end",
+            "§8: nothing follows the end frame",
+            b,
+            "DataAfterEnd",
+            good.len(),
+        ));
+        let mut b = good[..end_at].to_vec();
+        b.extend(frame(kind::END, &[2, 1, 1, 0]));
+        cases.push(reject(
+            "reject-end-trailing",
+            "§8: the end body holds three varints",
+            b,
+            "TrailingBytes",
+            end_at + 6,
+        ));
+    }
+    cases
+}
+
+/// Serialises the vector's expectation exactly as stored in `<name>.json`.
+pub fn expectation_text(case: &Case) -> String {
+    let mut obj = serde_json::Map::new();
+    obj.insert("rule".into(), json!(case.rule));
+    if let Json::Object(m) = &case.expect {
+        for (k, v) in m {
+            obj.insert(k.clone(), v.clone());
+        }
+    }
+    let mut s = serde_json::to_string_pretty(&Json::Object(obj)).unwrap();
+    s.push('\n');
+    s
+}
