@@ -1,0 +1,32 @@
+//! Resuming after arbitrary bytes: either refused with an error, or the
+//! resumed container verifies complete and keeps every record of the prefix.
+#![no_main]
+
+use koffer::read::Reader;
+use koffer::write::{ResumePoint, Writer};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(point) = ResumePoint::scan(data) else { return };
+    if point.is_complete() {
+        return;
+    }
+    let valid = &data[..point.valid_len() as usize];
+    let before: Vec<(u8, Vec<u8>)> = match Reader::new(valid) {
+        Ok(r) => r.records().map(|r| r.map(|r| (r.record_type, r.payload.to_vec()))).collect::<Result<_, _>>().unwrap(),
+        Err(_) => Vec::new(),
+    };
+    let mut buf = [0u8; 64];
+    let mut w = Writer::resume(valid.to_vec(), &mut buf, &point).expect("resume an intact prefix");
+    let t = (0..=255u8).find(|t| !point.declared().contains(*t));
+    if let Some(t) = t {
+        w.declare(t, "fuzz", 1, &[]).unwrap();
+        w.write(t, &1234u32).unwrap();
+    }
+    let out = w.finish().unwrap();
+    let reader = Reader::new(&out).unwrap();
+    assert!(reader.verify().unwrap().is_complete());
+    let after: Vec<(u8, Vec<u8>)> = reader.records().map(|r| r.map(|r| (r.record_type, r.payload.to_vec()))).collect::<Result<_, _>>().unwrap();
+    assert_eq!(&after[..before.len()], &before[..]);
+    assert_eq!(after.len(), before.len() + usize::from(t.is_some()));
+});
