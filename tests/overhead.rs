@@ -56,7 +56,12 @@ fn for_each_record(mut f: impl FnMut(u8, &dyn Fn(&mut dyn FnMut(&[u8])))) {
         let r = rnd();
         lat += ((r & 0xFF) as f64 - 127.5) * 1e-7;
         lon += (((r >> 8) & 0xFF) as f64 - 127.5) * 1e-7;
-        let activity = [Activity::Rest, Activity::Walk, Activity::Run, Activity::Cycle][(i / 3600 % 4) as usize];
+        let activity = [
+            Activity::Rest,
+            Activity::Walk,
+            Activity::Run,
+            Activity::Cycle,
+        ][(i / 3600 % 4) as usize];
         let s = Sample {
             timestamp_ms: t0 + u64::from(i) * 1000,
             heart_rate: 55 + ((r >> 16) % 90) as u8,
@@ -70,7 +75,11 @@ fn for_each_record(mut f: impl FnMut(u8, &dyn Fn(&mut dyn FnMut(&[u8])))) {
             lon,
             battery_pct: 100 - (i / 1200) as u8,
             activity,
-            note: if (r >> 32) % 5000 == 0 { Some("felt dizzy") } else { None },
+            note: if (r >> 32) % 5000 == 0 {
+                Some("felt dizzy")
+            } else {
+                None
+            },
         };
         f(0, &|emit| emit(&postcard::to_allocvec(&s).unwrap()));
         if i % (SAMPLES / EVENTS) == SAMPLES / EVENTS - 1 {
@@ -156,7 +165,10 @@ fn overhead_table_for_device_and_host_buffers() {
             m.blocks
         );
         // A bigger buffer never costs more.
-        assert!(pct <= last + 1e-9, "overhead grew from {last:.2} % to {pct:.2} % at {buffer} B");
+        assert!(
+            pct <= last + 1e-9,
+            "overhead grew from {last:.2} % to {pct:.2} % at {buffer} B"
+        );
         last = pct;
     }
     // A 256-byte device buffer still beats a varint length per record (≈3.5 %

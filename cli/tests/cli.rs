@@ -1,0 +1,316 @@
+//! The `koffer` binary, end to end: `inspect` and `verify` on the wearable
+//! sample and on damaged copies of it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+fn sample_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/wearable.koffer")
+}
+
+fn sample() -> Vec<u8> {
+    std::fs::read(sample_path()).expect("samples/wearable.koffer (cargo run --example wearable)")
+}
+
+fn koffer(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_koffer"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run koffer")
+}
+
+/// A file under the temp directory, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(tag: &str, bytes: &[u8]) -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("koffer-cli-test-{}-{n}-{tag}", std::process::id()));
+        std::fs::write(&path, bytes).expect("write temp file");
+        TempFile(path)
+    }
+
+    fn arg(&self) -> &str {
+        self.0.to_str().expect("temp path is UTF-8")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// Asserts the exit code and that stderr is exactly one line naming the file.
+fn assert_failure(o: &Output, code: i32, file: &str) -> String {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "one line on stderr, got: {err:?}");
+    assert!(
+        err.starts_with(&format!("koffer: {file}: ")),
+        "stderr names the file: {err:?}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+fn sample_arg() -> String {
+    sample_path().to_str().expect("UTF-8 path").to_string()
+}
+
+#[test]
+fn inspect_shows_the_sample() {
+    let file = sample_arg();
+    let o = koffer(&["inspect", &file]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(o.stderr.is_empty());
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    let has = |needle: &str| {
+        assert!(
+            lines.iter().any(|l| l.contains(needle)),
+            "no line contains {needle:?} in:\n{out}"
+        )
+    };
+    has("format        koffer 1.0");
+    has("required 0x0000, optional 0x0000");
+    has("metadata      8 entries");
+    has("producer.vendor    str     \"Acme Wearables\"");
+    has("producer.model     str     \"Band 3\"");
+    has("producer.firmware  str     \"3.4.1\"");
+    has("producer.serial    str     \"B3-2026-004217\"");
+    has("export.created     time    2026-09-21T07:42:10Z (1789976530000 ms)");
+    has("subject.pseudonym  str     \"p-7f3a9c\"");
+    has("time.base          str     \"unix\"");
+    has("example:generator");
+    has("record types  2");
+    has("   0 sample       1    0 bytes   1285   10080");
+    has("   1 event        1    0 bytes     53      53");
+    has("frames        1342 (1 metadata, 2 schema, 1338 block, 0 ancillary, 1 end)");
+    has("blocks        1338");
+    has("records       10133");
+    has("status        complete");
+    has("checksums     header OK, all 1342 frame checksums OK");
+}
+
+#[test]
+fn inspect_json_parses() {
+    let file = sample_arg();
+    let o = koffer(&["inspect", "--json", &file]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["size"], sample().len() as u64);
+    assert_eq!(v["format"]["major"], 1);
+    assert_eq!(v["format"]["minor"], 0);
+    assert_eq!(v["format"]["version"], "1.0");
+    assert_eq!(v["features"]["required"], 0);
+    assert_eq!(v["status"], "complete");
+    assert_eq!(v["complete"], true);
+    assert!(v["incomplete"].is_null());
+    assert!(v["error"].is_null());
+    assert_eq!(v["records"], 10_133);
+    assert_eq!(v["blocks"], 1_338);
+    assert_eq!(v["frames"]["total"], 1_342);
+    assert_eq!(v["frames"]["end"], 1);
+    assert_eq!(v["checksums"]["frames_ok"], 1_342);
+    assert_eq!(v["checksums"]["all_ok"], true);
+
+    let meta = v["metadata"].as_array().expect("metadata array");
+    let entry = |key: &str| {
+        meta.iter()
+            .find(|e| e["key"] == key)
+            .unwrap_or_else(|| panic!("no metadata entry {key}"))
+    };
+    assert_eq!(entry("producer.vendor")["value"], "Acme Wearables");
+    assert_eq!(entry("producer.vendor")["type"], "str");
+    assert_eq!(entry("time.base")["value"], "unix");
+    let created = entry("export.created");
+    assert_eq!(created["type"], "time");
+    assert_eq!(created["type_code"], 7);
+    assert_eq!(created["value"], 1_789_976_530_000u64);
+    assert_eq!(created["rfc3339"], "2026-09-21T07:42:10Z");
+
+    let types = v["record_types"].as_array().expect("record_types array");
+    assert_eq!(types.len(), 2);
+    assert_eq!(types[0]["id"], 0);
+    assert_eq!(types[0]["name"], "sample");
+    assert_eq!(types[0]["version"], 1);
+    assert_eq!(types[0]["definition_bytes"], 0);
+    assert_eq!(types[0]["records"], 10_080);
+    assert_eq!(types[1]["name"], "event");
+    assert_eq!(types[1]["records"], 53);
+}
+
+#[test]
+fn verify_accepts_the_sample() {
+    let file = sample_arg();
+    let o = koffer(&["verify", &file]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(o.stderr.is_empty());
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("OK"), "{out}");
+    assert!(out.contains("complete"), "{out}");
+    assert!(out.contains("10133 records"), "{out}");
+    assert!(out.contains("all 1342 frame checksums OK"), "{out}");
+}
+
+#[test]
+fn verify_reads_stdin() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_koffer"))
+        .args(["verify", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run koffer");
+    let bytes = sample();
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+    let o = child.wait_with_output().expect("wait");
+    writer.join().expect("writer thread").expect("write stdin");
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(stdout(&o).starts_with("<stdin>: OK"), "{}", stdout(&o));
+}
+
+#[test]
+fn not_a_container_is_4() {
+    let f = TempFile::new("text.txt", b"just some text, not a container\n");
+    for cmd in ["verify", "inspect"] {
+        let o = koffer(&[cmd, f.arg()]);
+        let err = assert_failure(&o, 4, f.arg());
+        assert!(err.contains("at byte 0:"), "{err}");
+        assert!(err.contains("expected the signature"), "{err}");
+        assert!(o.stdout.is_empty());
+    }
+}
+
+#[test]
+fn empty_file_is_4() {
+    let f = TempFile::new("empty", b"");
+    let o = koffer(&["verify", f.arg()]);
+    assert_failure(&o, 4, f.arg());
+}
+
+#[test]
+fn later_major_version_is_4() {
+    let mut bytes = sample();
+    bytes[8] = 2;
+    let crc = koffer::crc::checksum(&bytes[..14]);
+    bytes[14..18].copy_from_slice(&crc.to_le_bytes());
+    let f = TempFile::new("v2.koffer", &bytes);
+    let o = koffer(&["verify", f.arg()]);
+    let err = assert_failure(&o, 4, f.arg());
+    assert!(err.contains("at byte 8:"), "{err}");
+    assert!(err.contains("2.0 is not supported"), "{err}");
+}
+
+#[test]
+fn damaged_header_is_1() {
+    let mut bytes = sample();
+    bytes[12] ^= 0x01; // an optional feature bit, without fixing the checksum
+    let f = TempFile::new("hdr.koffer", &bytes);
+    let o = koffer(&["verify", f.arg()]);
+    let err = assert_failure(&o, 1, f.arg());
+    assert!(err.contains("at byte 14:"), "{err}");
+}
+
+#[test]
+fn corrupt_block_is_1() {
+    let mut bytes = sample();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xFF;
+    let f = TempFile::new("corrupt.koffer", &bytes);
+    let o = koffer(&["verify", f.arg()]);
+    let err = assert_failure(&o, 1, f.arg());
+    assert!(o.stdout.is_empty());
+    let offset: u64 = err
+        .split("at byte ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no offset in {err:?}"));
+    assert!(
+        offset <= mid as u64,
+        "the damaged frame starts before byte {mid}: {err}"
+    );
+    assert!(err.contains("checksum"), "{err}");
+
+    // inspect shows what precedes the damage, then fails the same way.
+    let o = koffer(&["inspect", "--json", f.arg()]);
+    assert_failure(&o, 1, f.arg());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["status"], "corrupt");
+    assert_eq!(v["error"]["kind"], "FrameChecksum");
+    assert_eq!(v["error"]["offset"], offset);
+    assert_eq!(v["checksums"]["all_ok"], false);
+}
+
+#[test]
+fn truncated_file_is_3() {
+    let bytes = sample();
+    let cut = bytes.len() - 100;
+    let f = TempFile::new("cut.koffer", &bytes[..cut]);
+    let o = koffer(&["verify", f.arg()]);
+    let err = assert_failure(&o, 3, f.arg());
+    assert!(o.stdout.is_empty());
+    assert!(err.contains("incomplete"), "{err}");
+    assert!(err.contains(&format!("of {cut} bytes")), "{err}");
+    assert!(err.contains("dropped"), "{err}");
+
+    // inspect describes an incomplete container without failing.
+    let o = koffer(&["inspect", "--json", f.arg()]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["status"], "incomplete");
+    assert_eq!(v["complete"], false);
+    let valid = v["incomplete"]["valid_len"].as_u64().expect("valid_len");
+    let dropped = v["incomplete"]["dropped_bytes"].as_u64().expect("dropped");
+    assert_eq!(valid + dropped, cut as u64);
+    assert_eq!(v["incomplete"]["tail"], "torn");
+    assert!(err.contains(&format!("at byte {valid}:")), "{err}");
+    assert!(err.contains(&format!("dropped {dropped} bytes")), "{err}");
+}
+
+#[test]
+fn header_only_is_3() {
+    let bytes = sample();
+    let f = TempFile::new("hdr-only.koffer", &bytes[..18]);
+    let o = koffer(&["verify", f.arg()]);
+    assert_failure(&o, 3, f.arg());
+}
+
+#[test]
+fn missing_file_is_5() {
+    let path = std::env::temp_dir().join(format!(
+        "koffer-cli-test-{}-does-not-exist.koffer",
+        std::process::id()
+    ));
+    let file = path.to_str().expect("UTF-8 path");
+    for cmd in ["verify", "inspect"] {
+        let o = koffer(&[cmd, file]);
+        let err = assert_failure(&o, 5, file);
+        assert!(err.contains("cannot read"), "{err}");
+    }
+}
+
+#[test]
+fn usage_error_is_2() {
+    let o = koffer(&["verify"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = koffer(&["frobnicate", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+}
