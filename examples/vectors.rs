@@ -63,6 +63,22 @@ fn main() {
             std::fs::write(&path, &readme).expect("write README");
         }
     }
+    for entry in std::fs::read_dir(&dir).expect("list spec/vectors") {
+        let path = entry.expect("list spec/vectors").path();
+        let known = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .is_some_and(|stem| cases.iter().any(|c| c.name == stem));
+        let generated = path
+            .extension()
+            .is_some_and(|e| e == "koffer" || e == "json");
+        if generated && !known {
+            changed.push(format!("{} (stale)", path.display()));
+            if !check {
+                std::fs::remove_file(&path).expect("remove stale vector");
+            }
+        }
+    }
     let rejects = cases
         .iter()
         .filter(|c| c.expect["outcome"] == "reject")

@@ -2,7 +2,6 @@
 //!
 //! ```text
 //! record_type   varint   0..=255, declared by an earlier schema frame
-//! first_record  varint   index of the block's first record in the container
 //! count         varint   records in the block, 1..=65535
 //! base_len      varint   0..=65535
 //! width         u8       0..=16: bits per length delta
@@ -19,7 +18,7 @@
 //! ```
 //! use koffer::block::{Block, BlockHeader};
 //! // Two records of type 0: [0x2A] and [0x01, 0x02]; lengths 1 = 1 + 0, 2 = 1 + 1.
-//! let body = [0x00, 0x00, 0x02, 0x01, 0x01, 0b10, 0x2A, 0x01, 0x02];
+//! let body = [0x00, 0x02, 0x01, 0x01, 0b10, 0x2A, 0x01, 0x02];
 //! let block = Block::parse(&body).unwrap();
 //! assert_eq!(block.header().count, 2);
 //! let records: Vec<&[u8]> = block.records().collect();
@@ -36,8 +35,6 @@ use crate::{limits, varint};
 pub struct BlockHeader {
     /// The record type of every record in the block.
     pub record_type: u8,
-    /// Index of the block's first record among all records of the container.
-    pub first_record: u64,
     /// Number of records, `1..=MAX_BLOCK_RECORDS`.
     pub count: u32,
     /// Length every delta is added to.
@@ -51,7 +48,7 @@ pub const MAX_WIDTH: u8 = 16;
 
 impl BlockHeader {
     /// Longest encoded block header.
-    pub const MAX_LEN: usize = 2 + varint::MAX_LEN_U64 + 3 + 3 + 1;
+    pub const MAX_LEN: usize = 2 + 3 + 3 + 1;
 
     /// Bytes of the delta table.
     pub fn table_len(&self) -> usize {
@@ -63,7 +60,6 @@ impl BlockHeader {
         let mut pos = 0;
         for v in [
             u64::from(self.record_type),
-            self.first_record,
             u64::from(self.count),
             u64::from(self.base_len),
         ] {
@@ -118,7 +114,6 @@ impl<'a> Block<'a> {
         let record_type = c.u32_max(limits::MAX_RECORD_TYPES - 1, |v| {
             ErrorKind::RecordTypeOutOfRange { value: v }
         })? as u8;
-        let first_record = c.u64()?;
         let count_at = c.pos();
         let count = c.u32_max(limits::MAX_BLOCK_RECORDS, |v| ErrorKind::BadCount {
             count: v,
@@ -136,7 +131,6 @@ impl<'a> Block<'a> {
         }
         let header = BlockHeader {
             record_type,
-            first_record,
             count,
             base_len,
             width,
@@ -347,12 +341,12 @@ mod tests {
         );
         // width 17
         assert_eq!(
-            Block::parse(&[0, 0, 1, 0, 17, 0, 0, 0]).unwrap_err().kind,
+            Block::parse(&[0, 1, 0, 17, 0, 0, 0]).unwrap_err().kind,
             ErrorKind::BadWidth { width: 17 }
         );
         // lengths add up to 2, body holds 3
         assert_eq!(
-            Block::parse(&[0, 0, 1, 2, 0, 1, 2, 3]).unwrap_err().kind,
+            Block::parse(&[0, 1, 2, 0, 1, 2, 3]).unwrap_err().kind,
             ErrorKind::LengthMismatch {
                 declared: 2,
                 actual: 3
@@ -360,19 +354,19 @@ mod tests {
         );
         // non-zero padding bits: count 1, width 1, table 0b10
         assert_eq!(
-            Block::parse(&[0, 0, 1, 0, 1, 0b10]).unwrap_err().kind,
+            Block::parse(&[0, 1, 0, 1, 0b10]).unwrap_err().kind,
             ErrorKind::TablePadding
         );
         // base + delta beyond the record limit
         assert_eq!(
-            Block::parse(&[0, 0, 1, 0xFF, 0xFF, 0x03, 1, 1])
+            Block::parse(&[0, 1, 0xFF, 0xFF, 0x03, 1, 1])
                 .unwrap_err()
                 .kind,
             ErrorKind::RecordTooLarge { len: 65536 }
         );
         // record type 256
         assert_eq!(
-            Block::parse(&[0x80, 0x02, 0, 1, 0, 0]).unwrap_err().kind,
+            Block::parse(&[0x80, 0x02, 1, 0, 0]).unwrap_err().kind,
             ErrorKind::RecordTypeOutOfRange { value: 256 }
         );
     }

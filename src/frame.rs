@@ -5,22 +5,30 @@
 //! length      varint    body length in bytes, at most MAX_FRAME_BODY
 //! head_check  u8        low byte of CRC-32C over kind and length
 //! body        length bytes
-//! checksum    u32 LE    CRC-32C over kind, length, head_check and body
+//! checksum    u32 LE    CRC-32C over the 4 bytes before the frame, then
+//!                       kind, length, head_check and body
 //! ```
 //!
 //! The head check lets a reader tell a damaged length (corruption) from a frame
 //! cut off by the end of the input (a torn write): every single-bit error in
 //! kind, length or head check is caught before the length is trusted.
 //!
+//! The checksum also covers the 4 bytes just before the frame — the previous
+//! frame's checksum, or the header's for the first frame — so frames form a
+//! chain: a frame removed, repeated or moved breaks the next checksum, while
+//! each frame can still be checked with nothing but the bytes around it.
+//!
 //! ```
 //! use koffer::frame::{self, kind, FrameHead};
+//! let prev = [0x11, 0x22, 0x33, 0x44]; // the checksum field before this frame
 //! // An ancillary vendor frame with a 2-byte body.
 //! let mut bytes = FrameHead::new(kind::VENDOR_FIRST, 2).as_bytes().to_vec();
 //! bytes.extend_from_slice(&[0xAB, 0xCD]);
-//! let crc = koffer::crc::checksum(&bytes);
+//! let crc = frame::checksum(&prev, &bytes);
 //! bytes.extend_from_slice(&crc.to_le_bytes());
-//! let f = frame::parse(&bytes).unwrap();
+//! let f = frame::parse(&prev, &bytes).unwrap();
 //! assert_eq!((f.kind, f.body, f.size), (0x60, &[0xAB, 0xCD][..], 9));
+//! assert!(frame::parse(&[0; 4], &bytes).is_err()); // not where it was written
 //! ```
 
 use crate::{crc, limits, varint};
@@ -126,11 +134,21 @@ pub fn head_check(kind_and_length: &[u8]) -> u8 {
     crc::checksum(kind_and_length) as u8
 }
 
-/// Reads the frame at the start of `input` and verifies its checks.
+/// The checksum of a frame: CRC-32C over `prev` (the 4 bytes before the frame)
+/// and `frame` (kind, length, head check and body).
+pub fn checksum(prev: &[u8; 4], frame: &[u8]) -> u32 {
+    let mut crc = crc::Crc32c::new();
+    crc.update(prev);
+    crc.update(frame);
+    crc.finish()
+}
+
+/// Reads the frame at the start of `input` and verifies its checks; `prev`
+/// holds the 4 bytes before the frame.
 ///
 /// The checks run in this order: kind byte valid, length a canonical varint,
 /// head check, length within the limit, frame complete in `input`, checksum.
-pub fn parse(input: &[u8]) -> Result<RawFrame<'_>, FrameError> {
+pub fn parse<'a>(prev: &[u8; 4], input: &'a [u8]) -> Result<RawFrame<'a>, FrameError> {
     let Some(&kind) = input.first() else {
         return Err(FrameError::Truncated);
     };
@@ -165,7 +183,7 @@ pub fn parse(input: &[u8]) -> Result<RawFrame<'_>, FrameError> {
         frame[body_end + 2],
         frame[body_end + 3],
     ]);
-    let computed = crc::checksum(&frame[..body_end]);
+    let computed = checksum(prev, &frame[..body_end]);
     if stored != computed {
         return Err(FrameError::Checksum {
             stored,
@@ -220,6 +238,8 @@ impl FrameHead {
 mod tests {
     use super::*;
 
+    const PREV: [u8; 4] = [1, 2, 3, 4];
+
     fn frame(kind: u8, body: &[u8]) -> ([u8; 64], usize) {
         let mut out = [0u8; 64];
         let head = FrameHead::new(kind, body.len() as u32);
@@ -227,7 +247,7 @@ mod tests {
         out[..h.len()].copy_from_slice(h);
         out[h.len()..h.len() + body.len()].copy_from_slice(body);
         let n = h.len() + body.len();
-        let crc = crc::checksum(&out[..n]);
+        let crc = checksum(&PREV, &out[..n]);
         out[n..n + 4].copy_from_slice(&crc.to_le_bytes());
         (out, n + 4)
     }
@@ -250,12 +270,16 @@ mod tests {
     #[test]
     fn parse_round_trip_and_every_prefix_is_truncated() {
         let (buf, n) = frame(kind::END, &[1, 2, 3]);
-        let f = parse(&buf[..n]).unwrap();
+        let f = parse(&PREV, &buf[..n]).unwrap();
         assert_eq!(f.kind, kind::END);
         assert_eq!(f.body, &[1, 2, 3]);
         assert_eq!(f.size, n);
         for cut in 0..n {
-            assert_eq!(parse(&buf[..cut]), Err(FrameError::Truncated), "cut {cut}");
+            assert_eq!(
+                parse(&PREV, &buf[..cut]),
+                Err(FrameError::Truncated),
+                "cut {cut}"
+            );
         }
     }
 
@@ -282,29 +306,32 @@ mod tests {
         for bit in 0..n * 8 {
             let mut b = buf;
             b[bit / 8] ^= 1 << (bit % 8);
-            assert!(parse(&b[..n]).is_err(), "bit {bit}");
+            assert!(parse(&PREV, &b[..n]).is_err(), "bit {bit}");
         }
     }
 
     #[test]
     fn limits_and_kinds() {
         assert_eq!(
-            parse(&[0xFF, 0, 0, 0, 0, 0]),
+            parse(&PREV, &[0xFF, 0, 0, 0, 0, 0]),
             Err(FrameError::InvalidKind(0xFF))
         );
-        assert_eq!(parse(&[0x00]), Err(FrameError::InvalidKind(0)));
+        assert_eq!(parse(&PREV, &[0x00]), Err(FrameError::InvalidKind(0)));
         // 2^20 + 1 as a varint: 0x81 0x80 0x40
         let head = [kind::BLOCK, 0x81, 0x80, 0x40];
         let mut too_large = [0u8; 5];
         too_large[..4].copy_from_slice(&head);
         too_large[4] = head_check(&head);
-        assert_eq!(parse(&too_large), Err(FrameError::TooLarge((1 << 20) + 1)));
+        assert_eq!(
+            parse(&PREV, &too_large),
+            Err(FrameError::TooLarge((1 << 20) + 1))
+        );
         assert!(matches!(
-            parse(&[kind::BLOCK, 0x81, 0x80, 0x40, 0x00]),
+            parse(&PREV, &[kind::BLOCK, 0x81, 0x80, 0x40, 0x00]),
             Err(FrameError::HeadCheck { .. })
         ));
         assert_eq!(
-            parse(&[kind::BLOCK, 0x80, 0x00]),
+            parse(&PREV, &[kind::BLOCK, 0x80, 0x00]),
             Err(FrameError::BadLength)
         );
     }

@@ -85,7 +85,8 @@ pub enum ErrorKind {
         /// Declared body length.
         len: u64,
     },
-    /// A frame's checksum does not match, and data follows it (§4.3).
+    /// A frame's checksum does not match, and data follows it (§4.3): the
+    /// frame is damaged, or a frame before it was removed, repeated or moved.
     FrameChecksum {
         /// Stored checksum.
         stored: u32,
@@ -156,14 +157,6 @@ pub enum ErrorKind {
         /// Bytes present.
         actual: u64,
     },
-    /// A block's first record index is not the number of records before it:
-    /// a block is missing, repeated or out of order (§7).
-    RecordIndex {
-        /// The index expected.
-        expected: u64,
-        /// The index found.
-        found: u64,
-    },
     /// The end frame's totals do not match the container (§8).
     EndTotals {
         /// The totals counted by the reader.
@@ -226,7 +219,6 @@ impl ErrorKind {
             ErrorKind::BadWidth { .. } => "BadWidth",
             ErrorKind::TablePadding => "TablePadding",
             ErrorKind::LengthMismatch { .. } => "LengthMismatch",
-            ErrorKind::RecordIndex { .. } => "RecordIndex",
             ErrorKind::EndTotals { .. } => "EndTotals",
             ErrorKind::DataAfterEnd => "DataAfterEnd",
             ErrorKind::PayloadTruncated => "PayloadTruncated",
@@ -266,7 +258,6 @@ impl fmt::Display for ErrorKind {
             ErrorKind::BadWidth { width } => write!(f, "delta width {width} exceeds 16 bits"),
             ErrorKind::TablePadding => f.write_str("unused bits of the delta table are not zero"),
             ErrorKind::LengthMismatch { declared, actual } => write!(f, "record lengths add up to {declared} bytes, but the block holds {actual}"),
-            ErrorKind::RecordIndex { expected, found } => write!(f, "block starts at record {found}, expected {expected}: a block is missing, repeated or out of order"),
             ErrorKind::EndTotals { counted, stated } => write!(f, "end frame states {} frames, {} blocks, {} records; counted {}, {}, {}", stated.frames, stated.blocks, stated.records, counted.frames, counted.blocks, counted.records),
             ErrorKind::DataAfterEnd => f.write_str("data after the end frame"),
             ErrorKind::PayloadTruncated => f.write_str("record payload is shorter than its type needs"),

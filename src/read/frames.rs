@@ -248,15 +248,6 @@ impl<'a> Frames<'a> {
                         },
                     ));
                 }
-                if h.first_record != self.counted.records {
-                    return Err(Error::at(
-                        body_offset,
-                        ErrorKind::RecordIndex {
-                            expected: self.counted.records,
-                            found: h.first_record,
-                        },
-                    ));
-                }
                 self.counted.blocks += 1;
                 self.counted.records += u64::from(h.count);
                 Frame::Block(block)
@@ -310,7 +301,12 @@ impl<'a> Iterator for Frames<'a> {
             });
             return None;
         }
-        let raw = match frame::parse(rest) {
+        // The header (18 bytes) precedes every frame, so pos >= 4.
+        let prev: [u8; 4] = match self.bytes[self.pos - 4..self.pos].try_into() {
+            Ok(p) => p,
+            Err(_) => return self.fail(Error::at(self.pos, ErrorKind::HeaderTruncated)),
+        };
+        let raw = match frame::parse(&prev, rest) {
             Ok(raw) => raw,
             Err(FrameError::Truncated) => {
                 self.stop(Tail::Torn {

@@ -121,7 +121,8 @@ impl<'a> Iterator for Records<'a> {
                         self.block = Some(CurrentBlock {
                             records: block.records(),
                             record_type: h.record_type,
-                            next_index: h.first_record,
+                            // The frames iterator has counted this block's records already.
+                            next_index: self.frames.counted().records - u64::from(h.count),
                             next_offset: f.body_offset + block.payloads_start() as u64,
                         });
                     }

@@ -4,7 +4,7 @@
 //! [`Writer`] streams into any [`embedded_io::Write`] sink — a UART, a USB
 //! endpoint, a flash region, a [`SliceSink`] over a `&mut [u8]`, or (feature
 //! `std`) anything `std::io::Write` through [`IoSink`]. Its only RAM is the
-//! block buffer the caller lends it; 256 bytes hold about eight records of a
+//! block buffer the caller lends it; 256 bytes hold nine records of a
 //! wearable. [`ResumePoint`] lets a writer continue a container whose tail
 //! was cut by a power loss.
 
@@ -18,4 +18,4 @@ pub use resume::ResumePoint;
 #[cfg(feature = "std")]
 pub use sink::IoSink;
 pub use sink::SliceSink;
-pub use writer::{Writer, BUFFER_COST_PER_RECORD, MIN_BUFFER_LEN};
+pub use writer::{buffer_cost_per_record, Writer, MIN_BUFFER_LEN};

@@ -13,6 +13,7 @@ use crate::read::{Completeness, Error, Reader, TypeSet};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResumePoint {
     valid_len: u64,
+    last_checksum: [u8; 4],
     counted: End,
     declared: TypeSet,
     complete: bool,
@@ -29,6 +30,7 @@ impl ResumePoint {
         if existing.len() < HEADER_LEN && existing == &header[..existing.len()] {
             return Ok(ResumePoint {
                 valid_len: 0,
+                last_checksum: [0; 4],
                 counted: End::default(),
                 declared: TypeSet::default(),
                 complete: false,
@@ -46,8 +48,13 @@ impl ResumePoint {
             Completeness::Complete => (existing.len() as u64, true),
             Completeness::Incomplete { valid_len, .. } => (valid_len, false),
         };
+        // The prefix holds at least the header, so it ends in a checksum field.
+        let end = valid_len as usize;
+        let mut last_checksum = [0u8; 4];
+        last_checksum.copy_from_slice(&existing[end - 4..end]);
         Ok(ResumePoint {
             valid_len,
+            last_checksum,
             counted,
             declared,
             complete,
@@ -57,6 +64,11 @@ impl ResumePoint {
     /// Length of the intact prefix; the writer appends right after it.
     pub fn valid_len(&self) -> u64 {
         self.valid_len
+    }
+
+    /// The last 4 bytes of the intact prefix: the checksum the next frame chains to.
+    pub fn last_checksum(&self) -> [u8; 4] {
+        self.last_checksum
     }
 
     /// Frames, blocks and records in the intact prefix.

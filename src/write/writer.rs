@@ -18,8 +18,15 @@ use crate::{limits, varint};
 /// The least block buffer the writer accepts.
 pub const MIN_BUFFER_LEN: usize = 16;
 
-/// Bytes of block buffer each buffered record costs besides its payload (its length).
-pub const BUFFER_COST_PER_RECORD: usize = 2;
+/// Bytes of block buffer each buffered record costs besides its payload (its
+/// length): 1 in a buffer of at most 256 bytes, 2 in a larger one.
+pub const fn buffer_cost_per_record(buffer_len: usize) -> usize {
+    if buffer_len <= 256 {
+        1
+    } else {
+        2
+    }
+}
 
 /// Largest part of a buffer used for one block, so that a block frame body stays
 /// within [`limits::MAX_FRAME_BODY`].
@@ -68,6 +75,10 @@ pub struct Writer<'b, W: Write> {
     declared: TypeSet,
     position: u64,
     poisoned: bool,
+    /// The 4 bytes before the next frame: the last checksum written.
+    prev: [u8; 4],
+    /// Bytes of buffer per record length: 1 or 2.
+    slot: usize,
 }
 
 /// A frame being written: feeds the checksum as bytes go to the sink.
@@ -77,11 +88,19 @@ struct FrameOut<'s, W: Write> {
     written: u64,
 }
 
+/// A frame written: its size and its checksum field.
+struct Written {
+    size: u64,
+    checksum: [u8; 4],
+}
+
 impl<'s, W: Write> FrameOut<'s, W> {
-    fn begin(sink: &'s mut W, kind: u8, body_len: usize) -> Result<Self, W::Error> {
+    fn begin(sink: &'s mut W, prev: &[u8; 4], kind: u8, body_len: usize) -> Result<Self, W::Error> {
+        let mut crc = Crc32c::new();
+        crc.update(prev);
         let mut out = FrameOut {
             sink,
-            crc: Crc32c::new(),
+            crc,
             written: 0,
         };
         // Callers check body_len against MAX_FRAME_BODY, which fits u32.
@@ -96,26 +115,32 @@ impl<'s, W: Write> FrameOut<'s, W> {
         self.sink.write_all(bytes)
     }
 
-    fn end(self) -> Result<u64, W::Error> {
-        let crc = self.crc.finish();
-        self.sink.write_all(&crc.to_le_bytes())?;
-        Ok(self.written + 4)
+    fn end(self) -> Result<Written, W::Error> {
+        let checksum = self.crc.finish().to_le_bytes();
+        self.sink.write_all(&checksum)?;
+        Ok(Written {
+            size: self.written + 4,
+            checksum,
+        })
     }
 }
 
 impl<'b, W: Write> Writer<'b, W> {
     /// Starts a container: writes the file header to `sink`; `buf` becomes the
-    /// block buffer. A record must fit in `buf` with 2 bytes to spare.
+    /// block buffer. A record must fit in `buf` with its length to spare
+    /// ([`buffer_cost_per_record`]).
     pub fn new(mut sink: W, buf: &'b mut [u8]) -> Result<Self, Error<W::Error>> {
         Self::check_buffer(buf)?;
-        sink.write_all(&Header::CURRENT.to_bytes())
-            .map_err(Error::Sink)?;
+        let header = Header::CURRENT.to_bytes();
+        sink.write_all(&header).map_err(Error::Sink)?;
+        let prev = [header[14], header[15], header[16], header[17]];
         Ok(Self::with_state(
             sink,
             buf,
             End::default(),
             TypeSet::default(),
             HEADER_LEN as u64,
+            prev,
         ))
     }
 
@@ -160,10 +185,12 @@ impl<'b, W: Write> Writer<'b, W> {
             return Err(Error::AlreadyComplete);
         }
         let mut position = point.valid_len();
+        let mut prev = point.last_checksum();
         if position == 0 {
-            sink.write_all(&Header::CURRENT.to_bytes())
-                .map_err(Error::Sink)?;
+            let header = Header::CURRENT.to_bytes();
+            sink.write_all(&header).map_err(Error::Sink)?;
             position = HEADER_LEN as u64;
+            prev = [header[14], header[15], header[16], header[17]];
         }
         Ok(Self::with_state(
             sink,
@@ -171,6 +198,7 @@ impl<'b, W: Write> Writer<'b, W> {
             point.counted(),
             point.declared(),
             position,
+            prev,
         ))
     }
 
@@ -190,9 +218,12 @@ impl<'b, W: Write> Writer<'b, W> {
         counted: End,
         declared: TypeSet,
         position: u64,
+        prev: [u8; 4],
     ) -> Self {
         let cap = buf.len().min(MAX_BLOCK_BUFFER);
         Writer {
+            prev,
+            slot: buffer_cost_per_record(cap),
             sink,
             buf,
             cap,
@@ -253,7 +284,7 @@ impl<'b, W: Write> Writer<'b, W> {
         }
         self.flush()?;
         let r = (|| {
-            let mut out = FrameOut::begin(&mut self.sink, kind::METADATA, body_len)?;
+            let mut out = FrameOut::begin(&mut self.sink, &self.prev, kind::METADATA, body_len)?;
             let mut tmp = [0u8; varint::MAX_LEN_U64];
             out.put(varint::encode_u64(entries.len() as u64, &mut tmp))?;
             for e in entries {
@@ -286,7 +317,8 @@ impl<'b, W: Write> Writer<'b, W> {
         schema.validate().map_err(Error::Invalid)?;
         self.flush()?;
         let r = (|| {
-            let mut out = FrameOut::begin(&mut self.sink, kind::SCHEMA, schema.body_len())?;
+            let mut out =
+                FrameOut::begin(&mut self.sink, &self.prev, kind::SCHEMA, schema.body_len())?;
             schema.encode(&mut |b: &[u8]| out.put(b))?;
             out.end()
         })();
@@ -303,10 +335,11 @@ impl<'b, W: Write> Writer<'b, W> {
         self.declare(record_type, T::NAME, T::VERSION, T::DEFINITION)
     }
 
-    fn frame_written(&mut self, r: Result<u64, W::Error>) -> Result<(), Error<W::Error>> {
+    fn frame_written(&mut self, r: Result<Written, W::Error>) -> Result<(), Error<W::Error>> {
         match r {
-            Ok(n) => {
-                self.position += n;
+            Ok(w) => {
+                self.position += w.size;
+                self.prev = w.checksum;
                 self.counted.frames += 1;
                 Ok(())
             }
@@ -372,15 +405,16 @@ impl<'b, W: Write> Writer<'b, W> {
             Ok(len) => len,
             Err(Full::Yes) => {
                 return Err(Error::RecordTooLarge {
-                    capacity: (self.cap - BUFFER_COST_PER_RECORD)
-                        .min(limits::MAX_RECORD_LEN as usize),
+                    capacity: (self.cap - self.slot).min(limits::MAX_RECORD_LEN as usize),
                 })
             }
             Err(Full::No) => return Err(Error::Serialize),
         };
-        let slot = self.cap - BUFFER_COST_PER_RECORD * (self.count as usize + 1);
-        // `try_encode` checked len <= MAX_RECORD_LEN, which fits u16.
-        self.buf[slot..slot + 2].copy_from_slice(&(len as u16).to_le_bytes());
+        let at = self.cap - self.slot * (self.count as usize + 1);
+        // `try_encode` bounds len by the buffer (<= 255 when slots are one
+        // byte) and by MAX_RECORD_LEN, which fits u16.
+        let le = (len as u16).to_le_bytes();
+        self.buf[at..at + self.slot].copy_from_slice(&le[..self.slot]);
         self.used += len;
         self.count += 1;
         self.block_type = record_type;
@@ -392,7 +426,7 @@ impl<'b, W: Write> Writer<'b, W> {
         &mut self,
         encode: &mut impl FnMut(&mut [u8]) -> Result<usize, Full>,
     ) -> Result<usize, Full> {
-        let reserved = BUFFER_COST_PER_RECORD * (self.count as usize + 1);
+        let reserved = self.slot * (self.count as usize + 1);
         let Some(end) = self.cap.checked_sub(reserved).filter(|&e| e >= self.used) else {
             return Err(Full::Yes);
         };
@@ -402,8 +436,7 @@ impl<'b, W: Write> Writer<'b, W> {
     }
 
     fn record_len(&self, i: usize) -> u32 {
-        let slot = self.cap - BUFFER_COST_PER_RECORD * (i + 1);
-        u32::from(u16::from_le_bytes([self.buf[slot], self.buf[slot + 1]]))
+        record_len(self.buf, self.cap, self.slot, i)
     }
 
     /// Writes the buffered records out as one block. Does nothing if none are buffered.
@@ -421,7 +454,6 @@ impl<'b, W: Write> Writer<'b, W> {
         }
         let header = BlockHeader {
             record_type: self.block_type,
-            first_record: self.counted.records,
             count: self.count,
             base_len: min,
             width: block::width_for(max - min),
@@ -430,13 +462,12 @@ impl<'b, W: Write> Writer<'b, W> {
         let head_len = header.encode(&mut head);
         let body_len = head_len + header.table_len() + self.used;
         let r = (|| {
-            let mut out = FrameOut::begin(&mut self.sink, kind::BLOCK, body_len)?;
+            let mut out = FrameOut::begin(&mut self.sink, &self.prev, kind::BLOCK, body_len)?;
             out.put(&head[..head_len])?;
             let mut chunk = Chunk::new();
             let mut packer = TablePacker::new(header.width);
             for i in 0..count {
-                let slot = self.cap - BUFFER_COST_PER_RECORD * (i + 1);
-                let len = u32::from(u16::from_le_bytes([self.buf[slot], self.buf[slot + 1]]));
+                let len = record_len(self.buf, self.cap, self.slot, i);
                 packer.push(len - min, &mut |b: &[u8]| chunk.put(b, &mut out))?;
             }
             packer.finish(&mut |b: &[u8]| chunk.put(b, &mut out))?;
@@ -445,8 +476,9 @@ impl<'b, W: Write> Writer<'b, W> {
             out.end()
         })();
         match r {
-            Ok(n) => {
-                self.position += n;
+            Ok(w) => {
+                self.position += w.size;
+                self.prev = w.checksum;
                 self.counted.frames += 1;
                 self.counted.blocks += 1;
                 self.counted.records += u64::from(self.count);
@@ -465,15 +497,22 @@ impl<'b, W: Write> Writer<'b, W> {
         let mut body = [0u8; End::MAX_LEN];
         let n = self.counted.encode(&mut body);
         let r = (|| {
-            let mut out = FrameOut::begin(&mut self.sink, kind::END, n)?;
+            let mut out = FrameOut::begin(&mut self.sink, &self.prev, kind::END, n)?;
             out.put(&body[..n])?;
             out.end()
         })();
         let written = r.map_err(|e| self.sink_failed(e))?;
-        self.position += written;
+        self.position += written.size;
         self.sink.flush().map_err(Error::Sink)?;
         Ok(self.sink)
     }
+}
+
+/// Length of buffered record `i`, stored in `slot` bytes counted back from `cap`.
+fn record_len(buf: &[u8], cap: usize, slot: usize, i: usize) -> u32 {
+    let at = cap - slot * (i + 1);
+    let hi = if slot == 2 { buf[at + 1] } else { 0 };
+    u32::from(u16::from_le_bytes([buf[at], hi]))
 }
 
 /// Why an encoding attempt failed.

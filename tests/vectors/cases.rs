@@ -7,7 +7,6 @@
 
 #![allow(dead_code)]
 
-use koffer::crc;
 use koffer::frame::{kind, FrameHead};
 use koffer::header::Header;
 use koffer::meta::{key, value_type, Entry, Value};
@@ -27,13 +26,21 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A frame with a correct head check and checksum around `body`.
-pub fn frame(kind: u8, body: &[u8]) -> Vec<u8> {
+/// A frame with a correct head check and checksum around `body`, to follow
+/// `before` (its checksum chains to the last 4 bytes of `before`).
+pub fn frame(before: &[u8], kind: u8, body: &[u8]) -> Vec<u8> {
+    let prev: [u8; 4] = before[before.len() - 4..].try_into().unwrap();
     let mut out = FrameHead::new(kind, body.len() as u32).as_bytes().to_vec();
     out.extend_from_slice(body);
-    let c = crc::checksum(&out);
+    let c = koffer::frame::checksum(&prev, &out);
     out.extend_from_slice(&c.to_le_bytes());
     out
+}
+
+/// Appends a frame to `bytes`.
+pub fn push(bytes: &mut Vec<u8>, kind: u8, body: &[u8]) {
+    let f = frame(bytes, kind, body);
+    bytes.extend(f);
 }
 
 pub fn header() -> Vec<u8> {
@@ -68,7 +75,6 @@ fn end_body(frames: u64, blocks: u64, records: u64) -> Vec<u8> {
 /// A block body with explicit fields.
 fn block_body(
     record_type: u64,
-    first: u64,
     count: u64,
     base: u64,
     width: u8,
@@ -76,7 +82,6 @@ fn block_body(
     payloads: &[u8],
 ) -> Vec<u8> {
     let mut b = varint(record_type);
-    b.extend(varint(first));
     b.extend(varint(count));
     b.extend(varint(base));
     b.push(width);
@@ -235,8 +240,7 @@ impl Built {
             .boundaries
             .iter()
             .copied()
-            .filter(|(end, _)| *end as usize <= len)
-            .last()
+            .rfind(|(end, _)| *end as usize <= len)
             .unwrap();
         let mut bytes = self.bytes[..len].to_vec();
         bytes.extend_from_slice(tail);
@@ -331,7 +335,7 @@ pub fn all() -> Vec<Case> {
 
     // ---- readable containers -------------------------------------------
     let mut empty = header();
-    empty.extend(frame(kind::END, &end_body(0, 0, 0)));
+    push(&mut empty, kind::END, &end_body(0, 0, 0));
     cases.push(Case {
         name: "valid-empty",
         rule: "§3, §8: a header and an end frame with zero totals is a complete, empty container",
@@ -458,15 +462,16 @@ pub fn all() -> Vec<Case> {
     {
         // Width 0 (all equal), zero-length records, and a non-minimal base accepted.
         let mut bytes = header();
-        bytes.extend(frame(kind::SCHEMA, &schema_body(0, "tick", 1)));
-        bytes.extend(frame(kind::BLOCK, &block_body(0, 0, 3, 0, 0, &[], &[])));
-        bytes.extend(frame(kind::SCHEMA, &schema_body(7, "byte", 1)));
+        push(&mut bytes, kind::SCHEMA, &schema_body(0, "tick", 1));
+        push(&mut bytes, kind::BLOCK, &block_body(0, 3, 0, 0, &[], &[]));
+        push(&mut bytes, kind::SCHEMA, &schema_body(7, "byte", 1));
         // lengths 1,1 with base 0, width 1: deltas 1,1 -> 0b11
-        bytes.extend(frame(
+        push(
+            &mut bytes,
             kind::BLOCK,
-            &block_body(7, 3, 2, 0, 1, &[0b11], &[0xAA, 0xBB]),
-        ));
-        bytes.extend(frame(kind::END, &end_body(4, 2, 5)));
+            &block_body(7, 2, 0, 1, &[0b11], &[0xAA, 0xBB]),
+        );
+        push(&mut bytes, kind::END, &end_body(4, 2, 5));
         cases.push(Case {
             name: "valid-widths",
             rule: "§7: width 0 with zero-length records; a base below the shortest record is accepted",
@@ -498,11 +503,15 @@ pub fn all() -> Vec<Case> {
             ..Header::CURRENT
         };
         let mut bytes = h.to_bytes().to_vec();
-        bytes.extend(frame(0x40, b"future index"));
-        bytes.extend(frame(kind::SCHEMA, &schema_body(2, "n", 4)));
-        bytes.extend(frame(0x7F, &[0xDE, 0xAD]));
-        bytes.extend(frame(kind::BLOCK, &block_body(2, 0, 1, 1, 0, &[], &[0x05])));
-        bytes.extend(frame(kind::END, &end_body(4, 1, 1)));
+        push(&mut bytes, 0x40, b"future index");
+        push(&mut bytes, kind::SCHEMA, &schema_body(2, "n", 4));
+        push(&mut bytes, 0x7F, &[0xDE, 0xAD]);
+        push(
+            &mut bytes,
+            kind::BLOCK,
+            &block_body(2, 1, 1, 0, &[], &[0x05]),
+        );
+        push(&mut bytes, kind::END, &end_body(4, 1, 1));
         cases.push(Case {
             name: "valid-ancillary-and-minor",
             rule: "§3.1, §3.2, §4.2: a later minor version, optional feature bits and ancillary frames are read past",
@@ -619,7 +628,7 @@ pub fn all() -> Vec<Case> {
             19,
         ));
         let mut b = header();
-        let mut f = frame(kind::END, &end_body(0, 0, 0));
+        let mut f = frame(&b, kind::END, &end_body(0, 0, 0));
         f[1] = 0x13; // length 3 -> 19: head check no longer matches
         b.extend(f);
         cases.push(reject(
@@ -650,7 +659,7 @@ pub fn all() -> Vec<Case> {
             18,
         ));
         let mut b = header();
-        b.extend(frame(0x05, &[]));
+        push(&mut b, 0x05, &[]);
         cases.push(reject(
             "reject-unknown-critical-frame",
             "§4.2: unknown critical kind 0x05",
@@ -659,7 +668,7 @@ pub fn all() -> Vec<Case> {
             18,
         ));
         let mut b = header();
-        b.extend(frame(0x80, &[1]));
+        push(&mut b, 0x80, &[1]);
         cases.push(reject(
             "reject-unknown-critical-high",
             "§4.2: unknown critical kind 0x80",
@@ -671,7 +680,7 @@ pub fn all() -> Vec<Case> {
     // Metadata.
     let meta_frame = |body: &[u8]| {
         let mut b = header();
-        b.extend(frame(kind::METADATA, body));
+        push(&mut b, kind::METADATA, body);
         b
     };
     let body_at = 18 + 3; // kind, 1-byte length, head check
@@ -757,7 +766,7 @@ pub fn all() -> Vec<Case> {
     // Schema.
     {
         let mut b = header();
-        b.extend(frame(kind::SCHEMA, &schema_body(256, "big", 1)));
+        push(&mut b, kind::SCHEMA, &schema_body(256, "big", 1));
         cases.push(reject(
             "reject-schema-type-range",
             "§6, §9: record type above 255",
@@ -766,9 +775,9 @@ pub fn all() -> Vec<Case> {
             body_at,
         ));
         let mut b = header();
-        b.extend(frame(kind::SCHEMA, &schema_body(3, "a", 1)));
+        push(&mut b, kind::SCHEMA, &schema_body(3, "a", 1));
         let second = b.len();
-        b.extend(frame(kind::SCHEMA, &schema_body(3, "b", 1)));
+        push(&mut b, kind::SCHEMA, &schema_body(3, "b", 1));
         cases.push(reject(
             "reject-schema-duplicate",
             "§6: a record type is declared once",
@@ -777,7 +786,7 @@ pub fn all() -> Vec<Case> {
             second + 3,
         ));
         let mut b = header();
-        b.extend(frame(kind::SCHEMA, &[0x01, 0x09, b'a']));
+        push(&mut b, kind::SCHEMA, &[0x01, 0x09, b'a']);
         cases.push(reject(
             "reject-schema-name-past-body",
             "§6: name runs past the body",
@@ -786,10 +795,11 @@ pub fn all() -> Vec<Case> {
             body_at + 2,
         ));
         let mut b = header();
-        b.extend(frame(
+        push(
+            &mut b,
             kind::SCHEMA,
             &[0x01, 0x01, b'a', 0xFF, 0xFF, 0xFF, 0xFF, 0x7F],
-        ));
+        );
         cases.push(reject(
             "reject-schema-version-overflow",
             "§2.2, §6: version is a varint(u32)",
@@ -801,13 +811,13 @@ pub fn all() -> Vec<Case> {
     // Blocks.
     let with_schema = || {
         let mut b = header();
-        b.extend(frame(kind::SCHEMA, &schema_body(0, "b", 1)));
+        push(&mut b, kind::SCHEMA, &schema_body(0, "b", 1));
         b
     };
     let block_at = with_schema().len() + 3;
     {
         let mut b = header();
-        b.extend(frame(kind::BLOCK, &block_body(0, 0, 1, 1, 0, &[], &[1])));
+        push(&mut b, kind::BLOCK, &block_body(0, 1, 1, 0, &[], &[1]));
         cases.push(reject(
             "reject-block-undeclared",
             "§7: a block's record type must be declared first",
@@ -815,86 +825,98 @@ pub fn all() -> Vec<Case> {
             "UndeclaredRecordType",
             body_at,
         ));
-        let mut b = with_schema();
-        b.extend(frame(kind::BLOCK, &block_body(0, 5, 1, 1, 0, &[], &[1])));
+        // Three blocks: the chained checksums (§4.1) catch a block removed or
+        // two blocks swapped, though every frame is intact on its own.
+        let mut three = with_schema();
+        let mut starts = vec![];
+        for v in [1u8, 2, 3] {
+            starts.push(three.len());
+            push(&mut three, kind::BLOCK, &block_body(0, 1, 1, 0, &[], &[v]));
+        }
+        let end = three.len();
+        let mut b = three[..starts[1]].to_vec();
+        b.extend_from_slice(&three[starts[2]..end]);
         cases.push(reject(
-            "reject-block-record-index",
-            "§7: first_record counts the records before the block",
+            "reject-block-removed",
+            "§4.1: a frame removed from the middle breaks the next frame's checksum chain",
             b,
-            "RecordIndex",
-            block_at,
+            "FrameChecksum",
+            starts[1],
+        ));
+        let mut b = three[..starts[1]].to_vec();
+        b.extend_from_slice(&three[starts[2]..end]);
+        b.extend_from_slice(&three[starts[1]..starts[2]]);
+        cases.push(reject(
+            "reject-blocks-swapped",
+            "§4.1: frames moved out of order break the checksum chain",
+            b,
+            "FrameChecksum",
+            starts[1],
         ));
         let mut b = with_schema();
-        b.extend(frame(kind::BLOCK, &block_body(0, 0, 0, 0, 0, &[], &[])));
+        push(&mut b, kind::BLOCK, &block_body(0, 0, 0, 0, &[], &[]));
         cases.push(reject(
             "reject-block-count-zero",
             "§7: a block holds at least one record",
             b,
             "BadCount",
-            block_at + 2,
+            block_at + 1,
         ));
         let mut b = with_schema();
-        b.extend(frame(
-            kind::BLOCK,
-            &block_body(0, 0, 65_536, 0, 0, &[], &[]),
-        ));
+        push(&mut b, kind::BLOCK, &block_body(0, 65_536, 0, 0, &[], &[]));
         cases.push(reject(
             "reject-block-count-limit",
             "§7, §9: count over MAX_BLOCK_RECORDS",
             b,
             "BadCount",
-            block_at + 2,
+            block_at + 1,
         ));
         let mut b = with_schema();
-        b.extend(frame(
+        push(
+            &mut b,
             kind::BLOCK,
-            &block_body(0, 0, 1, 0, 17, &[0, 0, 0], &[]),
-        ));
+            &block_body(0, 1, 0, 17, &[0, 0, 0], &[]),
+        );
         cases.push(reject(
             "reject-block-width",
             "§7: width at most 16",
             b,
             "BadWidth",
-            block_at + 4,
+            block_at + 3,
         ));
         let mut b = with_schema();
-        b.extend(frame(
-            kind::BLOCK,
-            &block_body(0, 0, 1, 1, 1, &[0b10], &[1]),
-        ));
+        push(&mut b, kind::BLOCK, &block_body(0, 1, 1, 1, &[0b10], &[1]));
         cases.push(reject(
             "reject-block-padding",
             "§7: unused table bits are zero",
             b,
             "TablePadding",
-            block_at + 5,
+            block_at + 4,
         ));
         let mut b = with_schema();
-        b.extend(frame(
+        push(
+            &mut b,
             kind::BLOCK,
-            &block_body(0, 0, 2, 1, 0, &[], &[1, 2, 3]),
-        ));
+            &block_body(0, 2, 1, 0, &[], &[1, 2, 3]),
+        );
         cases.push(reject(
             "reject-block-length-mismatch",
             "§7: lengths add up to the payload bytes",
             b,
             "LengthMismatch",
-            block_at + 5,
+            block_at + 4,
         ));
         let mut b = with_schema();
-        b.extend(frame(
-            kind::BLOCK,
-            &block_body(0, 0, 1, 65_535, 1, &[1], &[]),
-        ));
+        push(&mut b, kind::BLOCK, &block_body(0, 1, 65_535, 1, &[1], &[]));
         cases.push(reject(
             "reject-block-record-too-large",
             "§7, §9: base_len + delta over MAX_RECORD_LEN",
             b,
             "RecordTooLarge",
-            block_at + 7,
+            block_at + 6,
         ));
         let mut b = with_schema();
-        b.extend(frame(kind::BLOCK, &[0x00, 0x80]));
+        push(&mut b, kind::BLOCK, &[0x00, 0x80]);
         cases.push(reject(
             "reject-block-varint-truncated",
             "§7: first_record runs past the body",
@@ -906,7 +928,7 @@ pub fn all() -> Vec<Case> {
     // End.
     {
         let mut b = good[..end_at].to_vec();
-        b.extend(frame(kind::END, &end_body(2, 1, 2)));
+        push(&mut b, kind::END, &end_body(2, 1, 2));
         cases.push(reject(
             "reject-end-totals",
             "§8: totals must match",
@@ -924,7 +946,7 @@ pub fn all() -> Vec<Case> {
             good.len(),
         ));
         let mut b = good[..end_at].to_vec();
-        b.extend(frame(kind::END, &[2, 1, 1, 0]));
+        push(&mut b, kind::END, &[2, 1, 1, 0]);
         cases.push(reject(
             "reject-end-trailing",
             "§8: the end body holds three varints",
