@@ -27,30 +27,31 @@ fn varint(v: u64) -> Vec<u8> {
     varint::encode_u64(v, &mut tmp).to_vec()
 }
 
-/// A frame with a correct head check and checksum around `body`.
-fn frame(kind: u8, body: &[u8]) -> Vec<u8> {
-    frame_with_len(kind, body.len() as u32, body)
+/// A frame with a correct head check and checksum around `body`, to follow
+/// `before` (the checksum chains to its last 4 bytes, spec §4.1).
+fn frame(before: &[u8], kind: u8, body: &[u8]) -> Vec<u8> {
+    frame_with_len(before, kind, body.len() as u32, body)
 }
 
 /// A frame that declares `len` body bytes but carries `body`; head check and
 /// checksum are computed over what is there, so both checks pass and only the
 /// declared length is wrong.
-fn frame_with_len(kind: u8, len: u32, body: &[u8]) -> Vec<u8> {
+fn frame_with_len(before: &[u8], kind: u8, len: u32, body: &[u8]) -> Vec<u8> {
+    let prev: [u8; 4] = before[before.len() - 4..].try_into().unwrap();
     let mut out = FrameHead::new(kind, len).as_bytes().to_vec();
     out.extend_from_slice(body);
-    let crc = koffer::crc::checksum(&out);
+    let crc = koffer::frame::checksum(&prev, &out);
     out.extend_from_slice(&crc.to_le_bytes());
     out
 }
 
 /// A block body holding `payloads`, laid out as a writer would.
-fn block_body(record_type: u8, first_record: u64, payloads: &[&[u8]]) -> Vec<u8> {
+fn block_body(record_type: u8, payloads: &[&[u8]]) -> Vec<u8> {
     let lens: Vec<u32> = payloads.iter().map(|p| p.len() as u32).collect();
     let min = lens.iter().copied().min().unwrap_or(0);
     let max = lens.iter().copied().max().unwrap_or(0);
     let header = BlockHeader {
         record_type,
-        first_record,
         count: payloads.len() as u32,
         base_len: min,
         width: block::width_for(max - min),
@@ -123,7 +124,8 @@ impl Builder {
 
     /// Appends a frame as-is; it counts towards the end frame's totals.
     fn raw(&mut self, kind: u8, body: &[u8]) -> &mut Self {
-        self.out.extend_from_slice(&frame(kind, body));
+        let f = frame(&self.out, kind, body);
+        self.out.extend_from_slice(&f);
         self.counted.frames += 1;
         self
     }
@@ -137,16 +139,7 @@ impl Builder {
     }
 
     fn block(&mut self, record_type: u8, payloads: &[&[u8]]) -> &mut Self {
-        let first = self.counted.records;
-        self.block_at(record_type, first, payloads)
-    }
-
-    /// A block claiming `first_record`; totals count it as the reader would.
-    fn block_at(&mut self, record_type: u8, first_record: u64, payloads: &[&[u8]]) -> &mut Self {
-        self.raw(
-            kind::BLOCK,
-            &block_body(record_type, first_record, payloads),
-        );
+        self.raw(kind::BLOCK, &block_body(record_type, payloads));
         self.counted.blocks += 1;
         self.counted.records += payloads.len() as u64;
         self
@@ -159,7 +152,7 @@ impl Builder {
 
     fn end_with(&mut self, end: End) -> Vec<u8> {
         let mut out = self.out.clone();
-        out.extend_from_slice(&frame(kind::END, &end_body(end)));
+        out.extend_from_slice(&frame(&self.out, kind::END, &end_body(end)));
         out
     }
 }
@@ -727,13 +720,14 @@ fn random_splices_hand_out_only_original_records() {
 // §9 Limits: declared sizes and counts beyond the input
 // ---------------------------------------------------------------------------
 
-/// Header, a schema for type 0, then `tail`; returns the bytes and the offset of `tail`.
-fn after_schema(tail: &[u8]) -> (Vec<u8>, usize) {
+/// Header, a schema for type 0, then the bytes `tail` makes from that prefix;
+/// returns the bytes and the offset of the tail.
+fn after_schema(tail: impl FnOnce(&[u8]) -> Vec<u8>) -> (Vec<u8>, usize) {
     let mut b = Builder::new();
     b.schema(0, "x");
     let at = b.out.len();
     let mut out = b.out.clone();
-    out.extend_from_slice(tail);
+    out.extend_from_slice(&tail(&b.out));
     (out, at)
 }
 
@@ -756,7 +750,7 @@ fn oversized_frame_lengths_are_refused_before_reading_the_body() {
     ] {
         for len in [limits::MAX_FRAME_BODY + 1, u32::MAX - 1, u32::MAX] {
             // A few body bytes and a checksum over them: everything but the length is right.
-            let (bytes, at) = after_schema(&frame_with_len(k, len, &[1, 2, 3, 4]));
+            let (bytes, at) = after_schema(|p| frame_with_len(p, k, len, &[1, 2, 3, 4]));
             let e = verify_error(&bytes);
             assert_eq!(
                 e.kind,
@@ -770,11 +764,8 @@ fn oversized_frame_lengths_are_refused_before_reading_the_body() {
         }
     }
     // At the limit, a length the input does not hold is a torn frame.
-    let (bytes, at) = after_schema(&frame_with_len(
-        kind::BLOCK,
-        limits::MAX_FRAME_BODY,
-        &[0; 9],
-    ));
+    let (bytes, at) =
+        after_schema(|p| frame_with_len(p, kind::BLOCK, limits::MAX_FRAME_BODY, &[0; 9]));
     let s = read(&bytes).unwrap().finish.unwrap();
     assert_eq!(
         s.completeness,
@@ -797,99 +788,86 @@ fn block_counts_and_lengths_beyond_the_limits_are_refused() {
     let cat = |parts: &[&[u8]]| parts.concat();
     // count 65536 (one more than a block may hold)
     cases.push((
-        cat(&[&[0, 0], &varint(65_536), &[0, 0]]),
+        cat(&[&[0], &varint(65_536), &[0, 0]]),
         ErrorKind::BadCount { count: 65_536 },
-        Some(2),
+        Some(1),
     ));
     // count u64::MAX
     cases.push((
-        cat(&[&[0, 0], &varint(u64::MAX), &[0, 0]]),
+        cat(&[&[0], &varint(u64::MAX), &[0, 0]]),
         ErrorKind::BadCount { count: u64::MAX },
-        Some(2),
+        Some(1),
     ));
     // count 0
-    cases.push((
-        vec![0, 0, 0, 0, 0],
-        ErrorKind::BadCount { count: 0 },
-        Some(2),
-    ));
+    cases.push((vec![0, 0, 0, 0], ErrorKind::BadCount { count: 0 }, Some(1)));
     // 65535 records of 16-bit deltas: a 131070-byte table the body does not hold
     cases.push((
-        cat(&[&[0, 0], &varint(65_535), &[0, 16], &[0; 8]]),
+        cat(&[&[0], &varint(65_535), &[0, 16], &[0; 8]]),
         ErrorKind::BodyTruncated,
-        Some(7),
+        Some(6),
     ));
     // 65535 records of 65535 bytes each: the lengths add up to ~4 GiB, 3 bytes present
     cases.push((
-        cat(&[&[0, 0], &varint(65_535), &varint(65_535), &[0], &[1, 2, 3]]),
+        cat(&[&[0], &varint(65_535), &varint(65_535), &[0], &[1, 2, 3]]),
         ErrorKind::LengthMismatch {
             declared: 65_535 * 65_535,
             actual: 3,
         },
-        Some(9),
+        Some(8),
     ));
     // base 65535 + delta 1
     cases.push((
-        cat(&[&[0, 0, 1], &varint(65_535), &[1, 0b1]]),
+        cat(&[&[0, 1], &varint(65_535), &[1, 0b1]]),
         ErrorKind::RecordTooLarge { len: 65_536 },
-        Some(7),
+        Some(6),
     ));
     // base 65535 + delta 65535 (16-bit width)
     cases.push((
-        cat(&[&[0, 0, 1], &varint(65_535), &[16, 0xFF, 0xFF]]),
+        cat(&[&[0, 1], &varint(65_535), &[16, 0xFF, 0xFF]]),
         ErrorKind::RecordTooLarge { len: 131_070 },
-        Some(7),
+        Some(6),
     ));
     // base 65536
     cases.push((
-        cat(&[&[0, 0, 1], &varint(65_536), &[0]]),
+        cat(&[&[0, 1], &varint(65_536), &[0]]),
         ErrorKind::RecordTooLarge { len: 65_536 },
-        Some(3),
+        Some(2),
     ));
     // base u64::MAX
     cases.push((
-        cat(&[&[0, 0, 1], &varint(u64::MAX), &[0]]),
+        cat(&[&[0, 1], &varint(u64::MAX), &[0]]),
         ErrorKind::RecordTooLarge { len: u64::MAX },
-        Some(3),
+        Some(2),
     ));
     // width 17
     cases.push((
-        vec![0, 0, 1, 0, 17, 0, 0, 0],
+        vec![0, 1, 0, 17, 0, 0, 0],
         ErrorKind::BadWidth { width: 17 },
-        Some(4),
+        Some(3),
     ));
     // width 255
     cases.push((
-        vec![0, 0, 1, 0, 255],
+        vec![0, 1, 0, 255],
         ErrorKind::BadWidth { width: 255 },
-        Some(4),
+        Some(3),
     ));
     // record type 256 and u64::MAX
     cases.push((
-        cat(&[&varint(256), &[0, 1, 0, 0]]),
+        cat(&[&varint(256), &[1, 0, 0]]),
         ErrorKind::RecordTypeOutOfRange { value: 256 },
         Some(0),
     ));
     cases.push((
-        cat(&[&varint(u64::MAX), &[0, 1, 0, 0]]),
+        cat(&[&varint(u64::MAX), &[1, 0, 0]]),
         ErrorKind::RecordTypeOutOfRange { value: u64::MAX },
         Some(0),
     ));
-    // first_record u64::MAX
-    cases.push((
-        cat(&[&[0], &varint(u64::MAX), &[1, 0, 0]]),
-        ErrorKind::RecordIndex {
-            expected: 0,
-            found: u64::MAX,
-        },
-        None,
-    ));
     // non-zero padding bits after the deltas
-    cases.push((vec![0, 0, 1, 0, 1, 0b10], ErrorKind::TablePadding, Some(5)));
+    cases.push((vec![0, 1, 0, 1, 0b10], ErrorKind::TablePadding, Some(4)));
     // a non-canonical varint in the header
     cases.push((vec![0, 0x80, 0x00, 1, 0, 0], ErrorKind::BadVarint, Some(1)));
     for (body, want, field) in cases {
-        let (bytes, at) = after_schema(&frame(kind::BLOCK, &body));
+        let (bytes, at) = after_schema(|p| frame(p, kind::BLOCK, &body));
         let e = verify_error(&bytes);
         assert_eq!(e.kind, want, "body {body:02x?}");
         let body_at = at + body_offset(kind::BLOCK, body.len() as u32);
@@ -996,7 +974,7 @@ fn metadata_schema_and_end_counts_beyond_the_body_are_refused() {
         ),
     ];
     for (k, body, want, field) in cases {
-        let (bytes, at) = after_schema(&frame(k, &body));
+        let (bytes, at) = after_schema(|p| frame(p, k, &body));
         let e = verify_error(&bytes);
         assert_eq!(e.kind, want, "kind {k:#x} body {body:02x?}");
         let body_at = at + body_offset(k, body.len() as u32);
@@ -1197,24 +1175,41 @@ fn block_of_undeclared_type_is_refused() {
 }
 
 #[test]
-fn block_with_wrong_first_record_is_refused() {
-    // Missing (index too high), repeated (too low), and a first block not at 0.
-    for (first_block_at, second_block_at, expected) in
-        [(0u64, 3u64, 2u64), (0, 1, 2), (0, 0, 2), (1, 2, 0)]
-    {
-        let mut b = Builder::new();
-        b.schema(0, "a");
-        b.block_at(0, first_block_at, &[b"x", b"y"]);
-        b.block_at(0, second_block_at, &[b"z"]);
-        let bytes = b.end();
+fn frames_removed_repeated_or_moved_break_the_checksum_chain() {
+    // Spec §4.1: each checksum covers the 4 bytes before its frame.
+    let mut b = Builder::new();
+    b.schema(0, "a")
+        .block(0, &[b"x"])
+        .block(0, &[b"y"])
+        .block(0, &[b"z"]);
+    let full = b.end();
+    let l = layout(&full);
+    let f: Vec<(usize, usize)> = l.frames.iter().map(|f| (f.start, f.end)).collect();
+    let (schema, b1, b2, b3, end) = (f[0], f[1], f[2], f[3], f[4]);
+    let cat = |parts: &[(usize, usize)]| -> Vec<u8> {
+        let mut out = full[..HEADER_LEN].to_vec();
+        for &(a, z) in parts {
+            out.extend_from_slice(&full[a..z]);
+        }
+        out
+    };
+    // (frames in order, offset of the first frame whose chain breaks)
+    let cases: [(Vec<(usize, usize)>, usize); 4] = [
+        (vec![schema, b1, b3, end], b2.0),
+        (vec![schema, b1, b2, b2, b3, end], b3.0),
+        (vec![schema, b2, b1, b3, end], b1.0),
+        (vec![b1, schema, b2, b3, end], HEADER_LEN),
+    ];
+    for (parts, at) in cases {
+        let bytes = cat(&parts);
         let e = verify_error(&bytes);
-        let found = if expected == 0 {
-            first_block_at
-        } else {
-            second_block_at
-        };
-        assert_eq!(e.kind, ErrorKind::RecordIndex { expected, found });
+        assert!(
+            matches!(e.kind, ErrorKind::FrameChecksum { .. }),
+            "{parts:?}: {e:?}"
+        );
+        assert_eq!(e.offset, at as u64, "{parts:?}");
     }
+    assert!(read(&full).unwrap().finish.unwrap().is_complete());
 }
 
 #[test]
@@ -1265,8 +1260,8 @@ fn data_after_the_end_frame_is_refused() {
     let l = layout(&full);
     let extra: [&[u8]; 4] = [
         &[0x2A],
-        &frame(kind::VENDOR_FIRST, b"late"),
-        &frame(kind::END, &end_body(l.counted(full.len()))),
+        &frame(&full, kind::VENDOR_FIRST, b"late"),
+        &frame(&full, kind::END, &end_body(l.counted(full.len()))),
         &full[HEADER_LEN..],
     ];
     for tail in extra {
@@ -1409,14 +1404,14 @@ fn record_larger_than_the_buffer_is_refused_and_earlier_records_survive() {
     w.declare(0, "raw", 1, &[]).unwrap();
     w.write_payload(0, &[1; 10]).unwrap();
     w.write_payload(0, &[2; 5]).unwrap();
-    // 32 bytes of buffer hold one record of 30 bytes (2 go to its length).
+    // 32 bytes of buffer hold one record of 31 bytes (1 goes to its length).
     assert_eq!(
-        w.write_payload(0, &[3; 31]),
-        Err(write::Error::RecordTooLarge { capacity: 30 })
+        w.write_payload(0, &[3; 32]),
+        Err(write::Error::RecordTooLarge { capacity: 31 })
     );
     assert_eq!(
         w.write(0, &"a string far too long for a 32-byte buffer"),
-        Err(write::Error::RecordTooLarge { capacity: 30 })
+        Err(write::Error::RecordTooLarge { capacity: 31 })
     );
     w.write_payload(0, &[4; 30]).unwrap();
     w.write_payload(0, &[]).unwrap();

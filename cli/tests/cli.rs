@@ -97,13 +97,13 @@ fn inspect_shows_the_sample() {
     has("time.base          str     \"unix\"");
     has("example:generator");
     has("record types  2");
-    has("   0 sample       1    0 bytes   1285   10080");
+    has("   0 sample       1    0 bytes   1151   10080");
     has("   1 event        1    0 bytes     53      53");
-    has("frames        1342 (1 metadata, 2 schema, 1338 block, 0 ancillary, 1 end)");
-    has("blocks        1338");
+    has("frames        1208 (1 metadata, 2 schema, 1204 block, 0 ancillary, 1 end)");
+    has("blocks        1204");
     has("records       10133");
     has("status        complete");
-    has("checksums     header OK, all 1342 frame checksums OK");
+    has("checksums     header OK, all 1208 frame checksums OK");
 }
 
 #[test]
@@ -122,10 +122,10 @@ fn inspect_json_parses() {
     assert!(v["incomplete"].is_null());
     assert!(v["error"].is_null());
     assert_eq!(v["records"], 10_133);
-    assert_eq!(v["blocks"], 1_338);
-    assert_eq!(v["frames"]["total"], 1_342);
+    assert_eq!(v["blocks"], 1_204);
+    assert_eq!(v["frames"]["total"], 1_208);
     assert_eq!(v["frames"]["end"], 1);
-    assert_eq!(v["checksums"]["frames_ok"], 1_342);
+    assert_eq!(v["checksums"]["frames_ok"], 1_208);
     assert_eq!(v["checksums"]["all_ok"], true);
 
     let meta = v["metadata"].as_array().expect("metadata array");
@@ -165,7 +165,7 @@ fn verify_accepts_the_sample() {
     assert!(out.contains("OK"), "{out}");
     assert!(out.contains("complete"), "{out}");
     assert!(out.contains("10133 records"), "{out}");
-    assert!(out.contains("all 1342 frame checksums OK"), "{out}");
+    assert!(out.contains("all 1208 frame checksums OK"), "{out}");
 }
 
 #[test]
