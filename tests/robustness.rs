@@ -292,7 +292,6 @@ struct Layout {
 struct FrameInfo {
     start: usize,
     end: usize,
-    body_start: usize,
     is_end: bool,
     block_records: Option<u64>,
     declares: Option<u8>,
@@ -307,7 +306,6 @@ fn layout(bytes: &[u8]) -> Layout {
         frames.push(FrameInfo {
             start: f.offset as usize,
             end: (f.offset + f.size) as usize,
-            body_start: f.body_offset as usize,
             is_end: matches!(f.frame, Frame::End(_)),
             block_records: match f.frame {
                 Frame::Block(b) => Some(u64::from(b.header().count)),
@@ -539,14 +537,14 @@ fn unwritten_tail_after_a_frame_boundary_is_incomplete_not_corrupt() {
 }
 
 #[test]
-fn torn_body_followed_by_unwritten_storage_is_a_torn_tail() {
-    // A frame cut inside its body, with erased storage after it: the checksum
-    // field reads all 0x00 or all 0xFF, which the reader takes for a torn
-    // write, whatever length of erased storage follows.
+fn torn_frame_followed_by_unwritten_storage_is_a_torn_tail() {
+    // Spec §10.3 case 3: a power cut at any byte of a frame — inside its head,
+    // body or checksum — with zero-filled or erased storage after it is a torn
+    // write, whatever length of fill follows; never corruption.
     for full in sample_containers() {
         let l = layout(&full);
         for f in &l.frames {
-            for cut in f.body_start..f.end - 4 {
+            for cut in f.start + 1..f.end {
                 for fill in [0x00u8, 0xFF] {
                     for n in [1usize, f.end - cut, f.end - cut + 9, 400] {
                         let mut input = full[..cut].to_vec();
@@ -564,6 +562,9 @@ fn torn_body_followed_by_unwritten_storage_is_a_torn_tail() {
                             ),
                             "cut {cut} fill {fill:#x} n {n}"
                         );
+                        // A device can resume right where the torn frame began.
+                        let point = ResumePoint::scan(&input).unwrap();
+                        assert_eq!(point.valid_len(), f.start as u64);
                     }
                 }
             }

@@ -3,7 +3,7 @@
 
 use crate::block::Block;
 use crate::end::End;
-use crate::frame::{self, kind, FrameError};
+use crate::frame::{self, kind, FrameError, FrameHead};
 use crate::header::{Header, HEADER_LEN};
 use crate::meta::Metadata;
 use crate::read::{Error, ErrorKind};
@@ -48,14 +48,15 @@ pub struct FrameRef<'a> {
 pub enum Tail {
     /// Nothing: the input ends on a frame boundary.
     None,
-    /// Bytes that are all `0x00` or all `0xFF`: storage never written (§10.3).
+    /// Bytes that are all `0x00` or all `0xFF`: storage never written
+    /// (§10.3). After an end frame they are ignored and the container is complete.
     Unwritten {
         /// Number of such bytes.
         len: u64,
     },
-    /// A frame cut short by the end of the input, or one whose checksum field
-    /// was never written (all `0x00` or all `0xFF`) with nothing written after
-    /// it: the writer was interrupted (§10.3). Its bytes are dropped.
+    /// A frame cut short by the end of the input, or one that fails a check
+    /// while the written data ends inside it (the rest being `0x00` or `0xFF`
+    /// fill): the writer was interrupted (§10.3). Its bytes are dropped.
     Torn {
         /// Number of bytes dropped, from the frame's start to the end of the input.
         len: u64,
@@ -88,6 +89,10 @@ pub struct Summary {
     pub counted: End,
     /// Complete, or incomplete and why.
     pub completeness: Completeness,
+    /// Length of the container proper: the end of its last intact frame.
+    /// Bytes after it are unwritten storage (§10.3) or, in an incomplete
+    /// container, a dropped torn frame.
+    pub len: u64,
 }
 
 impl Summary {
@@ -146,12 +151,16 @@ pub struct Frames<'a> {
     counted: End,
     declared: TypeSet,
     ended: bool,
+    /// Where the input's final run of `0x00` or of `0xFF` bytes starts (§10.3).
+    written_end: usize,
 }
 
-fn is_unwritten(bytes: &[u8]) -> bool {
-    match bytes.first() {
-        Some(&b @ (0x00 | 0xFF)) => bytes.iter().all(|&x| x == b),
-        _ => false,
+/// The *written end* of `bytes` (spec §10.3): the start of its final run of
+/// `0x00` bytes or of `0xFF` bytes; the length if it ends in neither.
+fn written_end(bytes: &[u8]) -> usize {
+    match bytes.last() {
+        Some(&fill @ (0x00 | 0xFF)) => bytes.iter().rposition(|&b| b != fill).map_or(0, |i| i + 1),
+        _ => bytes.len(),
     }
 }
 
@@ -165,6 +174,7 @@ impl<'a> Frames<'a> {
             counted: End::default(),
             declared: TypeSet::default(),
             ended: false,
+            written_end: written_end(bytes),
         }
     }
 
@@ -194,6 +204,7 @@ impl<'a> Frames<'a> {
                 header: self.header,
                 counted: self.counted,
                 completeness,
+                len: self.pos as u64,
             }),
             State::Failed(e) => Err(e),
             // `by_ref()` ran to the end, so the state is final.
@@ -292,14 +303,14 @@ impl<'a> Iterator for Frames<'a> {
             self.stop(Tail::None);
             return None;
         }
-        if self.ended {
-            return self.fail(Error::at(self.pos, ErrorKind::DataAfterEnd));
-        }
-        if is_unwritten(rest) {
+        if self.written_end <= self.pos {
             self.stop(Tail::Unwritten {
                 len: rest.len() as u64,
             });
             return None;
+        }
+        if self.ended {
+            return self.fail(Error::at(self.pos, ErrorKind::DataAfterEnd));
         }
         // The header (18 bytes) precedes every frame, so pos >= 4.
         let prev: [u8; 4] = match self.bytes[self.pos - 4..self.pos].try_into() {
@@ -308,22 +319,27 @@ impl<'a> Iterator for Frames<'a> {
         };
         let raw = match frame::parse(&prev, rest) {
             Ok(raw) => raw,
-            Err(FrameError::Truncated) => {
-                self.stop(Tail::Torn {
-                    len: rest.len() as u64,
-                });
-                return None;
+            Err(e) => {
+                // §10.3: cut short, or failing while the written data ends
+                // inside the frame: the writer's last write was interrupted.
+                let torn = match e {
+                    FrameError::Truncated => true,
+                    // A writer always writes a valid kind first, so an
+                    // invalid kind before written data is never a torn write.
+                    FrameError::InvalidKind(_) | FrameError::TooLarge(_) => false,
+                    FrameError::BadLength | FrameError::HeadCheck { .. } => {
+                        self.written_end < self.pos + FrameHead::MAX_LEN
+                    }
+                    FrameError::Checksum { size, .. } => self.written_end < self.pos + size,
+                };
+                if torn {
+                    self.stop(Tail::Torn {
+                        len: rest.len() as u64,
+                    });
+                    return None;
+                }
+                return self.fail(Error::from_frame(self.pos, e));
             }
-            Err(FrameError::Checksum { stored, size, .. })
-                if (stored == 0 || stored == u32::MAX)
-                    && (size == rest.len() || is_unwritten(&rest[size..])) =>
-            {
-                self.stop(Tail::Torn {
-                    len: rest.len() as u64,
-                });
-                return None;
-            }
-            Err(e) => return self.fail(Error::from_frame(self.pos, e)),
         };
         let offset = self.pos;
         let body_offset = offset + raw.body_start;

@@ -350,8 +350,9 @@ impl<'b, W: Write> Writer<'b, W> {
     /// Buffers one record of `record_type`, encoded with postcard.
     ///
     /// A full buffer is written out as a block first. A record that does not
-    /// fit an empty buffer is refused with [`Error::RecordTooLarge`] and
-    /// nothing else changes.
+    /// fit an empty buffer is refused with [`Error::RecordTooLarge`]; the
+    /// records buffered before it may have been written out as a block by
+    /// then, and nothing already buffered or written is lost.
     #[inline]
     pub fn write<T: Serialize + ?Sized>(
         &mut self,

@@ -411,6 +411,28 @@ pub fn all() -> Vec<Case> {
         cases.push(c);
     }
 
+    {
+        // Power lost after kind and the first length byte: erased flash follows.
+        let at = w.boundaries[5].0 as usize;
+        let mut c = w.cut(
+            "incomplete-torn-head-erased",
+            "§10.3 case 3: a frame head cut by a power loss, erased flash after it, is torn",
+            at,
+            &[],
+            json!({"kind": "torn", "len": 2 + 20}),
+        );
+        c.bytes.extend_from_slice(&[kind::BLOCK, 0x85]);
+        c.bytes.extend_from_slice(&[0xFF; 20]);
+        cases.push(c);
+        // A complete container read from a larger, erased flash region.
+        let mut c = w.complete(
+            "valid-unwritten-after-end",
+            "§8, §10.3 case 1: erased flash after the end frame is not data",
+        );
+        c.bytes.extend_from_slice(&[0xFF; 33]);
+        cases.push(c);
+    }
+
     let mut buf = [0u8; 4096];
     let big = wearable(&mut buf);
     cases.push(big.complete(
@@ -619,7 +641,7 @@ pub fn all() -> Vec<Case> {
             18,
         ));
         let mut b = header();
-        b.extend_from_slice(&[kind::END, 0x83, 0x00, 0x00, 0, 0, 0, 0]);
+        b.extend_from_slice(&[kind::END, 0x83, 0x00, 0x2A, 1, 2, 3, 4]);
         cases.push(reject(
             "reject-frame-length-noncanonical",
             "§2.2, §4.3: non-canonical frame length",
@@ -937,7 +959,7 @@ pub fn all() -> Vec<Case> {
             end_at + 3,
         ));
         let mut b = good.clone();
-        b.push(0x00);
+        b.push(0x2A);
         cases.push(reject(
             "reject-data-after-end",
             "§8: nothing follows the end frame",
