@@ -50,7 +50,7 @@
 //! | §8 end frame | [`end`] |
 //! | §9 limits | [`limits`] |
 //! | §10 reading, recovery | [`read`] |
-//! | §11 writing, resuming | [`write`] |
+//! | §11 writing, resuming | [`write`](mod@write) |
 //!
 //! ## Feature flags
 //!
