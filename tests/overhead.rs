@@ -5,93 +5,13 @@
 //!
 //! `cargo test --release --test overhead -- --nocapture` prints the table.
 
+#[path = "data/wearable.rs"]
+mod wearable;
+
 use koffer::meta::{key, Entry, Value};
 use koffer::read::Reader;
 use koffer::write::Writer;
-use serde::{Deserialize, Serialize};
-
-#[derive(Serialize, Deserialize, Debug, PartialEq, Clone, Copy)]
-enum Activity {
-    Rest,
-    Walk,
-    Run,
-    Cycle,
-}
-
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
-struct Sample<'a> {
-    timestamp_ms: u64,
-    heart_rate: u8,
-    steps: u16,
-    lat: f64,
-    lon: f64,
-    battery_pct: u8,
-    activity: Activity,
-    note: Option<&'a str>,
-}
-
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
-struct Event<'a> {
-    timestamp_ms: u64,
-    kind: &'a str,
-    detail: &'a str,
-}
-
-const SAMPLES: u32 = 100_000;
-const EVENTS: u32 = 200;
-
-/// The data set, deterministic: 1 Hz samples with a slowly moving position,
-/// an event every 500 samples, a rare note.
-fn for_each_record(mut f: impl FnMut(u8, &dyn Fn(&mut dyn FnMut(&[u8])))) {
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut rnd = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    let t0 = 1_789_000_000_000u64;
-    let (mut lat, mut lon) = (52.520_008f64, 13.404_954f64);
-    for i in 0..SAMPLES {
-        let r = rnd();
-        lat += ((r & 0xFF) as f64 - 127.5) * 1e-7;
-        lon += (((r >> 8) & 0xFF) as f64 - 127.5) * 1e-7;
-        let activity = [
-            Activity::Rest,
-            Activity::Walk,
-            Activity::Run,
-            Activity::Cycle,
-        ][(i / 3600 % 4) as usize];
-        let s = Sample {
-            timestamp_ms: t0 + u64::from(i) * 1000,
-            heart_rate: 55 + ((r >> 16) % 90) as u8,
-            steps: match activity {
-                Activity::Rest => 0,
-                Activity::Walk => 1 + ((r >> 24) % 3) as u16,
-                Activity::Run => 2 + ((r >> 24) % 2) as u16,
-                Activity::Cycle => 0,
-            },
-            lat,
-            lon,
-            battery_pct: 100 - (i / 1200) as u8,
-            activity,
-            note: if (r >> 32) % 5000 == 0 {
-                Some("felt dizzy")
-            } else {
-                None
-            },
-        };
-        f(0, &|emit| emit(&postcard::to_allocvec(&s).unwrap()));
-        if i % (SAMPLES / EVENTS) == SAMPLES / EVENTS - 1 {
-            let e = Event {
-                timestamp_ms: s.timestamp_ms + 500,
-                kind: "lap",
-                detail: "auto lap 1 km",
-            };
-            f(1, &|emit| emit(&postcard::to_allocvec(&e).unwrap()));
-        }
-    }
-}
+use wearable::{Record, EVENT, EVENTS, SAMPLE, SAMPLES};
 
 struct Measured {
     container: usize,
@@ -109,15 +29,17 @@ fn measure(buffer: usize) -> Measured {
         Entry::new(key::TIME_BASE, Value::Str("unix")),
     ])
     .unwrap();
-    w.declare(0, "sample", 1, &[]).unwrap();
-    w.declare(1, "event", 1, &[]).unwrap();
+    w.declare(SAMPLE, "sample", 1, &[]).unwrap();
+    w.declare(EVENT, "event", 1, &[]).unwrap();
     let mut raw = 0;
-    for_each_record(|t, payload| {
-        payload(&mut |p| {
-            raw += p.len();
-            w.write_payload(t, p).unwrap();
-        })
-    });
+    for r in wearable::records() {
+        let (t, payload) = match &r {
+            Record::Sample(s) => (SAMPLE, postcard::to_allocvec(s).unwrap()),
+            Record::Event(e) => (EVENT, postcard::to_allocvec(e).unwrap()),
+        };
+        raw += payload.len();
+        w.write_payload(t, &payload).unwrap();
+    }
     let bytes = w.finish().unwrap();
     let summary = Reader::new(&bytes).unwrap().verify().unwrap();
     assert!(summary.is_complete());
