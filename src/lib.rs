@@ -80,3 +80,8 @@ pub mod varint;
 pub mod write;
 
 pub use cursor::BodyError;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
