@@ -1,4 +1,4 @@
-//! Schema frames: declare a record type (spec `format.md` §6).
+//! The schema frame: declares a record type (spec `format.md` §6).
 //!
 //! ```text
 //! record_type  varint      identifier used by blocks, 0..=255
@@ -86,6 +86,16 @@ impl<'a> Schema<'a> {
             + self.definition.len()
     }
 
+    /// The record type's fingerprint (spec `schema.md` §5).
+    pub fn fingerprint(&self) -> u64 {
+        super::fingerprint(self.name, self.version, self.definition)
+    }
+
+    /// The checked definition.
+    pub fn definition(&self) -> Result<super::Definition<'a>, super::Error> {
+        super::Definition::parse(self.definition)
+    }
+
     /// Encodes the body into `out`; returns its length, or `None` if `out` is too short.
     pub fn encode_to_slice(&self, out: &mut [u8]) -> Option<usize> {
         let mut pos = 0;
@@ -99,26 +109,6 @@ impl<'a> Schema<'a> {
         .ok()?;
         Some(pos)
     }
-}
-
-/// A Rust type that is a record type: its name, version and field layout.
-///
-/// ```
-/// struct Beat(u8);
-/// impl koffer::schema::RecordType for Beat {
-///     const NAME: &'static str = "beat";
-///     const VERSION: u32 = 1;
-///     const DEFINITION: &'static [u8] = &[];
-/// }
-/// assert_eq!(<Beat as koffer::schema::RecordType>::NAME, "beat");
-/// ```
-pub trait RecordType {
-    /// The record type's name.
-    const NAME: &'static str;
-    /// The record type's version.
-    const VERSION: u32;
-    /// The field layout (spec `schema.md`).
-    const DEFINITION: &'static [u8];
 }
 
 #[cfg(test)]
