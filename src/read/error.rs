@@ -166,6 +166,8 @@ pub enum ErrorKind {
     },
     /// Data follows the end frame (§8).
     DataAfterEnd,
+    /// A schema frame's definition breaks a rule of spec `schema.md` §4.
+    Definition(crate::schema::ErrorKind),
     /// A record's payload is shorter than its type needs.
     PayloadTruncated,
     /// Bytes remain after a record's value was decoded.
@@ -221,6 +223,7 @@ impl ErrorKind {
             ErrorKind::LengthMismatch { .. } => "LengthMismatch",
             ErrorKind::EndTotals { .. } => "EndTotals",
             ErrorKind::DataAfterEnd => "DataAfterEnd",
+            ErrorKind::Definition(k) => k.name(),
             ErrorKind::PayloadTruncated => "PayloadTruncated",
             ErrorKind::PayloadTrailingBytes => "PayloadTrailingBytes",
             ErrorKind::PayloadInvalid => "PayloadInvalid",
@@ -260,6 +263,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::LengthMismatch { declared, actual } => write!(f, "record lengths add up to {declared} bytes, but the block holds {actual}"),
             ErrorKind::EndTotals { counted, stated } => write!(f, "end frame states {} frames, {} blocks, {} records; counted {}, {}, {}", stated.frames, stated.blocks, stated.records, counted.frames, counted.blocks, counted.records),
             ErrorKind::DataAfterEnd => f.write_str("data after the end frame"),
+            ErrorKind::Definition(k) => write!(f, "schema definition: {k}"),
             ErrorKind::PayloadTruncated => f.write_str("record payload is shorter than its type needs"),
             ErrorKind::PayloadTrailingBytes => f.write_str("bytes remain after the record's value"),
             ErrorKind::PayloadInvalid => f.write_str("record payload is not a valid encoding of the requested type"),

@@ -238,6 +238,10 @@ impl<'a> Frames<'a> {
             kind::METADATA => Frame::Metadata(Metadata::parse(raw.body).map_err(at)?),
             kind::SCHEMA => {
                 let schema = Schema::parse(raw.body).map_err(at)?;
+                if let Err(e) = schema.definition() {
+                    let def_at = body_offset + raw.body.len() - schema.definition.len();
+                    return Err(Error::at(def_at + e.offset, ErrorKind::Definition(e.kind)));
+                }
                 if !self.declared.insert(schema.record_type) {
                     return Err(Error::at(
                         body_offset,

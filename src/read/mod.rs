@@ -33,8 +33,10 @@ mod error;
 mod frames;
 mod reader;
 mod records;
+mod typed;
 
 pub use error::{Class, Error, ErrorKind};
 pub use frames::{Completeness, Frame, FrameRef, Frames, Summary, Tail, TypeSet};
 pub use reader::Reader;
 pub use records::{Record, Records};
+pub use typed::{Typed, TypedError};

@@ -42,7 +42,13 @@ impl<'a> Record<'a> {
     /// assert_eq!(note, Note { at: 7, text: "hi" });
     /// ```
     pub fn decode<T: Deserialize<'a>>(&self) -> Result<T, Error> {
-        match postcard::take_from_bytes(self.payload) {
+        self.finish_decode(postcard::take_from_bytes(self.payload))
+    }
+
+    /// Turns postcard's outcome (the value and the bytes left) into the
+    /// reader's: the whole payload must be consumed.
+    pub(crate) fn finish_decode<T>(&self, r: postcard::Result<(T, &'a [u8])>) -> Result<T, Error> {
+        match r {
             Ok((value, [])) => Ok(value),
             Ok((_, rest)) => Err(Error {
                 offset: self.offset + (self.payload.len() - rest.len()) as u64,

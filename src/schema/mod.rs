@@ -7,6 +7,7 @@
 //! | §2 types, §3 fields and annotations | [`Type`], [`Field`], [`Meta`], [`Variant`] (descriptors); [`Kind`], [`FieldRef`], [`Annotations`] (views) |
 //! | §4 canonical form and checks | [`encode`], [`encoded_len`], [`definition!`](crate::definition) (writing); [`Definition::parse`] (reading) |
 //! | §5 fingerprint | [`fingerprint`], [`Schema::fingerprint`] |
+//! | §8 evolution | [`compare`], [`Compat`], [`Mismatch`]; typed reading in [`read::Reader::typed`](crate::read::Reader::typed) |
 //!
 //! Record types declare themselves through [`RecordType`], usually derived:
 //!
@@ -28,12 +29,14 @@
 //! assert_eq!(Beat::DEFINITION.len(), 31);
 //! ```
 
+mod compat;
 mod definition;
 mod encode;
 mod fingerprint;
 mod frame;
 mod types;
 
+pub use compat::{compare, same_layout, undescribed, Compat, Difference, Mismatch};
 pub use definition::{
     Annotations, Definition, Elements, Error, ErrorKind, FieldRef, Fields, Kind, Node, VariantKind,
     VariantRef, Variants,

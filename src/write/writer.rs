@@ -296,7 +296,8 @@ impl<'b, W: Write> Writer<'b, W> {
     }
 
     /// Declares record type `record_type` with a schema frame (after flushing
-    /// buffered records). `definition` is the field layout (spec `schema.md`).
+    /// buffered records). `definition` is the field layout (spec `schema.md`),
+    /// checked before anything is written; it may be empty (layout not described).
     pub fn declare(
         &mut self,
         record_type: u8,
@@ -315,6 +316,9 @@ impl<'b, W: Write> Writer<'b, W> {
             definition,
         };
         schema.validate().map_err(Error::Invalid)?;
+        schema
+            .definition()
+            .map_err(|e| Error::Invalid(ErrorKind::Definition(e.kind)))?;
         self.flush()?;
         let r = (|| {
             let mut out =
