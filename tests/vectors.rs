@@ -63,7 +63,8 @@ fn observe(bytes: &[u8]) -> Json {
         .schemas()
         .map(|s| {
             let s = s.unwrap();
-            json!({ "record_type": s.record_type, "name": s.name, "version": s.version, "definition": hex(s.definition) })
+            json!({ "record_type": s.record_type, "name": s.name, "version": s.version, "definition": hex(s.definition),
+                    "fingerprint": format!("{:016x}", s.fingerprint()) })
         })
         .collect();
     match summary.completeness {

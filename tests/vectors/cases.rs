@@ -7,6 +7,9 @@
 
 #![allow(dead_code)]
 
+#[path = "types.rs"]
+mod types;
+
 use koffer::frame::{kind, FrameHead};
 use koffer::header::Header;
 use koffer::meta::{key, value_type, Entry, Value};
@@ -22,8 +25,29 @@ pub struct Case {
     pub expect: Json,
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// FNV-1a-64 as spec `schema.md` §5 defines it, written out here so that the
+/// expectations do not come from the library under test.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3);
+    }
+    h
+}
+
+/// A schema frame's expectation: its fields and fingerprint (name with its
+/// length, version varint, definition).
+pub fn schema_json(t: u8, n: &str, v: u32, def: &[u8]) -> Json {
+    let mut fp = varint(n.len() as u64);
+    fp.extend_from_slice(n.as_bytes());
+    fp.extend(varint(u64::from(v)));
+    fp.extend_from_slice(def);
+    json!({ "record_type": t, "name": n, "version": v, "definition": hex(def),
+            "fingerprint": format!("{:016x}", fnv1a64(&fp)) })
 }
 
 /// A frame with a correct head check and checksum around `body`, to follow
@@ -167,9 +191,11 @@ impl<'b> Builder<'b> {
         self.mark();
     }
     fn declare(&mut self, t: u8, n: &str, v: u32) {
-        self.w.declare(t, n, v, &[]).unwrap();
-        self.schemas
-            .push(json!({ "record_type": t, "name": n, "version": v, "definition": "" }));
+        self.declare_def(t, n, v, &[]);
+    }
+    fn declare_def(&mut self, t: u8, n: &str, v: u32, def: &[u8]) {
+        self.w.declare(t, n, v, def).unwrap();
+        self.schemas.push(schema_json(t, n, v, def));
         self.mark();
     }
     fn record<T: Serialize>(&mut self, t: u8, value: &T) {
@@ -503,8 +529,8 @@ pub fn all() -> Vec<Case> {
                 "totals": {"frames": 4, "blocks": 2, "records": 5},
                 "metadata": [],
                 "schemas": [
-                    {"record_type": 0, "name": "tick", "version": 1, "definition": ""},
-                    {"record_type": 7, "name": "byte", "version": 1, "definition": ""}
+                    schema_json(0, "tick", 1, &[]),
+                    schema_json(7, "byte", 1, &[])
                 ],
                 "records": [
                     {"record_type": 0, "index": 0, "payload": ""},
@@ -542,11 +568,15 @@ pub fn all() -> Vec<Case> {
                 "outcome": "complete",
                 "totals": {"frames": 4, "blocks": 1, "records": 1},
                 "metadata": [],
-                "schemas": [{"record_type": 2, "name": "n", "version": 4, "definition": ""}],
+                "schemas": [schema_json(2, "n", 4, &[])],
                 "records": [{"record_type": 2, "index": 0, "payload": "05"}]
             }),
         });
     }
+
+    // ---- the data model: schema and dynamic-decode vectors ----------------
+    cases.extend(types::all());
+    cases.extend(types::rejects());
 
     // ---- must-reject containers ------------------------------------------
     let good = {
