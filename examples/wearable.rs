@@ -47,7 +47,7 @@ const SEED: u64 = 0x5EED_2026_0914_0001;
 const BLOCK_BUFFER: usize = 256;
 
 /// How the wearer was moving during a sample's minute.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, koffer::Describe, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Activity {
     /// Sitting, lying, sleeping.
     Rest,
@@ -59,20 +59,28 @@ pub enum Activity {
     Cycle,
 }
 
-/// One sample a minute (record type 0, `"sample"`).
-#[derive(Serialize, Debug, Clone, Copy, PartialEq)]
+/// One sample a minute (record type 0, `"sample"`). Doc comments on the
+/// fields become their descriptions in the container.
+#[derive(Serialize, koffer::Describe, Debug, Clone, Copy, PartialEq)]
+#[koffer(record = "sample", version = 1)]
 pub struct Sample {
-    /// Start of the minute, Unix milliseconds.
+    /// Start of the minute.
+    #[koffer(unit = "ms", time)]
     pub timestamp_ms: u64,
-    /// Beats per minute; 0 when the band is off the wrist.
+    /// Heart rate; 0 when the band is off the wrist.
+    #[koffer(unit = "1/min")]
     pub heart_rate: u8,
     /// Steps during the minute.
+    #[koffer(unit = "{steps}")]
     pub steps: u16,
-    /// Latitude, degrees.
+    /// Latitude (WGS 84).
+    #[koffer(unit = "lat")]
     pub lat: f64,
-    /// Longitude, degrees.
+    /// Longitude (WGS 84).
+    #[koffer(unit = "lon")]
     pub lon: f64,
-    /// Battery charge, percent.
+    /// Battery charge.
+    #[koffer(unit = "%")]
     pub battery_pct: u8,
     /// What the wearer was doing.
     pub activity: Activity,
@@ -81,9 +89,11 @@ pub struct Sample {
 }
 
 /// Something that happened (record type 1, `"event"`).
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, koffer::Describe, Debug, Clone, Copy, PartialEq, Eq)]
+#[koffer(record = "event", version = 1)]
 pub struct Event<'a> {
-    /// When, Unix milliseconds.
+    /// When it happened.
+    #[koffer(unit = "ms", time)]
     pub timestamp_ms: u64,
     /// What: `"sleep_end"`, `"workout_start"`, `"charge_start"`, ...
     pub kind: &'a str,
@@ -326,8 +336,8 @@ pub fn generate() -> Result<(Vec<u8>, Counts), koffer::write::Error<core::conver
             Value::Str("koffer examples/wearable.rs, xorshift64* seed 0x5EED202609140001"),
         ),
     ])?;
-    w.declare(SAMPLE, "sample", 1, &[])?;
-    w.declare(EVENT, "event", 1, &[])?;
+    w.declare_type::<Sample>(SAMPLE)?;
+    w.declare_type::<Event>(EVENT)?;
 
     let mut counts = Counts::default();
     let mut dev = Device {

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! kind        u8        what the body is (see [`kind`])
-//! length      varint    body length in bytes, at most MAX_FRAME_BODY
+//! length      u24 LE    body length in bytes, at most MAX_FRAME_BODY
 //! head_check  u8        low byte of CRC-32C over kind and length
 //! body        length bytes
 //! checksum    u32 LE    CRC-32C over the 4 bytes before the frame, then
@@ -10,8 +10,9 @@
 //! ```
 //!
 //! The head check lets a reader tell a damaged length (corruption) from a frame
-//! cut off by the end of the input (a torn write): every single-bit error in
-//! kind, length or head check is caught before the length is trusted.
+//! cut off by the end of the input (a torn write): the head has a fixed size,
+//! so every single-bit error in kind, length or head check is caught before
+//! the length is trusted.
 //!
 //! The checksum also covers the 4 bytes just before the frame — the previous
 //! frame's checksum, or the header's for the first frame — so frames form a
@@ -27,11 +28,11 @@
 //! let crc = frame::checksum(&prev, &bytes);
 //! bytes.extend_from_slice(&crc.to_le_bytes());
 //! let f = frame::parse(&prev, &bytes).unwrap();
-//! assert_eq!((f.kind, f.body, f.size), (0x60, &[0xAB, 0xCD][..], 9));
+//! assert_eq!((f.kind, f.body, f.size), (0x60, &[0xAB, 0xCD][..], 11));
 //! assert!(frame::parse(&[0; 4], &bytes).is_err()); // not where it was written
 //! ```
 
-use crate::{crc, limits, varint};
+use crate::{crc, limits};
 
 /// Frame kinds and their ranges (spec `format.md` §4.2).
 ///
@@ -114,8 +115,6 @@ pub enum FrameError {
         /// Head check computed over kind and length.
         computed: u8,
     },
-    /// The length is not a canonical varint.
-    BadLength,
     /// The declared body length exceeds [`limits::MAX_FRAME_BODY`].
     TooLarge(u32),
     /// The stored checksum does not match the frame.
@@ -146,8 +145,8 @@ pub fn checksum(prev: &[u8; 4], frame: &[u8]) -> u32 {
 /// Reads the frame at the start of `input` and verifies its checks; `prev`
 /// holds the 4 bytes before the frame.
 ///
-/// The checks run in this order: kind byte valid, length a canonical varint,
-/// head check, length within the limit, frame complete in `input`, checksum.
+/// The checks run in this order: kind byte valid, head complete, head check,
+/// length within the limit, frame complete in `input`, checksum.
 pub fn parse<'a>(prev: &[u8; 4], input: &'a [u8]) -> Result<RawFrame<'a>, FrameError> {
     let Some(&kind) = input.first() else {
         return Err(FrameError::Truncated);
@@ -155,23 +154,18 @@ pub fn parse<'a>(prev: &[u8; 4], input: &'a [u8]) -> Result<RawFrame<'a>, FrameE
     if kind::class(kind) == kind::Class::Invalid {
         return Err(FrameError::InvalidKind(kind));
     }
-    let (len, len_bytes) = match varint::decode_u32(&input[1..]) {
-        Ok(v) => v,
-        Err(varint::VarintError::Truncated) => return Err(FrameError::Truncated),
-        Err(varint::VarintError::NonCanonical) => return Err(FrameError::BadLength),
-    };
-    let check_at = 1 + len_bytes;
-    let Some(&stored) = input.get(check_at) else {
+    let Some(head) = input.get(..FrameHead::LEN) else {
         return Err(FrameError::Truncated);
     };
-    let computed = head_check(&input[..check_at]);
+    let (stored, computed) = (head[4], head_check(&head[..4]));
     if stored != computed {
         return Err(FrameError::HeadCheck { stored, computed });
     }
+    let len = u32::from_le_bytes([head[1], head[2], head[3], 0]);
     if len > limits::MAX_FRAME_BODY {
         return Err(FrameError::TooLarge(len));
     }
-    let body_start = check_at + 1;
+    let body_start = FrameHead::LEN;
     let body_end = body_start + len as usize;
     let size = body_end + 4;
     let Some(frame) = input.get(..size) else {
@@ -199,38 +193,39 @@ pub fn parse<'a>(prev: &[u8; 4], input: &'a [u8]) -> Result<RawFrame<'a>, FrameE
     })
 }
 
-/// The bytes before a frame's body: kind, length and head check.
+/// The bytes before a frame's body: kind, length (u24 LE) and head check.
 ///
 /// ```
 /// let head = koffer::frame::FrameHead::new(koffer::frame::kind::END, 300);
-/// assert_eq!(&head.as_bytes()[..3], &[0x04, 0xAC, 0x02]);
-/// assert_eq!(head.as_bytes()[3], koffer::frame::head_check(&[0x04, 0xAC, 0x02]));
+/// assert_eq!(&head.as_bytes()[..4], &[0x04, 0x2C, 0x01, 0x00]);
+/// assert_eq!(head.as_bytes()[4], koffer::frame::head_check(&[0x04, 0x2C, 0x01, 0x00]));
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct FrameHead {
-    bytes: [u8; 2 + varint::MAX_LEN_U32],
-    len: usize,
+    bytes: [u8; FrameHead::LEN],
 }
 
 impl FrameHead {
-    /// Longest frame head: kind, a 5-byte length, head check.
-    pub const MAX_LEN: usize = 2 + varint::MAX_LEN_U32;
+    /// Length of a frame head: kind, 3-byte length, head check.
+    pub const LEN: usize = 5;
 
-    /// The head of a frame of `kind` with a body of `body_len` bytes.
+    /// Largest length the 3-byte field holds; the format's limit is lower
+    /// ([`limits::MAX_FRAME_BODY`]).
+    pub const MAX_FIELD: u32 = 0x00FF_FFFF;
+
+    /// The head of a frame of `kind` with a body of `body_len` bytes. Lengths
+    /// above [`FrameHead::MAX_FIELD`] are stored as `MAX_FIELD` (a reader refuses
+    /// both as over the limit).
     pub fn new(kind: u8, body_len: u32) -> Self {
-        let mut bytes = [0u8; 2 + varint::MAX_LEN_U32];
-        bytes[0] = kind;
-        let mut tmp = [0u8; varint::MAX_LEN_U64];
-        let enc = varint::encode_u64(u64::from(body_len), &mut tmp);
-        let n = 1 + enc.len();
-        bytes[1..n].copy_from_slice(enc);
-        bytes[n] = head_check(&bytes[..n]);
-        FrameHead { bytes, len: n + 1 }
+        let len = body_len.min(Self::MAX_FIELD).to_le_bytes();
+        let mut bytes = [kind, len[0], len[1], len[2], 0];
+        bytes[4] = head_check(&bytes[..4]);
+        FrameHead { bytes }
     }
 
-    /// Kind byte, length varint, head check.
+    /// Kind byte, length, head check.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
+        &self.bytes
     }
 }
 
@@ -291,7 +286,7 @@ mod tests {
             let head = FrameHead::new(kind::BLOCK, body_len);
             let h = head.as_bytes();
             for bit in 0..h.len() * 8 {
-                let mut b = [0u8; FrameHead::MAX_LEN];
+                let mut b = [0u8; FrameHead::LEN];
                 b[..h.len()].copy_from_slice(h);
                 b[bit / 8] ^= 1 << (bit % 8);
                 let n = h.len() - 1;
@@ -317,22 +312,15 @@ mod tests {
             Err(FrameError::InvalidKind(0xFF))
         );
         assert_eq!(parse(&PREV, &[0x00]), Err(FrameError::InvalidKind(0)));
-        // 2^20 + 1 as a varint: 0x81 0x80 0x40
-        let head = [kind::BLOCK, 0x81, 0x80, 0x40];
-        let mut too_large = [0u8; 5];
-        too_large[..4].copy_from_slice(&head);
-        too_large[4] = head_check(&head);
+        // 2^20 + 1
+        let too_large = FrameHead::new(kind::BLOCK, (1 << 20) + 1);
         assert_eq!(
-            parse(&PREV, &too_large),
+            parse(&PREV, too_large.as_bytes()),
             Err(FrameError::TooLarge((1 << 20) + 1))
         );
         assert!(matches!(
-            parse(&PREV, &[kind::BLOCK, 0x81, 0x80, 0x40, 0x00]),
+            parse(&PREV, &[kind::BLOCK, 0x01, 0x00, 0x10, 0x00]),
             Err(FrameError::HeadCheck { .. })
         ));
-        assert_eq!(
-            parse(&PREV, &[kind::BLOCK, 0x80, 0x00]),
-            Err(FrameError::BadLength)
-        );
     }
 }

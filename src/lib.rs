@@ -54,10 +54,13 @@
 //!
 //! ## Feature flags
 //!
-//! - *(none)*: `no_std`, no allocator. Reading and writing work fully.
-//! - `alloc`: `Vec<u8>` as a sink.
-//! - `std`: `std::io::Write` sinks ([`write::IoSink`]) and the processor's
-//!   CRC-32C instruction for checksums (same values).
+//! - *(none)*: `no_std`, no allocator. Reading and writing work fully, and
+//!   [`dynamic`] decodes any record by its definition alone.
+//! - `alloc`: `Vec<u8>` as a sink; [`value::Value`], an owned tree of any
+//!   record decoded by its definition.
+//! - `std`: `std::io::Write` sinks ([`write::IoSink`]), the processor's
+//!   CRC-32C instruction for checksums (same values), and [`json`], the
+//!   lossless JSON mapping of spec `schema.md` §9.
 //! - `defmt`: `defmt::Format` on errors and plain public types.
 #![no_std]
 #![forbid(unsafe_code)]
@@ -69,17 +72,46 @@ extern crate std;
 pub mod block;
 pub mod crc;
 mod cursor;
+pub mod dynamic;
 pub mod end;
 pub mod frame;
 pub mod header;
+#[cfg(feature = "std")]
+pub mod json;
 pub mod limits;
 pub mod meta;
 pub mod read;
 pub mod schema;
+#[cfg(feature = "alloc")]
+pub mod value;
 pub mod varint;
 pub mod write;
 
 pub use cursor::BodyError;
+
+/// Derives [`schema::Describe`] for a struct or enum — and, with
+/// `#[koffer(record = "name", version = N)]`, [`schema::RecordType`] — as a
+/// compile-time descriptor matching what postcard writes for its serde derive
+/// (feature `derive`).
+///
+/// ```
+/// use koffer::schema::RecordType;
+///
+/// #[derive(serde::Serialize, serde::Deserialize, koffer::Describe)]
+/// #[koffer(record = "beat", version = 1)]
+/// struct Beat {
+///     #[koffer(unit = "ms", time)]
+///     at_ms: u64,
+///     #[koffer(unit = "1/min")]
+///     bpm: u8,
+/// }
+///
+/// assert_eq!(Beat::DEFINITION.len(), 31);
+/// ```
+///
+/// The attributes:
+#[cfg(feature = "derive")]
+pub use koffer_derive::Describe;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

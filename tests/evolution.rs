@@ -20,7 +20,8 @@ struct SampleV1 {
     hr: u8,
 }
 impl Describe for SampleV1 {
-    const TYPE: &'static Type = &Type::Struct("Sample", &[field("t", u64::TYPE), field("hr", u8::TYPE)]);
+    const TYPE: &'static Type =
+        &Type::Struct("Sample", &[field("t", u64::TYPE), field("hr", u8::TYPE)]);
 }
 impl RecordType for SampleV1 {
     const NAME: &'static str = "sample";
@@ -39,7 +40,11 @@ struct SampleV2 {
 impl Describe for SampleV2 {
     const TYPE: &'static Type = &Type::Struct(
         "Sample",
-        &[field("t", u64::TYPE), field("hr", u8::TYPE), field("spo2", <Option<u8>>::TYPE)],
+        &[
+            field("t", u64::TYPE),
+            field("hr", u8::TYPE),
+            field("spo2", <Option<u8>>::TYPE),
+        ],
     );
 }
 impl RecordType for SampleV2 {
@@ -55,7 +60,8 @@ struct SampleWide {
     hr: u16,
 }
 impl Describe for SampleWide {
-    const TYPE: &'static Type = &Type::Struct("Sample", &[field("t", u64::TYPE), field("hr", u16::TYPE)]);
+    const TYPE: &'static Type =
+        &Type::Struct("Sample", &[field("t", u64::TYPE), field("hr", u16::TYPE)]);
 }
 impl RecordType for SampleWide {
     const NAME: &'static str = "sample";
@@ -94,17 +100,31 @@ fn fields_appended_with_defaults_are_read() {
     let typed = reader.typed::<SampleV2>().unwrap();
     assert!(typed.is_evolved());
     let got: Vec<SampleV2> = typed.map(Result::unwrap).collect();
-    assert_eq!(got, [SampleV2 { t: 7, hr: 70, spo2: None }]);
+    assert_eq!(
+        got,
+        [SampleV2 {
+            t: 7,
+            hr: 70,
+            spo2: None
+        }]
+    );
 }
 
 #[test]
 fn a_field_the_reader_lacks_is_a_mismatch_naming_it() {
-    let bytes = container(&[SampleV2 { t: 7, hr: 70, spo2: Some(97) }]);
+    let bytes = container(&[SampleV2 {
+        t: 7,
+        hr: 70,
+        spo2: Some(97),
+    }]);
     let reader = Reader::new(&bytes).unwrap();
     let Err(TypedError::Mismatch(m)) = reader.typed::<SampleV1>() else {
         panic!("expected a mismatch");
     };
-    assert_eq!(m.to_string(), "Sample.spo2: the writer has a field the reader lacks");
+    assert_eq!(
+        m.to_string(),
+        "Sample.spo2: the writer has a field the reader lacks"
+    );
 }
 
 #[test]

@@ -85,7 +85,7 @@ fn write_container(out: &mut [u8], buf: &mut [u8]) -> usize {
         Entry::new("acme:cal", Value::Bytes(&[1, 2, 3])),
     ])
     .unwrap();
-    w.declare(0, "note", 1, b"definition").unwrap();
+    w.declare(0, "note", 1, b"\x13\x04Note").unwrap();
     w.declare(1, "beat", 1, &[]).unwrap();
     for i in 0..300u32 {
         let note = Note {
@@ -232,6 +232,6 @@ fn reading_decoding_and_verifying_allocate_nothing() {
     assert_eq!(entries, 4);
     assert_eq!(vendor, Some(Value::Str("Acme")));
     assert_eq!(schemas, 2);
-    assert_eq!(def, b"definition");
+    assert_eq!(def, b"\x13\x04Note");
     assert!(!cut);
 }

@@ -189,7 +189,7 @@ fn written_container() -> Vec<u8> {
         ),
     ])
     .unwrap();
-    w.declare(0, "sample", 1, b"\x01\x02\x03").unwrap();
+    w.declare(0, "sample", 1, b"\x15\x11\x01").unwrap();
     w.declare(1, "event", 2, &[]).unwrap();
     for i in 0..5u16 {
         let s = Sample {
@@ -749,7 +749,11 @@ fn oversized_frame_lengths_are_refused_before_reading_the_body() {
         kind::VENDOR_LAST,
         0xFE,
     ] {
-        for len in [limits::MAX_FRAME_BODY + 1, u32::MAX - 1, u32::MAX] {
+        for len in [
+            limits::MAX_FRAME_BODY + 1,
+            FrameHead::MAX_FIELD - 1,
+            FrameHead::MAX_FIELD,
+        ] {
             // A few body bytes and a checksum over them: everything but the length is right.
             let (bytes, at) = after_schema(|p| frame_with_len(p, k, len, &[1, 2, 3, 4]));
             let e = verify_error(&bytes);
@@ -1171,7 +1175,7 @@ fn block_of_undeclared_type_is_refused() {
         assert_eq!(out.records.len(), 1);
         let e = out.iter_error.unwrap();
         assert_eq!(e.kind, ErrorKind::UndeclaredRecordType { record_type: 9 });
-        assert_eq!(e.offset, (at + 3) as u64);
+        assert_eq!(e.offset, (at + FrameHead::LEN) as u64);
     }
 }
 
@@ -1547,7 +1551,7 @@ const APPENDED: [&[u8]; 4] = [b"after-1", b"after-2", b"", b"after-4"];
 /// two record types; any step may fail.
 fn script<W: embedded_io::Write>(w: &mut Writer<'_, W>) -> Result<(), write::Error<W::Error>> {
     w.metadata(&[Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3"))])?;
-    w.declare(0, "sample", 1, b"def")?;
+    w.declare(0, "sample", 1, b"\x13\x01S")?;
     for i in 0..6u8 {
         w.write_payload(0, &[i; 9])?;
     }

@@ -56,7 +56,7 @@ where
 {
     let mut buf = vec![0u8; buf_len];
     let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-    w.declare(record_type, "value", 1, b"def").unwrap();
+    w.declare(record_type, "value", 1, b"\x13\x01V").unwrap();
     // A record fits an empty buffer with its length (1 or 2 bytes) to spare.
     let cost = write::buffer_cost_per_record(buf_len);
     let capacity = buf_len - cost;
@@ -118,7 +118,7 @@ where
             }
             Frame::Schema(s) => {
                 prop_assert_eq!(s.record_type, record_type);
-                prop_assert_eq!(s.definition, b"def");
+                prop_assert_eq!(s.definition, b"\x13\x01V");
                 frames += 1;
             }
             Frame::End(_) => {}
@@ -618,7 +618,7 @@ proptest! {
         let mut buf = vec![0u8; buf_len];
         let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
         for (t, name) in TYPES {
-            w.declare(t, name, u32::from(t) + 1, name.as_bytes()).unwrap();
+            w.declare(t, name, u32::from(t) + 1, &unit_struct_def(name)).unwrap();
         }
         for (i, r) in records.iter().enumerate() {
             r.write(&mut w).unwrap();
@@ -650,14 +650,14 @@ proptest! {
                     }
                     next += u64::from(h.count);
                 }
-                Frame::Schema(s) => schemas.push((s.record_type, s.name, s.version, s.definition)),
+                Frame::Schema(s) => schemas.push((s.record_type, s.name, s.version, s.definition.to_vec())),
                 _ => {}
             }
         }
         prop_assert_eq!(next, records.len() as u64);
         let expected: Vec<_> = TYPES
             .iter()
-            .map(|&(t, n)| (t, n, u32::from(t) + 1, n.as_bytes()))
+            .map(|&(t, n)| (t, n, u32::from(t) + 1, unit_struct_def(n)))
             .collect();
         prop_assert_eq!(schemas, expected);
         for (t, name) in TYPES {
@@ -762,4 +762,10 @@ fn metadata_round_trips_every_value_type() {
             kind::END
         ]
     );
+}
+
+/// A definition naming a unit struct `name` (spec `schema.md` §2, tag 0x13):
+/// valid, and distinct per record type.
+fn unit_struct_def(name: &str) -> Vec<u8> {
+    [&[0x13, name.len() as u8][..], name.as_bytes()].concat()
 }

@@ -79,20 +79,36 @@ fn s3_header_bytes() {
 /// §4.1: the empty container's end frame, head check and chained checksum.
 #[test]
 fn s4_1_end_frame_example() {
-    let bytes =
-        hex("8B 4B 4F 46 0D 0A 1A 0A 01 00 00 00 00 00 94 66 4B C9 04 03 FA 00 00 00 AB 5A BB 61");
-    assert_eq!(frame::head_check(&[0x04, 0x03]), 0xFA);
+    let bytes = hex(
+        "8B 4B 4F 46 0D 0A 1A 0A 01 00 00 00 00 00 94 66 4B C9 04 03 00 00 47 00 00 00 27 03 C5 B8",
+    );
+    assert_eq!(frame::head_check(&[0x04, 0x03, 0x00, 0x00]), 0x47);
     assert_eq!(
         FrameHead::new(kind::END, 3).as_bytes(),
-        &hex("04 03 FA")[..]
+        &hex("04 03 00 00 47")[..]
     );
     assert_eq!(
-        frame::checksum(&[0x94, 0x66, 0x4B, 0xC9], &hex("04 03 FA 00 00 00")),
-        0x61BB_5AAB
+        frame::checksum(&[0x94, 0x66, 0x4B, 0xC9], &hex("04 03 00 00 47 00 00 00")),
+        0xB8C5_0327
     );
     let summary = Reader::new(&bytes).unwrap().verify().unwrap();
     assert!(summary.is_complete());
     assert_eq!(summary.counted.records, 0);
+}
+
+/// §4.1: every single-bit error in a frame head (kind, length, head check)
+/// fails the head check — all 40 bit positions, several lengths.
+#[test]
+fn s4_1_head_check_catches_every_single_bit_error() {
+    for len in [0u32, 3, 255, 256, 65_535, 65_536, 1 << 20] {
+        let head = FrameHead::new(kind::BLOCK, len);
+        for bit in 0..40 {
+            let mut h = [0u8; 5];
+            h.copy_from_slice(head.as_bytes());
+            h[bit / 8] ^= 1 << (bit % 8);
+            assert_ne!(frame::head_check(&h[..4]), h[4], "length {len}, bit {bit}");
+        }
+    }
 }
 
 /// §4.2: kinds 0x40..=0x7F are ancillary; 0x00 and 0xFF invalid; the rest critical.

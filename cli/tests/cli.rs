@@ -97,8 +97,8 @@ fn inspect_shows_the_sample() {
     has("time.base          str     \"unix\"");
     has("example:generator");
     has("record types  2");
-    has("   0 sample       1    0 bytes   1151   10080");
-    has("   1 event        1    0 bytes     53      53");
+    has("   0 sample       1  357 bytes   1151   10080");
+    has("   1 event        1  134 bytes     53      53");
     has("frames        1208 (1 metadata, 2 schema, 1204 block, 0 ancillary, 1 end)");
     has("blocks        1204");
     has("records       10133");
@@ -148,7 +148,7 @@ fn inspect_json_parses() {
     assert_eq!(types[0]["id"], 0);
     assert_eq!(types[0]["name"], "sample");
     assert_eq!(types[0]["version"], 1);
-    assert_eq!(types[0]["definition_bytes"], 0);
+    assert_eq!(types[0]["definition_bytes"], 357);
     assert_eq!(types[0]["records"], 10_080);
     assert_eq!(types[1]["name"], "event");
     assert_eq!(types[1]["records"], 53);
@@ -231,7 +231,15 @@ fn damaged_header_is_1() {
 #[test]
 fn corrupt_block_is_1() {
     let mut bytes = sample();
+    // A byte inside the body of the block frame that holds the middle of the file.
     let mid = bytes.len() / 2;
+    let block = koffer::read::Reader::new(&bytes)
+        .unwrap()
+        .frames()
+        .map(Result::unwrap)
+        .find(|f| f.offset + f.size > mid as u64)
+        .unwrap();
+    let mid = (block.body_offset + 2) as usize;
     bytes[mid] ^= 0xFF;
     let f = TempFile::new("corrupt.koffer", &bytes);
     let o = koffer(&["verify", f.arg()]);

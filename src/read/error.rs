@@ -71,8 +71,6 @@ pub enum ErrorKind {
         /// The kind byte.
         kind: u8,
     },
-    /// A frame length is not a canonical varint (§4.1).
-    BadFrameLength,
     /// A frame's head check does not match its kind and length (§4.1).
     FrameHeadCheck {
         /// Stored head check.
@@ -201,7 +199,6 @@ impl ErrorKind {
             ErrorKind::UnknownRequiredFeatures { .. } => "UnknownRequiredFeatures",
             ErrorKind::InvalidFrameKind { .. } => "InvalidFrameKind",
             ErrorKind::UnknownCriticalFrame { .. } => "UnknownCriticalFrame",
-            ErrorKind::BadFrameLength => "BadFrameLength",
             ErrorKind::FrameHeadCheck { .. } => "FrameHeadCheck",
             ErrorKind::FrameTooLarge { .. } => "FrameTooLarge",
             ErrorKind::FrameChecksum { .. } => "FrameChecksum",
@@ -241,7 +238,6 @@ impl fmt::Display for ErrorKind {
             ErrorKind::UnknownRequiredFeatures { bits } => write!(f, "unknown required feature bits {bits:#06x}"),
             ErrorKind::InvalidFrameKind { kind } => write!(f, "invalid frame kind {kind:#04x} followed by data"),
             ErrorKind::UnknownCriticalFrame { kind } => write!(f, "unknown critical frame kind {kind:#04x}"),
-            ErrorKind::BadFrameLength => f.write_str("frame length is not a canonical varint"),
             ErrorKind::FrameHeadCheck { stored, computed } => write!(f, "frame head check mismatch: stored {stored:#04x}, computed {computed:#04x} (kind or length damaged)"),
             ErrorKind::FrameTooLarge { len } => write!(f, "frame body of {len} bytes exceeds the limit of {} bytes", crate::limits::MAX_FRAME_BODY),
             ErrorKind::FrameChecksum { stored, computed } => write!(f, "frame checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"),
@@ -315,7 +311,6 @@ impl Error {
             }
             // Truncation is not an error: callers turn it into an incomplete status.
             FrameError::Truncated => Error::at(frame_offset, ErrorKind::BodyTruncated),
-            FrameError::BadLength => Error::at(frame_offset + 1, ErrorKind::BadFrameLength),
             FrameError::HeadCheck { stored, computed } => {
                 Error::at(frame_offset, ErrorKind::FrameHeadCheck { stored, computed })
             }

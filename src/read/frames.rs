@@ -331,9 +331,7 @@ impl<'a> Iterator for Frames<'a> {
                     // A writer always writes a valid kind first, so an
                     // invalid kind before written data is never a torn write.
                     FrameError::InvalidKind(_) | FrameError::TooLarge(_) => false,
-                    FrameError::BadLength | FrameError::HeadCheck { .. } => {
-                        self.written_end < self.pos + FrameHead::MAX_LEN
-                    }
+                    FrameError::HeadCheck { .. } => self.written_end < self.pos + FrameHead::LEN,
                     FrameError::Checksum { size, .. } => self.written_end < self.pos + size,
                 };
                 if torn {

@@ -19,7 +19,7 @@
 //! let full = w.finish().unwrap();
 //!
 //! // Cut inside the second block: the first block's record survives.
-//! let cut = &full[..full.len() - 12];
+//! let cut = &full[..full.len() - 14]; // the end frame (12 bytes) and 2 more
 //! let reader = Reader::new(cut).unwrap();
 //! let mut records = reader.records();
 //! let first = records.next().unwrap().unwrap();

@@ -31,8 +31,12 @@ impl fmt::Display for TypedError<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TypedError::Read(e) => e.fmt(f),
-            TypedError::NotDeclared { name } => write!(f, "no record type named {name:?} is declared"),
-            TypedError::ReaderDefinition(e) => write!(f, "the reader type's definition is invalid: {e}"),
+            TypedError::NotDeclared { name } => {
+                write!(f, "no record type named {name:?} is declared")
+            }
+            TypedError::ReaderDefinition(e) => {
+                write!(f, "the reader type's definition is invalid: {e}")
+            }
             TypedError::Mismatch(m) => write!(f, "schema mismatch: {m}"),
         }
     }

@@ -71,7 +71,7 @@ pub enum Difference<'r> {
 
 impl<'r> Mismatch<'r> {
     /// Longest path kept; deeper paths keep their first segments.
-    pub const MAX_PATH: usize = 8;
+    pub const MAX_PATH: usize = 4;
 
     fn new(difference: Difference<'r>) -> Self {
         Mismatch {
@@ -159,7 +159,10 @@ pub fn same_layout<'r>(reader: Node<'r>, writer: Node<'r>) -> Result<(), Mismatc
     match (reader.kind(), writer.kind()) {
         (Kind::Option(r), Kind::Option(w)) | (Kind::Seq(r), Kind::Seq(w)) => same_layout(r, w),
         (Kind::UnitStruct { name: r }, Kind::UnitStruct { name: w }) => name(r, w),
-        (Kind::NewtypeStruct { name: rn, inner: r }, Kind::NewtypeStruct { name: wn, inner: w }) => {
+        (
+            Kind::NewtypeStruct { name: rn, inner: r },
+            Kind::NewtypeStruct { name: wn, inner: w },
+        ) => {
             name(rn, wn)?;
             within(rn, same_layout(r, w))
         }
@@ -167,12 +170,30 @@ pub fn same_layout<'r>(reader: Node<'r>, writer: Node<'r>) -> Result<(), Mismatc
             count("elements", r.count(), w.count())?;
             r.zip(w).try_for_each(|(r, w)| same_layout(r, w))
         }
-        (Kind::TupleStruct { name: rn, elements: r }, Kind::TupleStruct { name: wn, elements: w }) => {
+        (
+            Kind::TupleStruct {
+                name: rn,
+                elements: r,
+            },
+            Kind::TupleStruct {
+                name: wn,
+                elements: w,
+            },
+        ) => {
             name(rn, wn)?;
             within(rn, count("elements", r.count(), w.count()))?;
             within(rn, r.zip(w).try_for_each(|(r, w)| same_layout(r, w)))
         }
-        (Kind::Array { len: rl, element: r }, Kind::Array { len: wl, element: w }) => {
+        (
+            Kind::Array {
+                len: rl,
+                element: r,
+            },
+            Kind::Array {
+                len: wl,
+                element: w,
+            },
+        ) => {
             count("array elements", rl as usize, wl as usize)?;
             same_layout(r, w)
         }
@@ -180,7 +201,16 @@ pub fn same_layout<'r>(reader: Node<'r>, writer: Node<'r>) -> Result<(), Mismatc
             same_layout(rk, wk)?;
             same_layout(rv, wv)
         }
-        (Kind::Struct { name: rn, fields: r }, Kind::Struct { name: wn, fields: w }) => {
+        (
+            Kind::Struct {
+                name: rn,
+                fields: r,
+            },
+            Kind::Struct {
+                name: wn,
+                fields: w,
+            },
+        ) => {
             name(rn, wn)?;
             within(rn, count("fields", r.count(), w.count()))?;
             within(
@@ -191,7 +221,16 @@ pub fn same_layout<'r>(reader: Node<'r>, writer: Node<'r>) -> Result<(), Mismatc
                 }),
             )
         }
-        (Kind::Enum { name: rn, variants: r }, Kind::Enum { name: wn, variants: w }) => {
+        (
+            Kind::Enum {
+                name: rn,
+                variants: r,
+            },
+            Kind::Enum {
+                name: wn,
+                variants: w,
+            },
+        ) => {
             name(rn, wn)?;
             within(rn, count("variants", r.count(), w.count()))?;
             within(
@@ -233,8 +272,16 @@ fn same_variant<'r>(reader: VariantKind<'r>, writer: VariantKind<'r>) -> Result<
 /// Compares a reader type with a writer's definition (spec `schema.md` §8
 /// rules 2 and 3; rule 1, equal fingerprints, is the caller's fast path).
 pub fn compare<'r>(reader: Node<'r>, writer: Node<'r>) -> Result<Compat, Mismatch<'r>> {
-    if let (Kind::Struct { name: rn, fields: r }, Kind::Struct { name: wn, fields: w }) =
-        (reader.kind(), writer.kind())
+    if let (
+        Kind::Struct {
+            name: rn,
+            fields: r,
+        },
+        Kind::Struct {
+            name: wn,
+            fields: w,
+        },
+    ) = (reader.kind(), writer.kind())
     {
         name(rn, wn)?;
         let (rc, wc) = (r.count(), w.count());

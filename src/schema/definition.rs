@@ -617,7 +617,9 @@ impl<'a> Node<'a> {
             tag::BYTES => Kind::Bytes,
             tag::OPTION => Kind::Option(node(&c)),
             tag::SEQ => Kind::Seq(node(&c)),
-            tag::UNIT_STRUCT => Kind::UnitStruct { name: get_name(&mut c) },
+            tag::UNIT_STRUCT => Kind::UnitStruct {
+                name: get_name(&mut c),
+            },
             tag::NEWTYPE_STRUCT => {
                 let name = get_name(&mut c);
                 Kind::NewtypeStruct {
@@ -671,11 +673,13 @@ impl<'a> Node<'a> {
         match self.kind() {
             Kind::Unit | Kind::UnitStruct { .. } => 0,
             Kind::NewtypeStruct { inner, .. } => inner.min_size(),
-            Kind::Tuple(els) | Kind::TupleStruct { elements: els, .. } => {
-                els.map(|e| e.min_size()).fold(0usize, usize::saturating_add)
-            }
+            Kind::Tuple(els) | Kind::TupleStruct { elements: els, .. } => els
+                .map(|e| e.min_size())
+                .fold(0usize, usize::saturating_add),
             Kind::Array { len, element } => element.min_size().saturating_mul(len as usize),
-            Kind::Struct { fields, .. } => fields.map(|f| f.ty.min_size()).fold(0usize, usize::saturating_add),
+            Kind::Struct { fields, .. } => fields
+                .map(|f| f.ty.min_size())
+                .fold(0usize, usize::saturating_add),
             Kind::F32 => 4,
             Kind::F64 => 8,
             // Every other type takes at least one byte (a value, a tag, a count).
@@ -875,12 +879,27 @@ mod tests {
         assert_eq!(err(&[0x13, 0x00]).kind, ErrorKind::BadName);
         assert_eq!(err(&[0x13, 0x01, 0xFF]).kind, ErrorKind::InvalidUtf8);
         assert_eq!(err(&[0x16, 0x00]).kind, ErrorKind::BadCount { count: 0 });
-        assert_eq!(err(&[0x18, 0x80, 0x80, 0x04, 0x01]).kind, ErrorKind::BadCount { count: 65_536 });
+        assert_eq!(
+            err(&[0x18, 0x80, 0x80, 0x04, 0x01]).kind,
+            ErrorKind::BadCount { count: 65_536 }
+        );
         assert_eq!(err(&[0x18, 0x80, 0x00, 0x01]).kind, ErrorKind::BadVarint);
-        assert_eq!(err(b"\x1B\x01E\x01\x01A\x04").kind, ErrorKind::BadVariantKind { kind: 4 });
-        assert_eq!(err(b"\x1A\x01S\x01\x01a\x20\x01").kind, ErrorKind::BadAnnotation);
-        assert_eq!(err(b"\x1A\x01S\x02\x01a\x00\x01\x01a\x00\x02").kind, ErrorKind::DuplicateName);
-        assert_eq!(err(b"\x1B\x01E\x02\x01A\x00\x01A\x00").kind, ErrorKind::DuplicateName);
+        assert_eq!(
+            err(b"\x1B\x01E\x01\x01A\x04").kind,
+            ErrorKind::BadVariantKind { kind: 4 }
+        );
+        assert_eq!(
+            err(b"\x1A\x01S\x01\x01a\x20\x01").kind,
+            ErrorKind::BadAnnotation
+        );
+        assert_eq!(
+            err(b"\x1A\x01S\x02\x01a\x00\x01\x01a\x00\x02").kind,
+            ErrorKind::DuplicateName
+        );
+        assert_eq!(
+            err(b"\x1B\x01E\x02\x01A\x00\x01A\x00").kind,
+            ErrorKind::DuplicateName
+        );
         // scale 0
         let mut zero_scale = *b"\x1A\x01S\x01\x01a\x04\0\0\0\0\0\0\0\0\x02";
         assert_eq!(err(&zero_scale).kind, ErrorKind::BadAnnotation);
@@ -896,7 +915,13 @@ mod tests {
         assert!(Definition::parse(&ok).is_ok());
         let mut deep = [0x11u8; 33];
         deep[32] = 0x01;
-        assert_eq!(err(&deep), Error { offset: 32, kind: ErrorKind::TooDeep });
+        assert_eq!(
+            err(&deep),
+            Error {
+                offset: 32,
+                kind: ErrorKind::TooDeep
+            }
+        );
         // 100,000 levels: refused at level 33 without deep recursion.
         let huge = [0x11u8; 100_000];
         assert_eq!(err(&huge).kind, ErrorKind::TooDeep);

@@ -76,7 +76,9 @@ const fn fields_len(fields: &[Field], depth: usize) -> usize {
     let mut n = count_len(fields.len(), 0);
     let mut i = 0;
     while i < fields.len() {
-        n += name_len(fields[i].name, false) + meta_len(&fields[i].meta) + type_len(fields[i].ty, depth);
+        n += name_len(fields[i].name, false)
+            + meta_len(&fields[i].meta)
+            + type_len(fields[i].ty, depth);
         i += 1;
     }
     n

@@ -13,7 +13,12 @@ use super::{hex, schema_json, Case};
 
 /// A container declaring record type 0 ("value", version 1) with `def`, then
 /// one record per value; each record's expectation carries its JSON text.
-fn typed<T: Serialize>(name: &'static str, rule: &'static str, def: &[u8], values: &[(T, &str)]) -> Case {
+fn typed<T: Serialize>(
+    name: &'static str,
+    rule: &'static str,
+    def: &[u8],
+    values: &[(T, &str)],
+) -> Case {
     let mut buf = [0u8; 1024];
     let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
     w.declare(0, "value", 1, def).unwrap();
@@ -21,7 +26,8 @@ fn typed<T: Serialize>(name: &'static str, rule: &'static str, def: &[u8], value
     for (i, (v, text)) in values.iter().enumerate() {
         w.write(0, v).unwrap();
         let payload = postcard::to_allocvec(v).unwrap();
-        records.push(json!({ "record_type": 0, "index": i, "payload": hex(&payload), "json": text }));
+        records
+            .push(json!({ "record_type": 0, "index": i, "payload": hex(&payload), "json": text }));
     }
     let totals = w.counted();
     let bytes = w.finish().unwrap();
@@ -129,15 +135,38 @@ const SHAPE: Type = Type::Enum(
 /// Every type of the data model, in the order of spec `schema.md` §2.
 pub fn all() -> Vec<Case> {
     let mut c = Vec::new();
-    c.push(typed("type-bool", "§2 bool", def!(Type::Bool), &[(true, "true"), (false, "false")]));
-    c.push(typed("type-u8", "§2 u8", def!(Type::U8), &[(0u8, "0"), (255u8, "255")]));
-    c.push(typed("type-u16", "§2 u16", def!(Type::U16), &[(300u16, "300"), (u16::MAX, "65535")]));
-    c.push(typed("type-u32", "§2 u32", def!(Type::U32), &[(u32::MAX, "4294967295")]));
+    c.push(typed(
+        "type-bool",
+        "§2 bool",
+        def!(Type::Bool),
+        &[(true, "true"), (false, "false")],
+    ));
+    c.push(typed(
+        "type-u8",
+        "§2 u8",
+        def!(Type::U8),
+        &[(0u8, "0"), (255u8, "255")],
+    ));
+    c.push(typed(
+        "type-u16",
+        "§2 u16",
+        def!(Type::U16),
+        &[(300u16, "300"), (u16::MAX, "65535")],
+    ));
+    c.push(typed(
+        "type-u32",
+        "§2 u32",
+        def!(Type::U32),
+        &[(u32::MAX, "4294967295")],
+    ));
     c.push(typed(
         "type-u64",
         "§2 u64: every digit, beyond 2^53",
         def!(Type::U64),
-        &[(u64::MAX, "18446744073709551615"), (9_007_199_254_740_993u64, "9007199254740993")],
+        &[
+            (u64::MAX, "18446744073709551615"),
+            (9_007_199_254_740_993u64, "9007199254740993"),
+        ],
     ));
     c.push(typed(
         "type-u128",
@@ -145,10 +174,30 @@ pub fn all() -> Vec<Case> {
         def!(Type::U128),
         &[(u128::MAX, "340282366920938463463374607431768211455")],
     ));
-    c.push(typed("type-i8", "§2 i8: one byte, two's complement", def!(Type::I8), &[(-128i8, "-128"), (127i8, "127")]));
-    c.push(typed("type-i16", "§2 i16: zigzag", def!(Type::I16), &[(i16::MIN, "-32768"), (-1i16, "-1")]));
-    c.push(typed("type-i32", "§2 i32", def!(Type::I32), &[(i32::MIN, "-2147483648")]));
-    c.push(typed("type-i64", "§2 i64", def!(Type::I64), &[(i64::MIN, "-9223372036854775808")]));
+    c.push(typed(
+        "type-i8",
+        "§2 i8: one byte, two's complement",
+        def!(Type::I8),
+        &[(-128i8, "-128"), (127i8, "127")],
+    ));
+    c.push(typed(
+        "type-i16",
+        "§2 i16: zigzag",
+        def!(Type::I16),
+        &[(i16::MIN, "-32768"), (-1i16, "-1")],
+    ));
+    c.push(typed(
+        "type-i32",
+        "§2 i32",
+        def!(Type::I32),
+        &[(i32::MIN, "-2147483648")],
+    ));
+    c.push(typed(
+        "type-i64",
+        "§2 i64",
+        def!(Type::I64),
+        &[(i64::MIN, "-9223372036854775808")],
+    ));
     c.push(typed(
         "type-i128",
         "§2 i128",
@@ -171,14 +220,28 @@ pub fn all() -> Vec<Case> {
         "type-f64",
         "§2 f64",
         def!(Type::F64),
-        &[(0.1f64, "0.1"), (1e300f64, "1e300"), (f64::INFINITY, "\"inf\""), (5e-324f64, "5e-324")],
+        &[
+            (0.1f64, "0.1"),
+            (1e300f64, "1e+300"),
+            (f64::INFINITY, "\"inf\""),
+            (5e-324f64, "5e-324"),
+        ],
     ));
-    c.push(typed("type-char", "§2 char: UTF-8 with its length", def!(Type::Char), &[('é', "\"é\""), ('😀', "\"😀\"")]));
+    c.push(typed(
+        "type-char",
+        "§2 char: UTF-8 with its length",
+        def!(Type::Char),
+        &[('é', "\"é\""), ('😀', "\"😀\"")],
+    ));
     c.push(typed(
         "type-string",
         "§2 string; §9 escapes",
         def!(Type::String),
-        &[("grüße", "\"grüße\""), ("a\"b\\c\n\u{1}", "\"a\\\"b\\\\c\\n\\u0001\""), ("", "\"\"")],
+        &[
+            ("grüße", "\"grüße\""),
+            ("a\"b\\c\n\u{1}", "\"a\\\"b\\\\c\\n\\u0001\""),
+            ("", "\"\""),
+        ],
     ));
     c.push(typed(
         "type-bytes",
@@ -196,10 +259,24 @@ pub fn all() -> Vec<Case> {
         "type-option-option",
         "§9: some of an inner type that maps to null is an array",
         def!(Type::Option(&Type::Option(&Type::U8))),
-        &[(None::<Option<u8>>, "null"), (Some(None::<u8>), "[null]"), (Some(Some(3u8)), "[3]")],
+        &[
+            (None::<Option<u8>>, "null"),
+            (Some(None::<u8>), "[null]"),
+            (Some(Some(3u8)), "[3]"),
+        ],
     ));
-    c.push(typed("type-unit", "§2 unit", def!(Type::Unit), &[((), "null")]));
-    c.push(typed("type-unit-struct", "§2 unit struct", def!(Type::UnitStruct("Tick")), &[(Tick, "null")]));
+    c.push(typed(
+        "type-unit",
+        "§2 unit",
+        def!(Type::Unit),
+        &[((), "null")],
+    ));
+    c.push(typed(
+        "type-unit-struct",
+        "§2 unit struct",
+        def!(Type::UnitStruct("Tick")),
+        &[(Tick, "null")],
+    ));
     c.push(typed(
         "type-newtype-struct",
         "§2 newtype struct",
@@ -234,7 +311,10 @@ pub fn all() -> Vec<Case> {
         "type-map",
         "§2 map; §9 pairs, keys of any type",
         def!(Type::Map(&Type::U8, &Type::Bool)),
-        &[(BTreeMap::from([(1u8, true), (2u8, false)]), "[[1,true],[2,false]]")],
+        &[(
+            BTreeMap::from([(1u8, true), (2u8, false)]),
+            "[[1,true],[2,false]]",
+        )],
     ));
     c.push(typed(
         "type-struct",
@@ -296,8 +376,20 @@ pub fn rejects() -> Vec<Case> {
     scale_zero.extend_from_slice(&0.0f64.to_le_bytes());
     scale_zero.push(0x02);
     vec![
-        reject_def("reject-def-tag", "schema §2: tag 0x1C is reserved", &[0x1C], "BadTag", 0),
-        reject_def("reject-def-tag-zero", "schema §2: tag 0x00 is reserved", &[0x11, 0x00], "BadTag", 1),
+        reject_def(
+            "reject-def-tag",
+            "schema §2: tag 0x1C is reserved",
+            &[0x1C],
+            "BadTag",
+            0,
+        ),
+        reject_def(
+            "reject-def-tag-zero",
+            "schema §2: tag 0x00 is reserved",
+            &[0x11, 0x00],
+            "BadTag",
+            1,
+        ),
         reject_def(
             "reject-def-variant-kind",
             "schema §2: variant kind 0x04 is reserved",
@@ -312,7 +404,13 @@ pub fn rejects() -> Vec<Case> {
             "BadAnnotation",
             6,
         ),
-        reject_def("reject-def-scale-zero", "schema §3: a scale is not zero", &scale_zero, "BadAnnotation", 7),
+        reject_def(
+            "reject-def-scale-zero",
+            "schema §3: a scale is not zero",
+            &scale_zero,
+            "BadAnnotation",
+            7,
+        ),
         reject_def(
             "reject-def-too-deep",
             "schema §7: 100,000 nested options are refused at depth 33, without deep recursion",
@@ -327,9 +425,27 @@ pub fn rejects() -> Vec<Case> {
             "DuplicateName",
             8,
         ),
-        reject_def("reject-def-trailing", "schema §4: nothing after the root type", &[0x01, 0x01], "TrailingBytes", 1),
-        reject_def("reject-def-truncated", "schema §4: a struct cut short", b"\x1A\x01S\x02\x01a\x00\x02", "Truncated", 8),
-        reject_def("reject-def-tuple-empty", "schema §2: a tuple has 1..=255 elements", &[0x16, 0x00], "BadCount", 1),
+        reject_def(
+            "reject-def-trailing",
+            "schema §4: nothing after the root type",
+            &[0x01, 0x01],
+            "TrailingBytes",
+            1,
+        ),
+        reject_def(
+            "reject-def-truncated",
+            "schema §4: a struct cut short",
+            b"\x1A\x01S\x02\x01a\x00\x02",
+            "Truncated",
+            8,
+        ),
+        reject_def(
+            "reject-def-tuple-empty",
+            "schema §2: a tuple has 1..=255 elements",
+            &[0x16, 0x00],
+            "BadCount",
+            1,
+        ),
         reject_def(
             "reject-def-array-long",
             "schema §7: an array holds at most 65,535 elements",
@@ -337,6 +453,12 @@ pub fn rejects() -> Vec<Case> {
             "BadCount",
             1,
         ),
-        reject_def("reject-def-name-empty", "schema §1: names are 1..=255 bytes", &[0x13, 0x00], "BadName", 1),
+        reject_def(
+            "reject-def-name-empty",
+            "schema §1: names are 1..=255 bytes",
+            &[0x13, 0x00],
+            "BadName",
+            1,
+        ),
     ]
 }
