@@ -141,19 +141,27 @@ impl<'a> Block<'a> {
         if !used_bits.is_multiple_of(8) && table[table.len() - 1] >> (used_bits % 8) != 0 {
             return c.fail(table_at + table.len() - 1, ErrorKind::TablePadding);
         }
-        let mut total: u64 = 0;
-        for i in 0..count as usize {
-            let len = base_len + delta(table, i, width);
-            if len > limits::MAX_RECORD_LEN {
-                return c.fail(
-                    table_at,
-                    ErrorKind::RecordTooLarge {
-                        len: u64::from(len),
-                    },
-                );
+        let total = if width == 0 {
+            // Every record is base_len bytes: no per-record work.
+            u64::from(count) * u64::from(base_len)
+        } else {
+            let mut total: u64 = 0;
+            for i in 0..count as usize {
+                let len = base_len + delta(table, i, width);
+                if len > limits::MAX_RECORD_LEN {
+                    // The byte that holds the first bit of the offending delta.
+                    let at = table_at + i * usize::from(width) / 8;
+                    return c.fail(
+                        at,
+                        ErrorKind::RecordTooLarge {
+                            len: u64::from(len),
+                        },
+                    );
+                }
+                total += u64::from(len);
             }
-            total += u64::from(len);
-        }
+            total
+        };
         let payloads_start = c.pos();
         let payloads = c.rest();
         if total != payloads.len() as u64 {
@@ -205,13 +213,6 @@ pub struct BlockRecords<'a> {
     width: u8,
     next: usize,
     count: usize,
-}
-
-impl<'a> BlockRecords<'a> {
-    /// Offset of the next payload from the start of the block's payloads.
-    pub fn position(&self, payloads_len: usize) -> usize {
-        payloads_len - self.payloads.len()
-    }
 }
 
 impl<'a> Iterator for BlockRecords<'a> {

@@ -264,6 +264,13 @@ impl<'a> Entry<'a> {
         if vt == value_type::INVALID {
             return Err(ErrorKind::InvalidValueType);
         }
+        // A value given as raw bytes with a type this version defines must be
+        // a valid encoding of that type, or readers would refuse the frame.
+        if let Value::Unknown { value_type, bytes } = self.value {
+            if value_type <= value_type::ANCHOR {
+                Value::parse(value_type, bytes)?;
+            }
+        }
         if let Some(expected) = key::expected_type(self.key) {
             if expected != vt {
                 return Err(ErrorKind::MetadataValueType {

@@ -1747,3 +1747,107 @@ fn writing_into_a_full_slice_sink_fails_cleanly() {
         resume_and_check(&l, written, resume_len(&l, written.len()));
     }
 }
+
+// ---------------------------------------------------------------------------
+// Findings of the spec review
+// ---------------------------------------------------------------------------
+
+#[test]
+fn header_cut_by_a_power_loss_then_filled_is_truncated_and_resumes_from_zero() {
+    // Spec §3.3: the written bytes end inside the header.
+    let header = Header::CURRENT.to_bytes();
+    for cut in 0..HEADER_LEN {
+        for fill in [0x00u8, 0xFF] {
+            let mut input = header[..cut].to_vec();
+            input.resize(64, fill);
+            let e = Reader::new(&input).unwrap_err();
+            assert_eq!(
+                e.kind,
+                ErrorKind::HeaderTruncated,
+                "cut {cut} fill {fill:#x}"
+            );
+            let point = ResumePoint::scan(&input).unwrap();
+            assert_eq!(point.valid_len(), 0);
+            // Resume from zero (after erasing), then the container is whole.
+            let mut buf = [0u8; 64];
+            let mut w = Writer::resume(Vec::new(), &mut buf, &point).unwrap();
+            w.declare(0, "t", 1, &[]).unwrap();
+            w.write(0, &7u8).unwrap();
+            let out = w.finish().unwrap();
+            assert!(Reader::new(&out).unwrap().verify().unwrap().is_complete());
+        }
+    }
+    // A foreign file that happens to end in fill is still not a container.
+    let mut foreign = b"%PDF-1.7".to_vec();
+    foreign.resize(40, 0x00);
+    assert_eq!(
+        Reader::new(&foreign).unwrap_err().kind,
+        ErrorKind::BadSignature
+    );
+}
+
+#[test]
+fn complete_container_in_an_erased_region_resumes_nowhere_and_reports_its_length() {
+    let full = written_container();
+    let mut region = full.clone();
+    region.resize(full.len() + 100, 0xFF);
+    let s = read(&region).unwrap().finish.unwrap();
+    assert!(s.is_complete());
+    assert_eq!(s.len, full.len() as u64);
+    let point = ResumePoint::scan(&region).unwrap();
+    assert!(point.is_complete());
+    assert_eq!(point.valid_len(), full.len() as u64);
+}
+
+#[test]
+fn metadata_given_as_raw_bytes_of_a_defined_type_must_be_valid() {
+    let mut buf = [0u8; 64];
+    let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
+    for (value_type, bytes) in [
+        (1u8, &[2u8][..]),
+        (4, &[0; 7][..]),
+        (5, &[0xFF][..]),
+        (8, &[0x80][..]),
+    ] {
+        let e = Entry::new("x:y", Value::Unknown { value_type, bytes });
+        assert!(
+            matches!(
+                w.metadata(&[e]),
+                Err(write::Error::Invalid(ErrorKind::BadValue { .. }))
+            ),
+            "type {value_type}"
+        );
+    }
+    // Valid raw bytes of a defined type, and any bytes of an undefined type, are fine.
+    w.metadata(&[
+        Entry::new(
+            "x:a",
+            Value::Unknown {
+                value_type: 1,
+                bytes: &[1],
+            },
+        ),
+        Entry::new(
+            "x:b",
+            Value::Unknown {
+                value_type: 0x42,
+                bytes: &[0xFF],
+            },
+        ),
+    ])
+    .unwrap();
+    let out = w.finish().unwrap();
+    assert!(Reader::new(&out).unwrap().verify().unwrap().is_complete());
+}
+
+#[test]
+fn an_undeclared_block_is_refused_before_its_other_fields_are_read() {
+    // Spec §7 rule 1: record type 9 is undeclared; the count 0 after it is not reached.
+    let mut b = Builder::new();
+    b.schema(0, "a");
+    let at = b.out.len();
+    b.raw(kind::BLOCK, &[9, 0, 0, 0]);
+    let e = verify_error(&b.end());
+    assert_eq!(e.kind, ErrorKind::UndeclaredRecordType { record_type: 9 });
+    assert_eq!(e.offset, (at + FrameHead::LEN) as u64);
+}

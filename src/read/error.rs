@@ -232,7 +232,7 @@ impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             ErrorKind::BadSignature => f.write_str("not a koffer container: expected the signature 8B 4B 4F 46 0D 0A 1A 0A"),
-            ErrorKind::HeaderTruncated => f.write_str("input ends inside the 18-byte file header"),
+            ErrorKind::HeaderTruncated => f.write_str("the 18-byte file header is incomplete: its writer stopped inside it"),
             ErrorKind::HeaderChecksum { stored, computed } => write!(f, "header checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"),
             ErrorKind::UnsupportedVersion { major, minor } => write!(f, "format version {major}.{minor} is not supported: expected major version {}", crate::header::MAJOR),
             ErrorKind::UnknownRequiredFeatures { bits } => write!(f, "unknown required feature bits {bits:#06x}"),

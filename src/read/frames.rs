@@ -157,7 +157,7 @@ pub struct Frames<'a> {
 
 /// The *written end* of `bytes` (spec §10.3): the start of its final run of
 /// `0x00` bytes or of `0xFF` bytes; the length if it ends in neither.
-fn written_end(bytes: &[u8]) -> usize {
+pub(crate) fn written_end(bytes: &[u8]) -> usize {
     match bytes.last() {
         Some(&fill @ (0x00 | 0xFF)) => bytes.iter().rposition(|&b| b != fill).map_or(0, |i| i + 1),
         _ => bytes.len(),
@@ -253,16 +253,19 @@ impl<'a> Frames<'a> {
                 Frame::Schema(schema)
             }
             kind::BLOCK => {
+                // §7 rule 1: the record type is checked before the rest of the block.
+                if let Ok((t, _)) = crate::varint::decode_u64(raw.body) {
+                    if let Ok(t) = u8::try_from(t) {
+                        if !self.declared.contains(t) {
+                            return Err(Error::at(
+                                body_offset,
+                                ErrorKind::UndeclaredRecordType { record_type: t },
+                            ));
+                        }
+                    }
+                }
                 let block = Block::parse(raw.body).map_err(at)?;
                 let h = block.header();
-                if !self.declared.contains(h.record_type) {
-                    return Err(Error::at(
-                        body_offset,
-                        ErrorKind::UndeclaredRecordType {
-                            record_type: h.record_type,
-                        },
-                    ));
-                }
                 self.counted.blocks += 1;
                 self.counted.records += u64::from(h.count);
                 Frame::Block(block)

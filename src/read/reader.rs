@@ -1,7 +1,8 @@
 //! The entry point for reading: a checked header over a byte slice.
 
-use crate::header::Header;
+use crate::header::{Header, HeaderError, HEADER_LEN, SIGNATURE};
 use crate::meta::{Entry, Value};
+use crate::read::frames::written_end;
 use crate::read::frames::{Frame, Frames, Summary};
 use crate::read::records::Records;
 use crate::read::Error;
@@ -33,9 +34,26 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// Checks the file header at the start of `bytes`.
+    ///
+    /// A header whose written bytes end inside it — the input is shorter than
+    /// 18 bytes, or followed by `0x00`/`0xFF` fill — and that starts like the
+    /// signature, is [`ErrorKind::HeaderTruncated`](crate::read::ErrorKind):
+    /// a container whose writer stopped before its header was complete
+    /// (spec §3.3).
     pub fn new(bytes: &'a [u8]) -> Result<Self, Error> {
-        let header = Header::parse(bytes).map_err(Error::from_header)?;
-        Ok(Reader { bytes, header })
+        match Header::parse(bytes) {
+            Ok(header) => Ok(Reader { bytes, header }),
+            Err(e @ (HeaderError::Checksum { .. } | HeaderError::BadSignature)) => {
+                let w = written_end(bytes);
+                let sig = w.min(SIGNATURE.len());
+                if w < HEADER_LEN && bytes[..sig] == SIGNATURE[..sig] {
+                    Err(Error::from_header(HeaderError::Truncated))
+                } else {
+                    Err(Error::from_header(e))
+                }
+            }
+            Err(e) => Err(Error::from_header(e)),
+        }
     }
 
     /// The file header.

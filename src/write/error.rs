@@ -49,8 +49,6 @@ pub enum Error<E> {
         /// The body length.
         len: usize,
     },
-    /// Resuming: the existing bytes are not a container that can be continued.
-    Resume(read::Error),
     /// Resuming: the existing container is complete (it has its end frame).
     AlreadyComplete,
 }
@@ -85,7 +83,6 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
                 "frame body of {len} bytes exceeds the limit of {} bytes",
                 crate::limits::MAX_FRAME_BODY
             ),
-            Error::Resume(e) => write!(f, "cannot resume: {e}"),
             Error::AlreadyComplete => f.write_str("cannot resume: the container is complete"),
         }
     }

@@ -1,8 +1,7 @@
 //! Resuming an interrupted container (spec `format.md` §11.2).
 
 use crate::end::End;
-use crate::header::{Header, HEADER_LEN};
-use crate::read::{Completeness, Error, Reader, TypeSet};
+use crate::read::{Completeness, Error, ErrorKind, Reader, TypeSet};
 
 /// Where and how a writer continues an existing container.
 ///
@@ -22,21 +21,25 @@ pub struct ResumePoint {
 impl ResumePoint {
     /// Scans `existing`, the bytes of a container written before.
     ///
-    /// An empty input, or one cut inside the file header, resumes from zero
-    /// (the header is written again). Damage other than a torn tail is an error:
+    /// An empty input, or one whose written bytes end inside the file header
+    /// (spec §3.3), resumes from zero: the header is written again (on flash,
+    /// erase the region first). Damage other than a torn tail is an error:
     /// continuing after it would bury it inside the container.
     pub fn scan(existing: &[u8]) -> Result<ResumePoint, Error> {
-        let header = Header::CURRENT.to_bytes();
-        if existing.len() < HEADER_LEN && existing == &header[..existing.len()] {
-            return Ok(ResumePoint {
-                valid_len: 0,
-                last_checksum: [0; 4],
-                counted: End::default(),
-                declared: TypeSet::default(),
-                complete: false,
-            });
-        }
-        let reader = Reader::new(existing)?;
+        let reader = match Reader::new(existing) {
+            Ok(r) => r,
+            // Nothing or only part of a header was written (spec §3.3): start over.
+            Err(e) if e.kind == ErrorKind::HeaderTruncated => {
+                return Ok(ResumePoint {
+                    valid_len: 0,
+                    last_checksum: [0; 4],
+                    counted: End::default(),
+                    declared: TypeSet::default(),
+                    complete: false,
+                })
+            }
+            Err(e) => return Err(e),
+        };
         let mut frames = reader.frames();
         for f in frames.by_ref() {
             f?;
@@ -44,10 +47,8 @@ impl ResumePoint {
         let counted = frames.counted();
         let declared = frames.declared();
         let summary = frames.finish()?;
-        let (valid_len, complete) = match summary.completeness {
-            Completeness::Complete => (existing.len() as u64, true),
-            Completeness::Incomplete { valid_len, .. } => (valid_len, false),
-        };
+        let valid_len = summary.len;
+        let complete = summary.completeness == Completeness::Complete;
         // The prefix holds at least the header, so it ends in a checksum field.
         let end = valid_len as usize;
         let mut last_checksum = [0u8; 4];

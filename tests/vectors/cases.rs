@@ -962,7 +962,7 @@ pub fn all() -> Vec<Case> {
         push(&mut b, kind::BLOCK, &[0x00, 0x80]);
         cases.push(reject(
             "reject-block-varint-truncated",
-            "§7: first_record runs past the body",
+            "§7: the count runs past the body",
             b,
             "BodyTruncated",
             block_at + 1,
