@@ -45,7 +45,7 @@ use std::io;
 use std::string::String;
 use std::vec::Vec;
 
-use crate::dynamic::{self, Reader, MAX_ZERO_SIZE_COUNT};
+use crate::dynamic::{self, Reader};
 use crate::schema::{FieldRef, Fields, Kind, Node, VariantKind};
 use crate::value::{put_bytes, put_varint, put_varint128, zigzag, zigzag128};
 
@@ -94,9 +94,6 @@ pub enum JsonErrorKind {
     MissingField(String),
     /// A variant name the enum does not have.
     UnknownVariant(String),
-    /// More than 65 535 elements of a zero-size type in a sequence or map
-    /// (spec `schema.md` §7).
-    Count(u64),
     /// Text after the value.
     TrailingCharacters,
 }
@@ -114,10 +111,6 @@ impl fmt::Display for JsonErrorKind {
             JsonErrorKind::DuplicateField(name) => write!(f, "duplicate field {name:?}"),
             JsonErrorKind::MissingField(name) => write!(f, "missing field {name:?}"),
             JsonErrorKind::UnknownVariant(name) => write!(f, "unknown variant {name:?}"),
-            JsonErrorKind::Count(n) => write!(
-                f,
-                "{n} elements of a zero-size type, more than {MAX_ZERO_SIZE_COUNT}"
-            ),
             JsonErrorKind::TrailingCharacters => f.write_str("text after the value"),
         }
     }
@@ -261,7 +254,6 @@ enum Op {
     },
     Seq {
         element: u32,
-        zero: bool,
     },
     Tuple {
         items: u32,
@@ -274,7 +266,6 @@ enum Op {
     Map {
         key: u32,
         value: u32,
-        zero: bool,
     },
     Struct {
         fields: u32,
@@ -417,7 +408,6 @@ impl Exporter {
             },
             Kind::Seq(element) => Op::Seq {
                 element: self.compile(element),
-                zero: element.min_size() == 0,
             },
             Kind::Tuple(types)
             | Kind::TupleStruct {
@@ -433,7 +423,6 @@ impl Exporter {
             Kind::Map { key, value } => Op::Map {
                 key: self.compile(key),
                 value: self.compile(value),
-                zero: key.min_size() == 0 && value.min_size() == 0,
             },
             Kind::Struct { fields, .. } => {
                 let (fields, len) = self.compile_fields(fields);
@@ -559,8 +548,8 @@ impl Exporter {
                     self.run(inner, r, out)
                 }
             }
-            Op::Seq { element, zero } => {
-                let n = r.count(zero)?;
+            Op::Seq { element } => {
+                let n = r.count()?;
                 out.put(b"[")?;
                 for i in 0..n {
                     if i > 0 {
@@ -585,8 +574,8 @@ impl Exporter {
                 }
                 out.put(b"]")
             }
-            Op::Map { key, value, zero } => {
-                let n = r.count(zero)?;
+            Op::Map { key, value } => {
+                let n = r.count()?;
                 out.put(b"[")?;
                 for i in 0..n {
                     out.put(if i > 0 { b",[" } else { b"[" })?;
@@ -1262,8 +1251,7 @@ impl<'j> Parser<'j> {
             }
             Kind::NewtypeStruct { inner, .. } => self.value(inner, out)?,
             Kind::Seq(element) => {
-                let min = element.min_size();
-                self.counted(out, min, |p, out| p.value(element, out))?;
+                self.counted(out, |p, out| p.value(element, out))?;
             }
             Kind::Tuple(types)
             | Kind::TupleStruct {
@@ -1275,8 +1263,7 @@ impl<'j> Parser<'j> {
                 self.fixed(len as usize, core::iter::repeat(element), out)?;
             }
             Kind::Map { key, value } => {
-                let min = key.min_size().saturating_add(value.min_size());
-                self.counted(out, min, |p, out| {
+                self.counted(out, |p, out| {
                     p.expect(b'[', "'[' to open a [key, value] pair")?;
                     p.value(key, out)?;
                     p.expect(b',', "',' between key and value")?;
@@ -1336,7 +1323,6 @@ impl<'j> Parser<'j> {
     fn counted(
         &mut self,
         out: &mut Vec<u8>,
-        min_size: usize,
         mut element: impl FnMut(&mut Self, &mut Vec<u8>) -> PResult<()>,
     ) -> PResult<()> {
         self.ws();
@@ -1358,9 +1344,6 @@ impl<'j> Parser<'j> {
                 }
                 return self.syntax("',' or ']'");
             }
-        }
-        if min_size == 0 && n > MAX_ZERO_SIZE_COUNT {
-            return self.fail(at, JsonErrorKind::Count(n));
         }
         if n < 0x80 {
             out.insert(mark, n as u8);

@@ -52,15 +52,25 @@
 //! | §10 reading, recovery | [`read`] |
 //! | §11 writing, resuming | [`write`](mod@write) |
 //!
+//! | spec `schema.md` | module |
+//! |---|---|
+//! | §2–§5 definitions, fingerprint | [`schema`] (and `#[derive(Describe)]`) |
+//! | §6 payloads | [`dynamic`] (no allocator), [`value`] (`alloc`) |
+//! | §8 evolution | [`schema::compare`], [`read::Reader::typed`] |
+//! | §9 JSON mapping | [`json`] (`std`) |
+//!
 //! ## Feature flags
 //!
-//! - *(none)*: `no_std`, no allocator. Reading and writing work fully, and
-//!   [`dynamic`] decodes any record by its definition alone.
+//! - *(no features)*: `no_std`, no allocator. Reading and writing work
+//!   fully, and [`dynamic`] decodes any record by its definition alone.
 //! - `alloc`: `Vec<u8>` as a sink; [`value::Value`], an owned tree of any
 //!   record decoded by its definition.
 //! - `std`: `std::io::Write` sinks ([`write::IoSink`]), the processor's
 //!   CRC-32C instruction for checksums (same values), and [`json`], the
 //!   lossless JSON mapping of spec `schema.md` §9.
+//! - `derive` (default): `#[derive(koffer::Describe)]` for record types, with
+//!   units, descriptions, scale and offset, time bases.
+//! - `heapless`: [`schema::Describe`] for `heapless::String` and `heapless::Vec`.
 //! - `defmt`: `defmt::Format` on errors and plain public types.
 #![no_std]
 #![forbid(unsafe_code)]

@@ -27,7 +27,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::dynamic::{self, Visitor, MAX_ZERO_SIZE_COUNT};
+use crate::dynamic::{self, Visitor};
 use crate::schema::{FieldRef, Kind, Node, VariantKind, VariantRef};
 
 /// A value of any type of the serde data model, as a definition describes it
@@ -179,12 +179,6 @@ pub enum EncodeErrorKind {
         /// The enum's variant count.
         count: usize,
     },
-    /// More than 65 535 elements of a zero-size type in a sequence or map
-    /// (spec `schema.md` §7).
-    Count {
-        /// The value's element count.
-        count: usize,
-    },
 }
 
 impl fmt::Display for EncodeErrorKind {
@@ -205,10 +199,6 @@ impl fmt::Display for EncodeErrorKind {
                     "variant index {index} out of range (the enum has {count})"
                 )
             }
-            EncodeErrorKind::Count { count } => write!(
-                f,
-                "{count} elements of a zero-size type, more than {MAX_ZERO_SIZE_COUNT}"
-            ),
         }
     }
 }
@@ -420,6 +410,15 @@ impl Builder {
     }
 }
 
+/// The capacity reserved ahead for a sequence, array or map of `len`
+/// elements. A count is at most the bytes left and an array's length at most
+/// 65 535, but only the elements actually read (each takes a payload byte)
+/// should cost memory: nested containers of a short or truncated payload
+/// must not reserve megabytes each.
+fn prealloc(len: usize) -> usize {
+    len.min(1024)
+}
+
 fn take(slot: Option<Value>) -> Box<Value> {
     Box::new(slot.unwrap_or(Value::Unit))
 }
@@ -510,7 +509,8 @@ impl<'a> Visitor<'a> for Builder {
         }
     }
     fn seq_begin(&mut self, len: usize) -> R {
-        self.stack.push(Frame::Seq(Vec::with_capacity(len)));
+        self.stack
+            .push(Frame::Seq(Vec::with_capacity(prealloc(len))));
         Ok(())
     }
     fn seq_end(&mut self, _len: usize) -> R {
@@ -543,7 +543,8 @@ impl<'a> Visitor<'a> for Builder {
         }
     }
     fn array_begin(&mut self, len: usize) -> R {
-        self.stack.push(Frame::Array(Vec::with_capacity(len)));
+        self.stack
+            .push(Frame::Array(Vec::with_capacity(prealloc(len))));
         Ok(())
     }
     fn array_end(&mut self, _len: usize) -> R {
@@ -553,7 +554,8 @@ impl<'a> Visitor<'a> for Builder {
         }
     }
     fn map_begin(&mut self, len: usize) -> R {
-        self.stack.push(Frame::Map(Vec::with_capacity(len), false));
+        self.stack
+            .push(Frame::Map(Vec::with_capacity(prealloc(len)), false));
         Ok(())
     }
     fn map_key(&mut self, _index: usize) -> R {
@@ -747,13 +749,6 @@ fn fields<'a>(
     Ok(())
 }
 
-fn count(n: usize, min_size: usize) -> Result<(), EncodeError> {
-    if min_size == 0 && n as u64 > MAX_ZERO_SIZE_COUNT {
-        return Err(err(EncodeErrorKind::Count { count: n }));
-    }
-    Ok(())
-}
-
 fn encode(value: &Value, ty: Node<'_>, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     match (ty.kind(), value) {
         (Kind::Bool, Value::Bool(v)) => out.push(u8::from(*v)),
@@ -784,7 +779,6 @@ fn encode(value: &Value, ty: Node<'_>, out: &mut Vec<u8>) -> Result<(), EncodeEr
             encode(value, inner, out)?;
         }
         (Kind::Seq(element), Value::Seq(xs)) => {
-            count(xs.len(), element.min_size())?;
             put_varint(out, xs.len() as u64);
             elements(xs, core::iter::repeat(element), out)?;
         }
@@ -811,7 +805,6 @@ fn encode(value: &Value, ty: Node<'_>, out: &mut Vec<u8>) -> Result<(), EncodeEr
             elements(xs, core::iter::repeat(element), out)?;
         }
         (Kind::Map { key, value: val }, Value::Map(entries)) => {
-            count(entries.len(), key.min_size().saturating_add(val.min_size()))?;
             put_varint(out, entries.len() as u64);
             for (i, (k, v)) in entries.iter().enumerate() {
                 at(encode(k, key, out), || alloc::format!("[{i}].key"))?;

@@ -1,7 +1,8 @@
 //! Dynamic decoding (`koffer::dynamic`), owned values (`koffer::value`) and
 //! the JSON mapping (`koffer::json`), against postcard's own encoding of
 //! serde types described by hand-written definitions (spec `schema.md`
-//! §2, §6, §7, §9).
+//! §2, §4, §6, §7, §9). Every definition built with `node!` goes through
+//! `koffer::definition!`, so it also compiles under the compile-time checks.
 //!
 //! Run with `cargo test -p koffer --features std --test dynamic`.
 #![cfg(feature = "std")]
@@ -12,7 +13,7 @@ use std::fmt::Debug;
 use koffer::dynamic::{self, ErrorKind, Invalid, Visitor};
 use koffer::json::{self, JsonError, JsonErrorKind};
 use koffer::schema::{
-    Definition, Field, FieldRef, Meta, Node, Type, Variant, VariantData, VariantRef,
+    self, Definition, Field, FieldRef, Meta, Node, Type, Variant, VariantData, VariantRef,
 };
 use koffer::value::{EncodeErrorKind, Value, VariantValue};
 use proptest::prelude::*;
@@ -159,12 +160,12 @@ const EV: Type = Type::Enum(
 struct Colls {
     #[proptest(strategy = "prop::collection::vec(any::<u32>(), 0..8)")]
     v: Vec<u32>,
-    #[proptest(strategy = "prop::collection::vec(any::<()>(), 0..300)")]
-    units: Vec<()>,
+    #[proptest(strategy = "prop::collection::vec(any::<Option<()>>(), 0..300)")]
+    units: Vec<Option<()>>,
     #[proptest(strategy = "prop::collection::vec(prop::collection::vec(any::<u8>(), 0..4), 0..4)")]
     nested: Vec<Vec<u8>>,
     arr: [u16; 3],
-    unit_arr: [(); 4],
+    unit_arr: [(Unit, u8); 2],
     grid: [[i8; 2]; 2],
     tup: (u8, bool, char),
     #[proptest(strategy = "prop::collection::btree_map(any::<(u8, i8)>(), any::<String>(), 0..4)")]
@@ -184,10 +185,13 @@ const COLLS: Type = Type::Struct(
     "Colls",
     &[
         f("v", &Type::Seq(&Type::U32)),
-        f("units", &Type::Seq(&Type::Unit)),
+        f("units", &Type::Seq(&Type::Option(&Type::Unit))),
         f("nested", &Type::Seq(&Type::Seq(&Type::U8))),
         f("arr", &Type::Array(3, &Type::U16)),
-        f("unit_arr", &Type::Array(4, &Type::Unit)),
+        f(
+            "unit_arr",
+            &Type::Array(2, &Type::Tuple(&[&UNIT, &Type::U8])),
+        ),
         f("grid", &Type::Array(2, &Type::Array(2, &Type::I8))),
         f("tup", &Type::Tuple(&[&Type::U8, &Type::Bool, &Type::Char])),
         f(
@@ -675,10 +679,20 @@ fn options_nested_and_around_null_types() {
     assert_eq!(check_value(node!(UNIT), &Unit), "null");
     assert_eq!(check_value(node!(WRAP), &Wrap(())), "null");
     assert_eq!(
-        check_value(node!(Type::Array(3, &Type::Unit)), &[(); 3]),
-        "[null,null,null]"
+        check_value(
+            node!(Type::Array(3, &Type::Option(&Type::Unit))),
+            &[Some(()), None, Some(())]
+        ),
+        "[[null],null,[null]]"
     );
     assert_eq!(check_value(node!(Type::Struct("E", &[])), &()), "{}");
+    assert_eq!(
+        check_value(
+            node!(Type::Tuple(&[&Type::Unit, &UNIT, &WRAP])),
+            &((), Unit, Wrap(()))
+        ),
+        "[null,null,null]"
+    );
     // A newtype around an option maps to null, so some of it is wrapped.
     const NT_OPT: Type = Type::NewtypeStruct("N", &Type::Option(&Type::U8));
     assert_eq!(
@@ -759,10 +773,10 @@ fn collections_tuples_arrays_and_maps() {
     opt_keys.insert(Some(3), ());
     let c = Colls {
         v: vec![0, 1, u32::MAX],
-        units: vec![(); 3],
+        units: vec![None, Some(()), None],
         nested: vec![vec![], vec![1, 2]],
         arr: [1, 300, u16::MAX],
-        unit_arr: [(); 4],
+        unit_arr: [(Unit, 1), (Unit, 2)],
         grid: [[-1, 2], [3, -4]],
         tup: (7, true, 'z'),
         map,
@@ -777,8 +791,8 @@ fn collections_tuples_arrays_and_maps() {
     assert_eq!(
         check_value(ty, &c),
         concat!(
-            r#"{"v":[0,1,4294967295],"units":[null,null,null],"nested":[[],[1,2]],"arr":[1,300,65535],"#,
-            r#""unit_arr":[null,null,null,null],"grid":[[-1,2],[3,-4]],"tup":[7,true,"z"],"#,
+            r#"{"v":[0,1,4294967295],"units":[null,[null],null],"nested":[[],[1,2]],"arr":[1,300,65535],"#,
+            r#""unit_arr":[[null,1],[null,2]],"grid":[[-1,2],[3,-4]],"tup":[7,true,"z"],"#,
             r#""map":[[[1,-1],"a"],[[255,127],"b\""]],"by_name":[["k",[1,2]]],"opt_keys":[[null,null],[3,null]],"#,
             r#""pair":[-5,"p"],"meters":1.5,"unit":null,"unit_s":null,"wrap":null}"#
         )
@@ -788,7 +802,7 @@ fn collections_tuples_arrays_and_maps() {
         units: vec![],
         nested: vec![],
         arr: [0; 3],
-        unit_arr: [(); 4],
+        unit_arr: [(Unit, 0), (Unit, 0)],
         grid: [[0; 2]; 2],
         tup: (0, false, '\0'),
         map: BTreeMap::new(),
@@ -801,10 +815,9 @@ fn collections_tuples_arrays_and_maps() {
         wrap: Wrap(()),
     };
     check_value(ty, &empty);
-    // The most units a sequence may hold, and a long sequence with a
-    // two-byte count.
+    // Long sequences, with two- and three-byte counts.
     let mut big = empty.clone();
-    big.units = vec![(); 65_535];
+    big.units = vec![Some(()); 70_000];
     big.v = (0..1000).collect();
     let payload = postcard::to_allocvec(&big).unwrap();
     dynamic::check(ty, &payload).unwrap();
@@ -1188,62 +1201,64 @@ fn refuses_non_canonical_and_out_of_range_varints() {
 }
 
 #[test]
+fn zero_size_elements_are_refused_with_the_definition() {
+    // Sequences, arrays and maps whose elements take no payload bytes would let
+    // a few bytes (or none) stand for billions of values: their definitions
+    // are refused (spec `schema.md` §4), at the tag of the sequence, array or
+    // map, and `koffer::definition!` does not build them.
+    let mut huge = [0x18, 0xFF, 0xFF, 0x03].repeat(3); // [[[(); 65535]; 65535]; 65535]
+    huge.push(0x12);
+    let cases: &[(&[u8], usize)] = &[
+        (&[0x15, 0x12], 0),                     // Vec<()>
+        (&[0x15, 0x15, 0x12], 1),               // Vec<Vec<()>>
+        (b"\x15\x13\x04Unit", 0),               // Vec<Unit>
+        (b"\x15\x14\x04Wrap\x12", 0),           // Vec<Wrap>
+        (b"\x15\x16\x02\x12\x13\x04Unit", 0),   // Vec<((), Unit)>
+        (b"\x15\x1A\x01E\x00", 0),              // Vec<E {}>
+        (&[0x18, 0xFF, 0xFF, 0x03, 0x12], 0),   // [(); 65535]
+        (&huge, 8),                             // the innermost array first
+        (b"\x18\x02\x1A\x01E\x00", 0),          // [E {}; 2]
+        (&[0x19, 0x12, 0x12], 0),               // BTreeMap<(), ()>
+        (b"\x19\x12\x13\x04Unit", 0),           // BTreeMap<(), Unit>
+        (b"\x11\x15\x12", 1),                   // Option<Vec<()>>
+        (b"\x1A\x01S\x01\x01u\x00\x15\x12", 7), // S { u: Vec<()> }
+    ];
+    for &(bytes, offset) in cases {
+        assert_eq!(
+            Definition::parse(bytes),
+            Err(schema::Error {
+                offset,
+                kind: schema::ErrorKind::ZeroSizeElement
+            }),
+            "{bytes:02X?}"
+        );
+    }
+    // Their neighbours whose elements take a byte are fine, and so are
+    // zero-size types that are not elements.
+    for ty in [
+        node!(Type::Seq(&Type::Option(&Type::Unit))),
+        node!(Type::Seq(&Type::Tuple(&[&Type::Unit, &UNIT, &Type::U8]))),
+        node!(Type::Array(
+            65_535,
+            &Type::Enum("E", &[var("A", VariantData::Unit)])
+        )),
+        node!(Type::Map(&Type::Unit, &Type::U8)),
+        node!(Type::Map(&Type::U8, &WRAP)),
+        node!(Type::Tuple(&[
+            &Type::Unit,
+            &UNIT,
+            &WRAP,
+            &Type::Struct("E", &[])
+        ])),
+    ] {
+        assert!(Definition::parse(ty.bytes()).is_ok());
+    }
+}
+
+#[test]
 fn refuses_counts_over_the_limit_before_looping() {
-    // Vec<()> with a count of u32::MAX: refused at once, not looped.
-    let units = node!(Type::Seq(&Type::Unit));
-    refused(
-        units,
-        &[0xFF, 0xFF, 0xFF, 0xFF, 0x0F],
-        0,
-        invalid(Invalid::Count {
-            count: u64::from(u32::MAX),
-            limit: 65_535,
-        }),
-    );
-    refused(
-        units,
-        &[0x80, 0x80, 0x04],
-        0,
-        invalid(Invalid::Count {
-            count: 65_536,
-            limit: 65_535,
-        }),
-    );
-    let mut max = [0xFF; 10];
-    max[9] = 0x01;
-    refused(
-        units,
-        &max,
-        0,
-        invalid(Invalid::Count {
-            count: u64::MAX,
-            limit: 65_535,
-        }),
-    );
-    let json = check_payload(units, &[0xFF, 0xFF, 0x03]);
-    assert_eq!(json.len(), 2 + 65_535 * 5 - 1);
-    // Zero-size elements of any shape.
-    check_payload(
-        node!(Type::Seq(&Type::Tuple(&[&Type::Unit, &UNIT]))),
-        &[0xFF, 0xFF, 0x03],
-    );
-    refused(
-        node!(Type::Map(&Type::Unit, &Type::Unit)),
-        &[0x80, 0x80, 0x04],
-        0,
-        invalid(Invalid::Count {
-            count: 65_536,
-            limit: 65_535,
-        }),
-    );
-    // A count larger than the bytes left, for elements of nonzero size.
+    // Vec<u8> with a count of u32::MAX: refused at once, not looped.
     let bytes = node!(Type::Seq(&Type::U8));
-    refused(
-        bytes,
-        &[5, 1, 2],
-        0,
-        invalid(Invalid::Count { count: 5, limit: 2 }),
-    );
     refused(
         bytes,
         &[0xFF, 0xFF, 0xFF, 0xFF, 0x0F],
@@ -1253,7 +1268,64 @@ fn refuses_counts_over_the_limit_before_looping() {
             limit: 0,
         }),
     );
+    let mut max = [0xFF; 10];
+    max[9] = 0x01;
+    refused(
+        bytes,
+        &max,
+        0,
+        invalid(Invalid::Count {
+            count: u64::MAX,
+            limit: 0,
+        }),
+    );
+    // A count larger than the bytes left.
+    refused(
+        bytes,
+        &[5, 1, 2],
+        0,
+        invalid(Invalid::Count { count: 5, limit: 2 }),
+    );
     check_payload(bytes, &[2, 1, 2]);
+    // Elements with units inside take a byte each, and so are counted
+    // against the bytes left too.
+    let opts = node!(Type::Seq(&Type::Option(&Type::Unit)));
+    let mut p = vec![0x80, 0x80, 0x04];
+    p.extend_from_slice(&[0; 10]);
+    refused(
+        opts,
+        &p,
+        0,
+        invalid(Invalid::Count {
+            count: 65_536,
+            limit: 10,
+        }),
+    );
+    assert_eq!(check_payload(opts, &[3, 0, 1, 0]), "[null,[null],null]");
+    let tuples = node!(Type::Seq(&Type::Tuple(&[&Type::Unit, &UNIT, &Type::Bool])));
+    assert_eq!(check_payload(tuples, &[1, 1]), "[[null,null,true]]");
+    refused(
+        tuples,
+        &[2, 1],
+        0,
+        invalid(Invalid::Count { count: 2, limit: 1 }),
+    );
+    // Nested sequences: each count is checked against the bytes left where
+    // it stands. 64 KiB of Vec<Vec<u8>> holds at most 64 Ki inner vectors.
+    let nested = node!(Type::Seq(&Type::Seq(&Type::U8)));
+    refused(
+        nested,
+        &[2, 0xFF, 0xFF, 0x03, 0],
+        1,
+        invalid(Invalid::Count {
+            count: 65_535,
+            limit: 1,
+        }),
+    );
+    let mut p = vec![0xFD, 0xFF, 0x03]; // 65,533 empty vectors
+    p.resize(65_536, 0);
+    let json = check_payload(nested, &p);
+    assert_eq!(json.len(), 2 + 65_533 * 3 - 1);
     // The limit is the bytes left, not the bytes needed: a count within the
     // bytes left whose elements run out is truncated.
     let floats = node!(Type::Seq(&Type::F32));
@@ -1272,14 +1344,19 @@ fn refuses_counts_over_the_limit_before_looping() {
         invalid(Invalid::Count { count: 3, limit: 2 }),
     );
     check_payload(map, &[2, 1, 2]);
-    // Arrays of zero-size elements take no bytes.
-    check_payload(node!(Type::Array(65_535, &Type::Unit)), &[]);
-    refused(
-        node!(Type::Array(2, &Type::Unit)),
-        &[0],
-        0,
-        ErrorKind::PayloadTrailingBytes,
-    );
+    // Arrays need no count check: their elements take a byte each, so a
+    // long array of a short payload is truncated after as many elements as
+    // the payload has bytes. [[[u8; 65535]; 65535]; 65535] describes 2.8e14
+    // values; an empty payload, or 1000 bytes, are refused at once.
+    let huge = node!(Type::Array(
+        65_535,
+        &Type::Array(65_535, &Type::Array(65_535, &Type::U8))
+    ));
+    refused(huge, &[], 0, ErrorKind::PayloadTruncated);
+    refused(huge, &[7; 1000], 1000, ErrorKind::PayloadTruncated);
+    let units = node!(Type::Array(2, &Type::Tuple(&[&Type::Unit, &Type::I8])));
+    assert_eq!(check_payload(units, &[1, 0xFF]), "[[null,1],[null,-1]]");
+    refused(units, &[1], 1, ErrorKind::PayloadTruncated);
 }
 
 #[test]
@@ -1296,10 +1373,10 @@ fn truncated_and_trailing() {
     refused(node!(Type::Unit), &[0], 0, ErrorKind::PayloadTrailingBytes);
     refused(node!(EV), &[1], 1, ErrorKind::PayloadTruncated);
     // Each error has a message.
-    let e = dynamic::check(node!(Type::Seq(&Type::Unit)), &[0x80, 0x80, 0x04]).unwrap_err();
+    let e = dynamic::check(node!(Type::Seq(&Type::U8)), &[0x80, 0x80, 0x04, 0]).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "at payload byte 0: invalid payload: element count 65536 over its limit 65535"
+        "at payload byte 0: invalid payload: element count 65536 over its limit 1"
     );
     assert_eq!(e.kind.name(), "PayloadInvalid");
 }
@@ -1449,7 +1526,8 @@ fn encode_refuses_values_that_do_not_fit() {
         }
     );
 
-    // Sequences and maps: deep paths, and the zero-size limit.
+    // Sequences and maps: deep paths; no count limit (every element takes a
+    // byte, so the count never exceeds the bytes left).
     let colls = node!(Type::Seq(&Type::Map(&Type::U8, &Type::String)));
     let v = Value::Seq(vec![
         Value::Map(vec![]),
@@ -1457,14 +1535,12 @@ fn encode_refuses_values_that_do_not_fit() {
     ]);
     let e = v.to_payload(colls).unwrap_err();
     assert_eq!(e.path, "[1][0].value");
-    let units = node!(Type::Seq(&Type::Unit));
-    assert!(Value::Seq(vec![Value::Unit; 65_535])
-        .to_payload(units)
-        .is_ok());
-    let e = Value::Seq(vec![Value::Unit; 65_536])
-        .to_payload(units)
-        .unwrap_err();
-    assert_eq!(e.kind, EncodeErrorKind::Count { count: 65_536 });
+    let opts = node!(Type::Seq(&Type::Option(&Type::Unit)));
+    let long = Value::Seq(vec![Value::Option(None); 70_000])
+        .to_payload(opts)
+        .unwrap();
+    assert_eq!(long.len(), 3 + 70_000);
+    dynamic::check(opts, &long).unwrap();
     let arr = node!(Type::Array(2, &Type::U8));
     let e = Value::Array(vec![Value::U8(1)])
         .to_payload(arr)
@@ -1510,10 +1586,10 @@ fn json_import_accepts_whitespace_escapes_and_any_key_order() {
         temp: 0,
         colls: Some(Colls {
             v: vec![1],
-            units: vec![()],
+            units: vec![Some(())],
             nested: vec![vec![9]],
             arr: [1, 2, 3],
-            unit_arr: [(); 4],
+            unit_arr: [(Unit, 7), (Unit, 8)],
             grid: [[1, 2], [3, 4]],
             tup: (1, false, '\u{1F600}'),
             map: [((1, 2), "x".to_string())].into_iter().collect(),
@@ -1712,9 +1788,12 @@ fn json_import_refusals() {
         )
     );
     assert!(matches!(json_err(tup, "[1,2").1, K::Syntax(_)));
-    let units = node!(Type::Seq(&Type::Unit));
-    let many = format!("[{}null]", "null,".repeat(65_535));
-    assert_eq!(json_err(units, &many), (0, K::Count(65_536)));
+    // A long array of nulls is just a long sequence of options.
+    let opts = node!(Type::Seq(&Type::Option(&Type::Unit)));
+    let many = format!("[{}null]", "null,".repeat(69_999));
+    let long = json::from_json(opts, &many).unwrap();
+    assert_eq!(long.len(), 3 + 70_000);
+    dynamic::check(opts, &long).unwrap();
     let ty = node!(TEXT);
     assert_eq!(
         json_err(ty, r#"{"c":"x","s":"","b":"","d":1}"#).1,

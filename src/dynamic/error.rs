@@ -58,13 +58,12 @@ pub enum Invalid {
         /// The enum's variant count.
         count: u32,
     },
-    /// A sequence or map count over its limit (spec `schema.md` §6, §7): the
-    /// bytes left in the payload when the element has a minimum size, 65 535
-    /// when it has none.
+    /// A sequence or map count larger than the bytes left in the payload
+    /// (spec `schema.md` §6): every element takes at least one byte.
     Count {
         /// The count found.
         count: u64,
-        /// Its limit.
+        /// Its limit: the bytes left after the count.
         limit: u64,
     },
 }

@@ -6,7 +6,11 @@
 //! only checks, and [`skip`] tells how many bytes one value takes. Nothing is
 //! allocated, recursion is bounded by the definition's depth limit (32,
 //! enforced by [`Definition::parse`](crate::schema::Definition::parse)), and
-//! no payload makes them panic or loop longer than its length allows.
+//! no payload makes them panic or loop longer than its length allows: every
+//! element of a sequence, array or map takes at least one payload byte (a
+//! definition with zero-size elements is refused, spec `schema.md` §4), and a
+//! sequence or map count is checked against the bytes left before the first
+//! element is read.
 //!
 //! ```
 //! use koffer::dynamic::{self, Visitor};
@@ -52,10 +56,6 @@ pub use error::{Error, ErrorKind, Invalid};
 pub(crate) use reader::Reader;
 
 use crate::schema::{FieldRef, Kind, Node, VariantKind, VariantRef};
-
-/// Most elements of a sequence or map whose element has minimum size 0
-/// (spec `schema.md` §7).
-pub const MAX_ZERO_SIZE_COUNT: u64 = 65_535;
 
 /// Receives the values of a payload from [`walk`], in payload order.
 ///
@@ -251,17 +251,17 @@ pub trait Visitor<'a> {
 /// Decodes `payload` as one value of type `ty`, reporting every value to
 /// `visitor`. The whole payload must be that value.
 ///
-/// Work is bounded by the payload's length times the definition's size,
-/// except for values of zero-size types (unit, unit struct, and aggregates
-/// of them) inside arrays, which take no payload bytes and are reported
-/// once per element, as many as the definition says.
+/// Every element of a sequence, array or map takes at least one payload
+/// byte, so each loop over elements runs at most once per payload byte;
+/// work, and the number of values reported, are bounded by the payload's
+/// length times the definition's size and depth.
 pub fn walk<'a, V: Visitor<'a>>(
     ty: Node<'a>,
     payload: &'a [u8],
     visitor: &mut V,
 ) -> Result<(), V::Error> {
     let mut r = Reader::new(payload);
-    value::<V, false>(&mut r, ty, visitor)?;
+    value(&mut r, ty, visitor)?;
     r.end()?;
     Ok(())
 }
@@ -271,7 +271,7 @@ pub fn walk<'a, V: Visitor<'a>>(
 /// definition's size.
 pub fn check(ty: Node<'_>, payload: &[u8]) -> Result<(), Error> {
     let mut r = Reader::new(payload);
-    value::<Check, true>(&mut r, ty, &mut Check)?;
+    value(&mut r, ty, &mut Check)?;
     r.end()
 }
 
@@ -279,7 +279,7 @@ pub fn check(ty: Node<'_>, payload: &[u8]) -> Result<(), Error> {
 /// number of bytes it takes; bytes after it are not looked at.
 pub fn skip(ty: Node<'_>, payload: &[u8]) -> Result<usize, Error> {
     let mut r = Reader::new(payload);
-    value::<Check, true>(&mut r, ty, &mut Check)?;
+    value(&mut r, ty, &mut Check)?;
     Ok(r.pos)
 }
 
@@ -290,13 +290,9 @@ impl Visitor<'_> for Check {
     type Error = Error;
 }
 
-/// Reads one value of type `ty`. With `CHECK`, elements of zero-size types
-/// (which take no bytes and are always valid) are not visited.
-fn value<'a, V: Visitor<'a>, const CHECK: bool>(
-    r: &mut Reader<'a>,
-    ty: Node<'a>,
-    v: &mut V,
-) -> Result<(), V::Error> {
+/// Reads one value of type `ty`. Recursion is bounded by the definition's
+/// depth limit; each loop over elements, by the payload bytes they take.
+fn value<'a, V: Visitor<'a>>(r: &mut Reader<'a>, ty: Node<'a>, v: &mut V) -> Result<(), V::Error> {
     match ty.kind() {
         Kind::Bool => v.bool(r.bool()?),
         Kind::U8 => v.u8(r.byte()?),
@@ -317,7 +313,7 @@ fn value<'a, V: Visitor<'a>, const CHECK: bool>(
         Kind::Option(inner) => {
             if r.option()? {
                 v.some_begin(inner)?;
-                value::<V, CHECK>(r, inner, v)?;
+                value(r, inner, v)?;
                 v.some_end(inner)
             } else {
                 v.none()
@@ -327,19 +323,15 @@ fn value<'a, V: Visitor<'a>, const CHECK: bool>(
         Kind::UnitStruct { name } => v.unit_struct(name),
         Kind::NewtypeStruct { name, inner } => {
             v.newtype_begin(name)?;
-            value::<V, CHECK>(r, inner, v)?;
+            value(r, inner, v)?;
             v.newtype_end(name)
         }
         Kind::Seq(element) => {
-            let zero = element.min_size() == 0;
-            let n = r.count(zero)?;
-            if CHECK && zero {
-                return Ok(());
-            }
+            let n = r.count()?;
             v.seq_begin(n)?;
             for i in 0..n {
                 v.element(i)?;
-                value::<V, CHECK>(r, element, v)?;
+                value(r, element, v)?;
             }
             v.seq_end(n)
         }
@@ -348,7 +340,7 @@ fn value<'a, V: Visitor<'a>, const CHECK: bool>(
             v.tuple_begin(n)?;
             for (i, e) in elements.enumerate() {
                 v.element(i)?;
-                value::<V, CHECK>(r, e, v)?;
+                value(r, e, v)?;
             }
             v.tuple_end(n)
         }
@@ -357,34 +349,27 @@ fn value<'a, V: Visitor<'a>, const CHECK: bool>(
             v.tuple_struct_begin(name, n)?;
             for (i, e) in elements.enumerate() {
                 v.element(i)?;
-                value::<V, CHECK>(r, e, v)?;
+                value(r, e, v)?;
             }
             v.tuple_struct_end(name, n)
         }
         Kind::Array { len, element } => {
-            if CHECK && element.min_size() == 0 {
-                return Ok(());
-            }
             let n = len as usize;
             v.array_begin(n)?;
             for i in 0..n {
                 v.element(i)?;
-                value::<V, CHECK>(r, element, v)?;
+                value(r, element, v)?;
             }
             v.array_end(n)
         }
         Kind::Map { key, value: val } => {
-            let zero = key.min_size() == 0 && val.min_size() == 0;
-            let n = r.count(zero)?;
-            if CHECK && zero {
-                return Ok(());
-            }
+            let n = r.count()?;
             v.map_begin(n)?;
             for i in 0..n {
                 v.map_key(i)?;
-                value::<V, CHECK>(r, key, v)?;
+                value(r, key, v)?;
                 v.map_value(i)?;
-                value::<V, CHECK>(r, val, v)?;
+                value(r, val, v)?;
             }
             v.map_end(n)
         }
@@ -393,7 +378,7 @@ fn value<'a, V: Visitor<'a>, const CHECK: bool>(
             v.struct_begin(name, n)?;
             for (i, f) in fields.enumerate() {
                 v.field(i, &f)?;
-                value::<V, CHECK>(r, f.ty, v)?;
+                value(r, f.ty, v)?;
             }
             v.struct_end(name, n)
         }
@@ -407,17 +392,17 @@ fn value<'a, V: Visitor<'a>, const CHECK: bool>(
             v.variant_begin(name, &variant)?;
             match variant.kind {
                 VariantKind::Unit => {}
-                VariantKind::Newtype(inner) => value::<V, CHECK>(r, inner, v)?,
+                VariantKind::Newtype(inner) => value(r, inner, v)?,
                 VariantKind::Tuple(elements) => {
                     for (i, e) in elements.enumerate() {
                         v.element(i)?;
-                        value::<V, CHECK>(r, e, v)?;
+                        value(r, e, v)?;
                     }
                 }
                 VariantKind::Struct(fields) => {
                     for (i, f) in fields.enumerate() {
                         v.field(i, &f)?;
-                        value::<V, CHECK>(r, f.ty, v)?;
+                        value(r, f.ty, v)?;
                     }
                 }
             }

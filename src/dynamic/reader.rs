@@ -1,6 +1,6 @@
 //! Reading the values of a payload, with every check of spec `schema.md` §6.
 
-use super::{Error, ErrorKind, Invalid, MAX_ZERO_SIZE_COUNT};
+use super::{Error, ErrorKind, Invalid};
 
 /// A position in a payload, for reading.
 pub(crate) struct Reader<'a> {
@@ -251,21 +251,19 @@ impl<'a> Reader<'a> {
     }
 
     /// A sequence or map count, checked against its limit (spec `schema.md`
-    /// §6) before any element is read: the bytes left when the element has a
-    /// minimum size, 65 535 when it has none.
+    /// §6) before any element is read: the bytes left in the payload. Every
+    /// element takes at least one byte (a checked definition has no
+    /// zero-size elements, spec §4), so a larger count cannot be valid, and
+    /// the loop over the elements is bounded by the payload's length.
     #[inline]
-    pub(crate) fn count(&mut self, zero_size: bool) -> Result<usize, Error> {
+    pub(crate) fn count(&mut self) -> Result<usize, Error> {
         let at = self.pos;
         let n = self.varint(10, u64::MAX)?;
-        let limit = if zero_size {
-            MAX_ZERO_SIZE_COUNT
-        } else {
-            self.left() as u64
-        };
+        let limit = self.left() as u64;
         if n > limit {
             return Err(self.invalid(at, Invalid::Count { count: n, limit }));
         }
-        // n ≤ the payload's length or 65 535: it fits a usize.
+        // n ≤ the payload's length: it fits a usize.
         Ok(n as usize)
     }
 }

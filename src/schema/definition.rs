@@ -64,6 +64,11 @@ pub enum ErrorKind {
     Truncated,
     /// Two fields of a struct, or two variants of an enum, share a name.
     DuplicateName,
+    /// The element of a sequence or array, or the entry (key and value
+    /// together) of a map, has a minimum size of 0 bytes (unit, unit struct,
+    /// or an aggregate of them): every element must take at least one payload
+    /// byte. The offset is that of the sequence's, array's or map's tag.
+    ZeroSizeElement,
 }
 
 impl ErrorKind {
@@ -81,6 +86,7 @@ impl ErrorKind {
             ErrorKind::TrailingBytes => "TrailingBytes",
             ErrorKind::Truncated => "Truncated",
             ErrorKind::DuplicateName => "DuplicateName",
+            ErrorKind::ZeroSizeElement => "ZeroSizeElement",
         }
     }
 }
@@ -101,6 +107,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::TrailingBytes => f.write_str("bytes after the root type"),
             ErrorKind::Truncated => f.write_str("definition ends inside a type"),
             ErrorKind::DuplicateName => f.write_str("two fields or variants share a name"),
+            ErrorKind::ZeroSizeElement => f.write_str(
+                "a sequence, array or map whose elements take no payload bytes (minimum size 0)",
+            ),
         }
     }
 }
@@ -110,6 +119,8 @@ impl fmt::Display for Error {
         write!(f, "at definition byte {}: {}", self.offset, self.kind)
     }
 }
+
+impl core::error::Error for Error {}
 
 type Result<T> = core::result::Result<T, Error>;
 
@@ -191,7 +202,12 @@ fn check_type(c: &mut Cur<'_>, depth: usize) -> Result<()> {
     let d = depth + 1;
     match c.byte()? {
         tag::BOOL..=tag::BYTES | tag::UNIT => Ok(()),
-        tag::OPTION | tag::SEQ => check_type(c, d),
+        tag::OPTION => check_type(c, d),
+        tag::SEQ => {
+            let element = c.pos;
+            check_type(c, d)?;
+            check_element_size(c, at, min_size_at(c.bytes, element))
+        }
         tag::UNIT_STRUCT => c.name(false).map(|_| ()),
         tag::NEWTYPE_STRUCT => {
             c.name(false)?;
@@ -204,11 +220,17 @@ fn check_type(c: &mut Cur<'_>, depth: usize) -> Result<()> {
         }
         tag::ARRAY => {
             c.count(1, u64::from(MAX_ARRAY_LEN))?;
-            check_type(c, d)
+            let element = c.pos;
+            check_type(c, d)?;
+            check_element_size(c, at, min_size_at(c.bytes, element))
         }
         tag::MAP => {
+            let key = c.pos;
             check_type(c, d)?;
-            check_type(c, d)
+            let value = c.pos;
+            check_type(c, d)?;
+            let entry = min_size_at(c.bytes, key).saturating_add(min_size_at(c.bytes, value));
+            check_element_size(c, at, entry)
         }
         tag::STRUCT => {
             c.name(false)?;
@@ -233,6 +255,21 @@ fn check_type(c: &mut Cur<'_>, depth: usize) -> Result<()> {
         }
         t => c.fail(at, ErrorKind::BadTag { tag: t }),
     }
+}
+
+/// The minimum size of the (already checked) type at `pos`.
+fn min_size_at(bytes: &[u8], pos: usize) -> usize {
+    Node { bytes, pos }.min_size()
+}
+
+/// Refuses a sequence, array or map (its tag at `at`) whose element, or
+/// entry, has minimum size `min` of 0 (spec `schema.md` §4): a payload could
+/// then describe any number of values in no bytes.
+fn check_element_size(c: &Cur<'_>, at: usize, min: usize) -> Result<()> {
+    if min == 0 {
+        return c.fail(at, ErrorKind::ZeroSizeElement);
+    }
+    Ok(())
 }
 
 fn check_types(c: &mut Cur<'_>, depth: usize) -> Result<()> {
@@ -668,24 +705,75 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// The fewest payload bytes a value of this type takes (spec `schema.md` §7).
+    /// The minimum size of this type (spec `schema.md` §7), a lower bound on
+    /// the payload bytes a value of it takes: 0 exactly for unit, unit
+    /// struct, and newtype structs, tuples, tuple structs and structs made
+    /// only of such (a struct with no fields included). In a checked
+    /// definition, every element of a sequence or array, and every entry of
+    /// a map, has a minimum size of at least 1 (spec §4). Work is linear in
+    /// the size of the type's definition.
     pub fn min_size(&self) -> usize {
-        match self.kind() {
-            Kind::Unit | Kind::UnitStruct { .. } => 0,
-            Kind::NewtypeStruct { inner, .. } => inner.min_size(),
-            Kind::Tuple(els) | Kind::TupleStruct { elements: els, .. } => els
-                .map(|e| e.min_size())
-                .fold(0usize, usize::saturating_add),
-            Kind::Array { len, element } => element.min_size().saturating_mul(len as usize),
-            Kind::Struct { fields, .. } => fields
-                .map(|f| f.ty.min_size())
-                .fold(0usize, usize::saturating_add),
-            Kind::F32 => 4,
-            Kind::F64 => 8,
-            // Every other type takes at least one byte (a value, a tag, a count).
-            _ => 1,
+        min_size_of(&mut Cur {
+            bytes: self.bytes,
+            pos: self.pos,
+        })
+    }
+}
+
+/// The minimum size of the (checked) type at `c`, moving past it: one pass
+/// over its bytes, recursion bounded by the depth limit.
+fn min_size_of(c: &mut Cur<'_>) -> usize {
+    let start = c.pos;
+    match get_byte(c) {
+        tag::UNIT => 0,
+        tag::UNIT_STRUCT => {
+            get_name(c);
+            0
+        }
+        tag::NEWTYPE_STRUCT => {
+            get_name(c);
+            min_size_of(c)
+        }
+        tag::TUPLE => min_sizes_of(c),
+        tag::TUPLE_STRUCT => {
+            get_name(c);
+            min_sizes_of(c)
+        }
+        tag::ARRAY => {
+            let len = usize::try_from(get_varint(c)).unwrap_or(usize::MAX);
+            min_size_of(c).saturating_mul(len)
+        }
+        tag::STRUCT => {
+            get_name(c);
+            let n = get_varint(c);
+            let mut sum = 0usize;
+            for _ in 0..n {
+                get_name(c);
+                skip_annotations(c);
+                sum = sum.saturating_add(min_size_of(c));
+            }
+            sum
+        }
+        tag::F32 => 4,
+        tag::F64 => 8,
+        _ => {
+            // Every other type takes at least one byte (a value, a tag, a
+            // count): move past it.
+            c.pos = start;
+            skip_type(c);
+            1
         }
     }
+}
+
+/// The summed minimum sizes of a count and that many (checked) types.
+fn min_sizes_of(c: &mut Cur<'_>) -> usize {
+    let n = get_varint(c);
+    let mut sum = 0usize;
+    for _ in 0..n {
+        sum = sum.saturating_add(min_size_of(c));
+    }
+    sum
 }
 
 /// The element types of a tuple or tuple struct.
@@ -927,11 +1015,104 @@ mod tests {
         assert_eq!(err(&huge).kind, ErrorKind::TooDeep);
     }
 
+    fn min_size(bytes: &[u8]) -> usize {
+        Definition::parse(bytes).unwrap().root().unwrap().min_size()
+    }
+
     #[test]
     fn min_sizes() {
-        let d = Definition::parse(b"\x16\x03\x12\x13\x01U\x0C").unwrap();
-        assert_eq!(d.root().unwrap().min_size(), 4);
-        let d = Definition::parse(b"\x18\x05\x12").unwrap();
-        assert_eq!(d.root().unwrap().min_size(), 0);
+        // (unit, unit struct U, f32)
+        assert_eq!(min_size(b"\x16\x03\x12\x13\x01U\x0C"), 4);
+        // [f32; 5], [[u8; 3]; 300]
+        assert_eq!(min_size(b"\x18\x05\x0C"), 20);
+        assert_eq!(min_size(b"\x18\xAC\x02\x18\x03\x02"), 900);
+        // struct S { a: N(()), b: f64, c: u128 }
+        assert_eq!(
+            min_size(b"\x1A\x01S\x03\x01a\x00\x14\x01N\x12\x01b\x00\x0D\x01c\x00\x06"),
+            9
+        );
+        // Zero-size roots are allowed: a struct with no fields, a tuple
+        // struct of units, a newtype around a unit struct.
+        assert_eq!(min_size(b"\x1A\x01E\x00"), 0);
+        assert_eq!(min_size(b"\x17\x01T\x02\x12\x12"), 0);
+        assert_eq!(min_size(b"\x14\x01N\x13\x01U"), 0);
+        // Options, sequences, maps and enums take at least their tag, count
+        // or index.
+        assert_eq!(min_size(b"\x11\x0D"), 1);
+        assert_eq!(min_size(b"\x15\x0D"), 1);
+        assert_eq!(min_size(b"\x19\x0D\x0D"), 1);
+        assert_eq!(min_size(b"\x1B\x01E\x01\x01A\x01\x0D"), 1);
+        // 31 nested arrays of 65,535: saturates instead of overflowing.
+        let mut nested = [0x18, 0xFF, 0xFF, 0x03].repeat(31);
+        nested.push(0x02);
+        assert_eq!(min_size(&nested), usize::MAX);
+    }
+
+    #[test]
+    fn zero_size_elements_are_refused() {
+        let zero = |bytes: &[u8], offset: usize| {
+            assert_eq!(
+                err(bytes),
+                Error {
+                    offset,
+                    kind: ErrorKind::ZeroSizeElement
+                },
+                "{bytes:02X?}"
+            );
+        };
+        // Vec<()>, Vec<U>, Vec<N(())>, Vec<((), U)>, Vec<E {}>, Vec<T((), ())>
+        zero(b"\x15\x12", 0);
+        zero(b"\x15\x13\x01U", 0);
+        zero(b"\x15\x14\x01N\x12", 0);
+        zero(b"\x15\x16\x02\x12\x13\x01U", 0);
+        zero(b"\x15\x1A\x01E\x00", 0);
+        zero(b"\x15\x17\x01T\x02\x12\x12", 0);
+        // [(); 3], [E {}; 2], [[(); 2]; 2] (the inner array is refused first)
+        zero(b"\x18\x03\x12", 0);
+        zero(b"\x18\x02\x1A\x01E\x00", 0);
+        zero(b"\x18\x02\x18\x02\x12", 2);
+        // BTreeMap<(), ()>, BTreeMap<U, E {}>
+        zero(b"\x19\x12\x12", 0);
+        zero(b"\x19\x13\x01U\x1A\x01E\x00", 0);
+        // Deeper in the definition: Option<Vec<Vec<()>>>, and a field.
+        zero(b"\x11\x15\x15\x12", 2);
+        zero(b"\x1A\x01S\x02\x01a\x00\x02\x01b\x00\x15\x12", 11);
+        // In an enum variant.
+        zero(b"\x1B\x01E\x01\x01A\x01\x18\x01\x12", 7);
+
+        // Neighbours that take at least one byte per element are accepted.
+        for ok in [
+            &b"\x15\x02"[..],
+            b"\x15\x11\x12",                   // Vec<Option<()>>
+            b"\x15\x16\x02\x12\x02",           // Vec<((), u8)>
+            b"\x15\x1B\x01E\x01\x01A\x00",     // Vec<enum of a unit variant>
+            b"\x15\x1A\x01S\x01\x01a\x00\x01", // Vec<S { a: bool }>
+            b"\x18\x03\x16\x02\x12\x0C",       // [((), f32); 3]
+            b"\x19\x12\x02",                   // BTreeMap<(), u8>
+            b"\x19\x02\x12",                   // BTreeMap<u8, ()>
+            b"\x19\x11\x02\x1A\x01E\x00",      // BTreeMap<Option<u8>, E {}>
+            b"\x15\x15\x15\x02",               // Vec<Vec<Vec<u8>>>
+        ] {
+            assert!(Definition::parse(ok).is_ok(), "{ok:02X?}");
+        }
+        assert_eq!(ErrorKind::ZeroSizeElement.name(), "ZeroSizeElement");
+        // The message, written without an allocator.
+        struct Buf([u8; 128], usize);
+        impl fmt::Write for Buf {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                let end = self.1 + s.len();
+                self.0.get_mut(self.1..end).ok_or(fmt::Error)?;
+                self.0[self.1..end].copy_from_slice(s.as_bytes());
+                self.1 = end;
+                Ok(())
+            }
+        }
+        let mut buf = Buf([0; 128], 0);
+        fmt::Write::write_fmt(&mut buf, format_args!("{}", err(b"\x11\x15\x12"))).unwrap();
+        assert_eq!(
+            &buf.0[..buf.1],
+            b"at definition byte 1: a sequence, array or map whose elements take no payload \
+              bytes (minimum size 0)"
+        );
     }
 }

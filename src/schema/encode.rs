@@ -5,7 +5,8 @@
 //! definition is a constant in flash, built by the compiler; the
 //! [`definition!`](crate::definition) macro wraps the two. A descriptor that
 //! breaks a rule of the spec (an empty or overlong name, too many fields,
-//! nesting deeper than 32) stops the build with a message.
+//! nesting deeper than 32, a sequence, array or map of zero-size elements)
+//! stops the build with a message.
 //!
 //! ```
 //! use koffer::schema::{Field, Meta, Type};
@@ -110,6 +111,50 @@ const fn variants_len(variants: &[Variant], depth: usize) -> usize {
     n
 }
 
+const fn sum_min_sizes(types: &[&Type]) -> usize {
+    let mut n = 0usize;
+    let mut i = 0;
+    while i < types.len() {
+        n = n.saturating_add(min_size(types[i]));
+        i += 1;
+    }
+    n
+}
+
+/// The fewest payload bytes a value of `ty` takes (spec `schema.md` §7), as
+/// [`Node::min_size`](super::Node::min_size) computes it from a definition:
+/// 0 for unit, unit struct, and newtype structs, tuples, tuple structs and
+/// structs made only of such.
+const fn min_size(ty: &Type) -> usize {
+    match *ty {
+        Type::Unit | Type::UnitStruct(_) => 0,
+        Type::NewtypeStruct(_, t) => min_size(t),
+        Type::Tuple(ts) | Type::TupleStruct(_, ts) => sum_min_sizes(ts),
+        Type::Array(len, t) => min_size(t).saturating_mul(len as usize),
+        Type::Struct(_, fields) => {
+            let mut n = 0usize;
+            let mut i = 0;
+            while i < fields.len() {
+                n = n.saturating_add(min_size(fields[i].ty));
+                i += 1;
+            }
+            n
+        }
+        Type::F32 => 4,
+        Type::F64 => 8,
+        // Every other type takes at least one byte (a value, a tag, a count).
+        _ => 1,
+    }
+}
+
+/// Stops the build when the element of a sequence or array, or the entry of a
+/// map, would take no payload bytes (spec `schema.md` §4, `ZeroSizeElement`).
+const fn check_element_size(min: usize) {
+    if min == 0 {
+        panic!("koffer schema: a sequence, array or map of zero-size elements is not allowed");
+    }
+}
+
 /// Length of `ty`'s encoding at nesting `depth` (the root is at depth 1).
 const fn type_len(ty: &Type, depth: usize) -> usize {
     if depth > MAX_DEPTH {
@@ -117,7 +162,12 @@ const fn type_len(ty: &Type, depth: usize) -> usize {
     }
     let d = depth + 1;
     1 + match *ty {
-        Type::Option(t) | Type::Seq(t) => type_len(t, d),
+        Type::Option(t) => type_len(t, d),
+        Type::Seq(t) => {
+            let n = type_len(t, d);
+            check_element_size(min_size(t));
+            n
+        }
         Type::UnitStruct(name) => name_len(name, false),
         Type::NewtypeStruct(name, t) => name_len(name, false) + type_len(t, d),
         Type::Tuple(ts) => types_len(ts, d),
@@ -126,9 +176,15 @@ const fn type_len(ty: &Type, depth: usize) -> usize {
             if len == 0 || len > MAX_ARRAY_LEN {
                 panic!("koffer schema: an array holds 1 to 65535 elements");
             }
-            varint_len(len as u64) + type_len(t, d)
+            let n = varint_len(len as u64) + type_len(t, d);
+            check_element_size(min_size(t));
+            n
         }
-        Type::Map(k, v) => type_len(k, d) + type_len(v, d),
+        Type::Map(k, v) => {
+            let n = type_len(k, d) + type_len(v, d);
+            check_element_size(min_size(k).saturating_add(min_size(v)));
+            n
+        }
         Type::Struct(name, fields) => name_len(name, false) + fields_len(fields, d),
         Type::Enum(name, variants) => name_len(name, false) + variants_len(variants, d),
         _ => 0,
@@ -329,7 +385,27 @@ impl Out<'_> {
 /// [`encoded_len`]`(ty)` bytes.
 ///
 /// Evaluated in a constant, a descriptor that breaks a rule of the spec, or a
-/// wrong `N`, stops the build.
+/// wrong `N`, stops the build. Among those rules (spec `schema.md` §4): the
+/// element of a sequence or array, and the entry (key and value together) of
+/// a map, must take at least one payload byte, so `Vec<()>`, `[(); 4]`,
+/// `BTreeMap<(), ()>` or a sequence of a struct with no fields cannot be
+/// described:
+///
+/// ```compile_fail
+/// use koffer::schema::Type;
+/// const UNITS: Type = Type::Seq(&Type::Unit);
+/// // error: "koffer schema: a sequence, array or map of zero-size elements is not allowed"
+/// const DEF: &[u8] = koffer::definition!(&UNITS);
+/// ```
+///
+/// An element that takes a byte, such as `Option<()>` or `(u8, ())`, is
+/// fine:
+///
+/// ```
+/// use koffer::schema::Type;
+/// const OPTS: Type = Type::Seq(&Type::Option(&Type::Unit));
+/// assert_eq!(koffer::definition!(&OPTS), &[0x15, 0x11, 0x12]);
+/// ```
 pub const fn encode<const N: usize>(ty: &Type) -> [u8; N] {
     if encoded_len(ty) != N {
         panic!("koffer schema: N must be encoded_len(ty)");
@@ -420,5 +496,62 @@ mod tests {
         assert_eq!(def[13..21], 0.5f64.to_le_bytes());
         assert_eq!(def[21..29], (-40.0f64).to_le_bytes());
         assert_eq!(&def[29..], b"\x04boot\x08");
+    }
+
+    /// Sequences, arrays and maps whose elements take at least one byte
+    /// encode, and the definitions pass the reader's checks. (Their
+    /// zero-size neighbours, `Vec<()>` and the like, stop the build: see the
+    /// `compile_fail` example of [`encode`].)
+    #[test]
+    fn elements_of_nonzero_size_encode() {
+        const EMPTY: Type = Type::Struct("E", &[]);
+        const ONE: Type = Type::Struct(
+            "S",
+            &[
+                Field {
+                    name: "e",
+                    meta: Meta::NONE,
+                    ty: &EMPTY,
+                },
+                Field {
+                    name: "x",
+                    meta: Meta::NONE,
+                    ty: &Type::F32,
+                },
+            ],
+        );
+        const ZERO_TUPLE: Type = Type::Tuple(&[&Type::Unit, &Type::UnitStruct("U")]);
+        const T: Type = Type::Tuple(&[
+            &Type::Seq(&Type::Option(&Type::Unit)),
+            &Type::Seq(&Type::Tuple(&[&Type::Unit, &Type::U8])),
+            &Type::Array(2, &ONE),
+            &Type::Map(&Type::Unit, &Type::U8),
+            &Type::Map(&Type::Bool, &EMPTY),
+            &Type::Seq(&Type::NewtypeStruct("N", &Type::Bool)),
+            &Type::Array(
+                3,
+                &Type::Enum(
+                    "V",
+                    &[Variant {
+                        name: "A",
+                        data: VariantData::Unit,
+                    }],
+                ),
+            ),
+            // Zero-size types elsewhere than as elements are fine.
+            &ZERO_TUPLE,
+            &EMPTY,
+        ]);
+        let def: &[u8] = crate::definition!(&T);
+        let root = super::super::Definition::parse(def)
+            .unwrap()
+            .root()
+            .unwrap();
+        assert_eq!(min_size(&T), root.min_size());
+        assert_eq!(min_size(&T), 1 + 1 + 2 * 4 + 1 + 1 + 1 + 3);
+        assert_eq!(min_size(&ZERO_TUPLE), 0);
+        assert_eq!(min_size(&EMPTY), 0);
+        assert_eq!(min_size(&Type::Array(65_535, &Type::F64)), 65_535 * 8);
+        assert_eq!(min_size(&Type::NewtypeStruct("N", &Type::Unit)), 0);
     }
 }

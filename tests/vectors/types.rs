@@ -460,5 +460,19 @@ pub fn rejects() -> Vec<Case> {
             "BadName",
             1,
         ),
+        reject_def(
+            "reject-def-seq-of-unit",
+            "schema §4: a sequence's elements take at least one byte (Vec<()>)",
+            &[0x15, 0x12],
+            "ZeroSizeElement",
+            0,
+        ),
+        reject_def(
+            "reject-def-array-of-empty-struct",
+            "schema §4: an array's elements take at least one byte ([E {}; 3])",
+            b"\x18\x03\x1A\x01E\x00",
+            "ZeroSizeElement",
+            0,
+        ),
     ]
 }
