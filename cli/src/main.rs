@@ -20,6 +20,7 @@
 //! `koffer: FILE: at byte OFFSET: what was wrong and what was expected`.
 
 mod civil;
+mod layout;
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -371,6 +372,11 @@ struct RecordTypeInfo {
     name: String,
     version: u32,
     definition_bytes: usize,
+    /// FNV-1a-64 of name, version and definition (spec `schema.md` §5), hex.
+    fingerprint: String,
+    /// Root type and fields; absent when the definition is empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layout: Option<layout::Layout>,
     blocks: u64,
     records: u64,
 }
@@ -486,6 +492,8 @@ impl Report {
                 name: sc.name.to_string(),
                 version: sc.version,
                 definition_bytes: sc.definition.len(),
+                fingerprint: format!("{:016x}", sc.fingerprint()),
+                layout: layout::layout(sc.definition),
                 blocks: s.blocks[usize::from(sc.record_type)],
                 records: s.records[usize::from(sc.record_type)],
             })
@@ -607,6 +615,19 @@ impl Report {
             let _ = writeln!(w, "{}", line(head));
             for row in &rows {
                 let _ = writeln!(w, "{}", line(row.each_ref().map(String::as_str)));
+            }
+            for t in &self.record_types {
+                let _ = writeln!(
+                    w,
+                    "schema {} {:?} v{} (fingerprint {})",
+                    t.id, t.name, t.version, t.fingerprint
+                );
+                match &t.layout {
+                    Some(l) => layout::text(l, w),
+                    None => {
+                        let _ = writeln!(w, "    (layout not described)");
+                    }
+                }
             }
         }
         let f = &self.frames;

@@ -99,6 +99,11 @@ fn inspect_shows_the_sample() {
     has("record types  2");
     has("   0 sample       1  357 bytes   1151   10080");
     has("   1 event        1  134 bytes     53      53");
+    // The schemas, readably: names, types, units, descriptions.
+    has("    timestamp_ms  u64 [ms, timestamp]  — Start of the minute.");
+    has("    heart_rate    u8 [1/min]  — Heart rate; 0 when the band is off the wrist.");
+    has("    activity      enum Activity { Rest, Walk, Run, Cycle }  — What the wearer was doing.");
+    has("    note          option<string>  — A rare remark of the firmware.");
     has("frames        1208 (1 metadata, 2 schema, 1204 block, 0 ancillary, 1 end)");
     has("blocks        1204");
     has("records       10133");
@@ -150,6 +155,14 @@ fn inspect_json_parses() {
     assert_eq!(types[0]["version"], 1);
     assert_eq!(types[0]["definition_bytes"], 357);
     assert_eq!(types[0]["records"], 10_080);
+    let fields = types[0]["layout"]["fields"].as_array().expect("fields");
+    assert_eq!(fields.len(), 8);
+    assert_eq!(fields[0]["name"], "timestamp_ms");
+    assert_eq!(fields[0]["type"], "u64");
+    assert_eq!(fields[0]["unit"], "ms");
+    assert_eq!(fields[0]["time"], "");
+    assert_eq!(fields[1]["unit"], "1/min");
+    assert_eq!(types[0]["fingerprint"].as_str().map(str::len), Some(16));
     assert_eq!(types[1]["name"], "event");
     assert_eq!(types[1]["records"], 53);
 }
