@@ -7,36 +7,12 @@ mod cases;
 
 use std::path::PathBuf;
 
-use koffer::meta::{Entry, Value};
+use cases::{hex, meta_json};
 use koffer::read::{Completeness, Reader, Tail};
 use serde_json::{json, Value as Json};
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("spec/vectors")
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn meta_json(e: &Entry<'_>) -> Json {
-    let (t, v) = match e.value {
-        Value::Bool(b) => ("bool", json!(b)),
-        Value::Uint(u) => ("uint", json!(u.to_string())),
-        Value::Int(i) => ("int", json!(i.to_string())),
-        Value::Float(f) => ("float", json!(hex(&f.to_le_bytes()))),
-        Value::Str(s) => ("str", json!(s)),
-        Value::Bytes(b) => ("bytes", json!(hex(b))),
-        Value::Time(t) => ("time", json!(t.to_string())),
-        Value::Anchor { boot_ms, unix_ms } => (
-            "anchor",
-            json!({ "boot_ms": boot_ms.to_string(), "unix_ms": unix_ms.to_string() }),
-        ),
-        Value::Unknown { value_type, bytes } => {
-            return json!({ "key": e.key, "type": format!("0x{value_type:02x}"), "value": hex(bytes) })
-        }
-    };
-    json!({ "key": e.key, "type": t, "value": v })
 }
 
 /// The record's JSON text by spec `schema.md` §9, decoded with nothing but

@@ -129,7 +129,8 @@ fn reject(
     }
 }
 
-fn meta_json(e: &Entry<'_>) -> Json {
+/// A metadata entry in the vectors' JSON shape (spec `format.md` §13).
+pub fn meta_json(e: &Entry<'_>) -> Json {
     let (t, v) = match e.value {
         Value::Bool(b) => ("bool", json!(b)),
         Value::Uint(u) => ("uint", json!(u.to_string())),
