@@ -373,7 +373,9 @@ fn named_fields(
         if a.skip {
             continue;
         }
-        let ident = f.ident.as_ref().expect("named field");
+        let Some(ident) = f.ident.as_ref() else {
+            return Err(syn::Error::new_spanned(f, "koffer: expected a named field"));
+        };
         let name = match &a.rename {
             Some(n) => n.clone(),
             None => {
