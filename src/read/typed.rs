@@ -125,10 +125,9 @@ impl<'a> Reader<'a> {
             Mode::Direct
         } else {
             let mine = Definition::parse(T::DEFINITION).map_err(TypedError::ReaderDefinition)?;
-            let theirs = schema
-                .definition()
-                .map_err(|e| TypedError::Mismatch(mismatch_of(e)))?;
-            match (mine.root(), theirs.root()) {
+            // The frames iterator checked the file's definition when it read the frame.
+            let theirs = schema.definition().ok().and_then(|d| d.root());
+            match (mine.root(), theirs) {
                 (Some(r), Some(w)) => match schema::compare(r, w) {
                     Ok(Compat::Same) => Mode::Direct,
                     Ok(Compat::AppendedFields { writer_fields }) => Mode::Appended(writer_fields),
@@ -144,12 +143,6 @@ impl<'a> Reader<'a> {
             _t: PhantomData,
         })
     }
-}
-
-/// The reader checks definitions while reading frames, so this is not reached
-/// for a container that reads; it keeps the error typed if it is.
-fn mismatch_of<'a>(_: schema::Error) -> Mismatch<'a> {
-    schema::undescribed()
 }
 
 impl<'a, T: Deserialize<'a>> Iterator for Typed<'a, T> {
