@@ -1,8 +1,10 @@
-//! `koffer`: inspect and verify koffer containers.
+//! `koffer`: inspect, verify, export and import koffer containers.
 //!
 //! ```text
 //! koffer inspect FILE [--json]   header, metadata, record types, totals, status
 //! koffer verify FILE             exit 0 only if intact and complete
+//! koffer export FILE --format json|ndjson|csv [-o PATH] [--strict]
+//! koffer import FILE.json -o OUT  rebuild the container from `export --format json`
 //! ```
 //!
 //! FILE `-` reads standard input. Exit status:
@@ -10,9 +12,9 @@
 //! | code | meaning |
 //! |---|---|
 //! | 0 | intact; for `verify` also complete (`inspect` reports an incomplete container and exits 0) |
-//! | 1 | corrupt: damaged or malformed |
+//! | 1 | corrupt: damaged or malformed (for `import`: the JSON input) |
 //! | 2 | usage error (from the argument parser) |
-//! | 3 | `verify`: incomplete (truncated, torn tail, no end frame) |
+//! | 3 | `verify`, `export --strict`: incomplete (truncated, torn tail, no end frame) |
 //! | 4 | not a koffer container, or one this version cannot read |
 //! | 5 | the file cannot be read (or the output cannot be written) |
 //!
@@ -42,6 +44,12 @@ macro_rules! fail {
     }};
 }
 
+mod doc;
+mod export;
+mod import;
+mod input;
+mod progress;
+
 /// Exit statuses.
 mod status {
     pub const CORRUPT: u8 = 1;
@@ -54,7 +62,7 @@ mod status {
 #[command(
     name = "koffer",
     version,
-    about = "Inspect and verify koffer containers"
+    about = "Inspect, verify, export and import koffer containers"
 )]
 #[command(
     after_help = "Exit status: 0 ok, 1 corrupt, 2 usage, 3 incomplete (verify), \
@@ -80,6 +88,30 @@ enum Command {
         /// The container; `-` reads standard input.
         file: PathBuf,
     },
+    /// Write the records (and, for json, everything needed to rebuild the
+    /// container) as JSON, NDJSON or CSV.
+    Export {
+        /// The container; `-` reads standard input.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: export::ExportFormat,
+        /// Output file (`-` or absent: standard output); for csv, a directory.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Refuse an incomplete or damaged container instead of exporting its
+        /// intact part with a warning.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Rebuild a container, byte for byte, from `export --format json`.
+    Import {
+        /// The JSON export; `-` reads standard input.
+        file: PathBuf,
+        /// The container to write (`-`: standard output).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -87,6 +119,13 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Inspect { file, json } => inspect(&file, json),
         Command::Verify { file } => verify(&file),
+        Command::Export {
+            file,
+            format,
+            output,
+            strict,
+        } => export::export(&file, format, output.as_deref(), strict),
+        Command::Import { file, output } => import::import(&file, &output),
     };
     ExitCode::from(code)
 }
@@ -180,8 +219,10 @@ fn scan(bytes: &[u8]) -> Result<Scan<'_>, Error> {
     let mut records = vec![0u64; 256];
     let mut counts = FrameCounts::default();
     let mut frames = reader.frames();
+    let mut progress = progress::Progress::new(bytes.len() as u64, "checking");
     // The iterator ends at the first error, which `finish` then returns.
     for f in frames.by_ref().map_while(Result::ok) {
+        progress.set(f.offset);
         counts.total += 1;
         match f.frame {
             Frame::Metadata(m) => {

@@ -335,3 +335,270 @@ fn usage_error_is_2() {
     let o = koffer(&["frobnicate", "x"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+// ---------------------------------------------------------------- export / import
+
+/// The bytes a round trip must reproduce: the container up to the end of its
+/// last intact frame (unwritten and torn tails are not reproduced).
+fn valid_prefix(bytes: &[u8]) -> &[u8] {
+    let summary = koffer::read::Reader::new(bytes)
+        .and_then(|r| r.verify())
+        .expect("a readable container");
+    &bytes[..summary.len as usize]
+}
+
+/// `export --format json` then `import`: the rebuilt bytes.
+fn round_trip(file: &str) -> Vec<u8> {
+    let o = koffer(&["export", file, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "export {file}: {}", stderr(&o));
+    let json = TempFile::new("export.json", &o.stdout);
+    let out = TempFile::new("rebuilt.koffer", b"");
+    let o = koffer(&["import", json.arg(), "-o", out.arg()]);
+    assert_eq!(o.status.code(), Some(0), "import {file}: {}", stderr(&o));
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+    std::fs::read(&out.0).expect("rebuilt container")
+}
+
+#[test]
+fn round_trip_sample_is_byte_identical() {
+    let rebuilt = round_trip(&sample_arg());
+    assert!(rebuilt == sample(), "rebuilt sample differs");
+}
+
+#[test]
+fn round_trip_every_readable_vector_is_byte_identical() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/vectors");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("spec/vectors") {
+        let path = entry.expect("dir entry").path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let expect: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("vector json")).expect("JSON");
+        let outcome = expect["outcome"].as_str().expect("outcome");
+        if outcome == "reject" {
+            continue;
+        }
+        let file = path.with_extension("koffer");
+        let bytes = std::fs::read(&file).expect("vector");
+        let rebuilt = round_trip(file.to_str().expect("UTF-8 path"));
+        assert!(
+            rebuilt == valid_prefix(&bytes),
+            "{}: rebuilt {} bytes, expected {}",
+            file.display(),
+            rebuilt.len(),
+            valid_prefix(&bytes).len()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 40, "only {checked} vectors checked");
+}
+
+#[test]
+fn export_json_document_shape() {
+    let o = koffer(&["export", &sample_arg(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    assert_eq!(v["koffer_export"], 1);
+    assert_eq!(v["format"]["major"], 1);
+    assert_eq!(v["metadata"][4]["type"], "time");
+    assert_eq!(v["metadata"][4]["value"], "1789976530000");
+    assert_eq!(v["schemas"][0]["name"], "sample");
+    assert_eq!(
+        v["schemas"][0]["layout"]["fields"][0]["name"],
+        "timestamp_ms"
+    );
+    let records = v["records"].as_array().expect("records");
+    assert_eq!(records.len(), 10_133);
+    assert_eq!(records[0]["type"], "sample");
+    assert_eq!(records[0]["record_type"], 0);
+    assert_eq!(records[0]["value"]["heart_rate"], 51);
+    let frames = v["frames"].as_array().expect("frames");
+    assert_eq!(frames.len(), 1_208);
+    assert_eq!(frames[0]["frame"], "metadata");
+    assert_eq!(frames[1]["frame"], "schema");
+    assert_eq!(frames[3]["frame"], "block");
+    assert_eq!(frames[1_207]["frame"], "end");
+}
+
+#[test]
+fn export_ndjson_first_lines() {
+    let o = koffer(&["export", &sample_arg(), "--format", "ndjson"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stderr.is_empty());
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 10_133);
+    assert_eq!(
+        lines[0],
+        r#"{"type":"sample","index":0,"value":{"timestamp_ms":1789344000000,"heart_rate":51,"steps":0,"lat":52.52000721321155,"lon":13.404943663813892,"battery_pct":83,"activity":"Rest","note":null}}"#
+    );
+    assert_eq!(
+        lines[1],
+        r#"{"type":"sample","index":1,"value":{"timestamp_ms":1789344060000,"heart_rate":52,"steps":0,"lat":52.52000440774994,"lon":13.404958695296962,"battery_pct":82,"activity":"Rest","note":null}}"#
+    );
+    let event = lines
+        .iter()
+        .find(|l| l.starts_with(r#"{"type":"event""#))
+        .expect("an event line");
+    let v: serde_json::Value = serde_json::from_str(event).expect("JSON line");
+    assert!(v["index"].as_u64().is_some());
+    assert!(v["value"]["kind"].is_string());
+}
+
+#[test]
+fn export_csv_headers() {
+    let dir = std::env::temp_dir().join(format!("koffer-cli-test-{}-csv", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = koffer(&[
+        "export",
+        &sample_arg(),
+        "--format",
+        "csv",
+        "-o",
+        dir.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sample = std::fs::read_to_string(dir.join("sample.csv")).expect("sample.csv");
+    let mut lines = sample.split("\r\n");
+    assert_eq!(
+        lines.next(),
+        Some("timestamp_ms [ms],heart_rate [1/min],steps [{steps}],lat [lat],lon [lon],battery_pct [%],activity,note")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("1789344000000,51,0,52.52000721321155,13.404943663813892,83,Rest,")
+    );
+    assert_eq!(sample.split("\r\n").count(), 10_080 + 2); // header, rows, "" after the last CRLF
+    let event = std::fs::read_to_string(dir.join("event.csv")).expect("event.csv");
+    assert!(
+        event.starts_with("timestamp_ms [ms],kind,detail\r\n"),
+        "{event}"
+    );
+    assert!(
+        event.contains(r#","run 6.2 km, 43 min""#),
+        "RFC 4180 quoting"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn export_csv_needs_a_directory() {
+    let o = koffer(&["export", &sample_arg(), "--format", "csv"]);
+    assert_failure(&o, 2, &sample_arg());
+}
+
+#[test]
+fn export_truncated_warns_and_exports_the_intact_records() {
+    let bytes = sample();
+    let cut = bytes.len() / 3;
+    let f = TempFile::new("cut.koffer", &bytes[..cut]);
+    let intact = koffer::read::Reader::new(&bytes[..cut])
+        .unwrap()
+        .records()
+        .map_while(Result::ok)
+        .count();
+    assert!(intact > 1000);
+    let valid = valid_prefix(&bytes[..cut]).len();
+
+    let o = koffer(&["export", f.arg(), "--format", "ndjson"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), intact);
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("warning"), "{err}");
+    assert!(err.contains(&format!("at byte {valid}")), "{err}");
+    assert!(err.contains("dropped"), "{err}");
+
+    // json re-imports to the valid prefix, without an end frame.
+    let rebuilt = round_trip(f.arg());
+    assert!(rebuilt == bytes[..valid], "rebuilt prefix differs");
+}
+
+#[test]
+fn export_strict_refuses_a_truncated_file() {
+    let bytes = sample();
+    let f = TempFile::new("cut.koffer", &bytes[..bytes.len() - 100]);
+    for format in ["json", "ndjson"] {
+        let o = koffer(&["export", f.arg(), "--format", format, "--strict"]);
+        let err = assert_failure(&o, 3, f.arg());
+        assert!(err.contains("incomplete"), "{err}");
+        assert!(o.stdout.is_empty(), "nothing exported");
+    }
+}
+
+#[test]
+fn export_corrupt_warns_and_strict_refuses() {
+    let mut bytes = sample();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xFF;
+    let f = TempFile::new("corrupt.koffer", &bytes);
+    let o = koffer(&["export", f.arg(), "--format", "ndjson"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).lines().count() > 1000);
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("warning: at byte"), "{err}");
+    let o = koffer(&["export", f.arg(), "--format", "ndjson", "--strict"]);
+    assert_failure(&o, 1, f.arg());
+}
+
+#[test]
+fn import_bad_json_is_one_clear_line() {
+    let f = TempFile::new(
+        "bad.json",
+        b"{\"koffer_export\":1,\n\"format\":{\"major\":1,",
+    );
+    let out = TempFile::new("out.koffer", b"");
+    let o = koffer(&["import", f.arg(), "-o", out.arg()]);
+    let err = assert_failure(&o, 1, f.arg());
+    assert!(err.contains("at JSON byte 39 (line 2)"), "{err}");
+    assert!(err.contains("EOF"), "{err}");
+
+    // A value that does not fit its schema: the byte offset of the bad value.
+    let o = koffer(&["export", &sample_arg(), "--format", "json"]);
+    let json = stdout(&o).replacen("\"heart_rate\":51", "\"heart_rate\":\"x\"", 1);
+    let at = json.find("\"heart_rate\":\"x\"").unwrap() + "\"heart_rate\":".len();
+    let f = TempFile::new("bad2.json", json.as_bytes());
+    let o = koffer(&["import", f.arg(), "-o", out.arg()]);
+    let err = assert_failure(&o, 1, f.arg());
+    assert!(err.contains(&format!("at JSON byte {at} ")), "{err}");
+    assert!(err.contains("expected an integer"), "{err}");
+
+    // A schema frame whose schema is missing.
+    let f = TempFile::new("bad3.json", br#"{"koffer_export":1,"format":{"major":1,"minor":0,"required_features":0,"optional_features":0},"metadata":[],"schemas":[],"records":[],"frames":[{"frame":"schema","record_type":0}]}"#);
+    let o = koffer(&["import", f.arg(), "-o", out.arg()]);
+    let err = assert_failure(&o, 1, f.arg());
+    assert!(err.contains("expected a schema of record type 0"), "{err}");
+}
+
+/// A container above the progress bar's threshold (8 MiB): with stderr a
+/// pipe, as here, no command shows a bar or writes anything else on stderr.
+#[test]
+fn large_inputs_show_no_progress_on_a_pipe() {
+    // Nine ancillary frames of 1 MiB (the largest frame body), via `import`.
+    let body = "5a".repeat(1 << 20);
+    let frame = format!("{{\"frame\":\"ancillary\",\"kind\":64,\"body\":\"{body}\"}},\n");
+    let json = format!(
+        "{{\"koffer_export\":1,\n\"format\":{{\"major\":1,\"minor\":0,\"required_features\":0,\"optional_features\":0}},\n\
+         \"metadata\":[],\n\"schemas\":[],\n\"records\":[],\n\"frames\":[\n{}{{\"frame\":\"end\"}}\n]}}\n",
+        frame.repeat(9)
+    );
+    let json = TempFile::new("large.json", json.as_bytes());
+    let out = TempFile::new("large.koffer", b"");
+    let o = koffer(&["import", json.arg(), "-o", out.arg()]);
+    assert_eq!(o.status.code(), Some(0), "import: {}", stderr(&o));
+    assert!(o.stderr.is_empty(), "import: {}", stderr(&o));
+    assert!(std::fs::metadata(&out.0).expect("container").len() > 9 << 20);
+    for args in [
+        &["verify", out.arg()][..],
+        &["inspect", out.arg()],
+        &["export", out.arg(), "--format", "ndjson", "--strict"],
+        &["export", out.arg(), "--format", "json"],
+    ] {
+        let o = koffer(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(o.stderr.is_empty(), "{args:?}: {}", stderr(&o));
+    }
+}

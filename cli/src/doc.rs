@@ -1,0 +1,98 @@
+//! Pieces of the `export --format json` document (spec `spec/export-json.md`)
+//! shared by `export` and `import`.
+
+use serde::{Deserialize, Serialize};
+
+/// The document's version, in its `koffer_export` key.
+pub const VERSION: u32 = 1;
+
+/// `format`: the file header's fields.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatDesc {
+    pub major: u8,
+    pub minor: u8,
+    pub required_features: u16,
+    pub optional_features: u16,
+}
+
+/// One element of `frames`: a frame of the container, in file order.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "frame", rename_all = "lowercase", deny_unknown_fields)]
+pub enum FrameDesc {
+    /// A metadata frame holding the next `entries` entries of `metadata`.
+    Metadata { entries: u64 },
+    /// The schema frame of the `schemas` element with this `record_type`.
+    Schema { record_type: u8 },
+    /// A block holding the next `count` elements of `records`.
+    Block {
+        record_type: u8,
+        count: u32,
+        base_len: u32,
+        width: u8,
+    },
+    /// An ancillary frame, kept as it was.
+    Ancillary { kind: u8, body: String },
+    /// The end frame (its totals are recomputed).
+    End,
+}
+
+/// Bytes as lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(2 * bytes.len());
+    for &b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+/// Hex digits (either case) as bytes.
+pub fn unhex(s: &str) -> Result<Vec<u8>, String> {
+    if !s.len().is_multiple_of(2) {
+        return Err(format!(
+            "expected an even number of hex digits, found {}",
+            s.len()
+        ));
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    s.as_bytes()
+        .chunks(2)
+        .enumerate()
+        .map(|(i, p)| match (digit(p[0]), digit(p[1])) {
+            (Some(h), Some(l)) => Ok(h << 4 | l),
+            _ => Err(format!(
+                "expected hex digits, found {:?} at digit {}",
+                s,
+                2 * i
+            )),
+        })
+        .collect()
+}
+
+/// The name of a metadata value type, as the test vectors write it
+/// (`spec/format.md` §13): `str`, `uint`, ..., or `0x09` for undefined types.
+pub fn value_type_name(code: u8) -> String {
+    use koffer::meta::value_type as t;
+    match code {
+        t::BOOL => "bool",
+        t::UINT => "uint",
+        t::INT => "int",
+        t::FLOAT => "float",
+        t::STR => "str",
+        t::BYTES => "bytes",
+        t::TIME => "time",
+        t::ANCHOR => "anchor",
+        _ => return format!("{code:#04x}"),
+    }
+    .to_string()
+}
+
+/// The f64 type, for the JSON text of metadata floats (`schema.md` §9).
+pub const F64_DEFINITION: &[u8] = &[0x0D];

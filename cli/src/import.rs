@@ -1,0 +1,594 @@
+//! `koffer import`: rebuilds a container from `export --format json`
+//! (spec `spec/export-json.md`), frame by frame, byte for byte.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use koffer::block::{BlockHeader, TablePacker};
+use koffer::end::End;
+use koffer::frame::{self, kind, FrameHead};
+use koffer::header::Header;
+use koffer::meta::{value_type, Entry, Value};
+use koffer::read::{Completeness, Reader};
+use koffer::schema::{Definition, Node, Schema};
+use koffer::{limits, varint};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::doc::{self, unhex, FormatDesc, FrameDesc};
+use crate::progress::Progress;
+use crate::{display_name, input, status};
+
+/// Exit status for an import input that is not a valid export document.
+const BAD_INPUT: u8 = status::CORRUPT;
+
+#[derive(Deserialize)]
+struct DocIn<'a> {
+    koffer_export: u32,
+    format: FormatDesc,
+    #[serde(borrow)]
+    metadata: Vec<&'a RawValue>,
+    #[serde(borrow)]
+    schemas: Vec<&'a RawValue>,
+    #[serde(borrow)]
+    records: Vec<&'a RawValue>,
+    #[serde(borrow)]
+    frames: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct MetaIn<'a> {
+    key: String,
+    #[serde(rename = "type")]
+    ty: String,
+    #[serde(borrow)]
+    value: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct SchemaIn {
+    record_type: u8,
+    name: String,
+    version: u32,
+    definition: String,
+}
+
+#[derive(Deserialize)]
+struct RecordIn<'a> {
+    record_type: u8,
+    /// `null` is a value here (a unit, an absent option), not an absent key.
+    #[serde(borrow, default, deserialize_with = "present")]
+    value: Option<&'a RawValue>,
+    #[serde(default)]
+    payload: Option<String>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+struct AnchorIn<'a> {
+    #[serde(borrow)]
+    boot_ms: &'a RawValue,
+    #[serde(borrow)]
+    unix_ms: &'a RawValue,
+}
+
+/// An import error: where in the JSON text, and what was wrong.
+struct Fault {
+    offset: usize,
+    what: String,
+}
+
+fn fault(offset: usize, what: impl Into<String>) -> Fault {
+    Fault {
+        offset,
+        what: what.into(),
+    }
+}
+
+/// Byte offset of `part` (a slice of `text`) in `text`.
+fn offset_in(text: &str, part: &str) -> usize {
+    (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
+}
+
+/// Byte offset of serde_json's 1-based line and column in `text`.
+fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
+    let mut off = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return off + column.saturating_sub(1).min(l.len());
+        }
+        off += l.len();
+    }
+    text.len()
+}
+
+/// Parses `raw` (a slice of `text`) as a `T`, faults at the right offset.
+fn parse<'a, T: Deserialize<'a>>(text: &str, raw: &'a str, what: &str) -> Result<T, Fault> {
+    serde_json::from_str(raw).map_err(|e| {
+        let at = offset_in(text, raw) + line_col_offset(raw, e.line(), e.column());
+        let msg = e.to_string();
+        // serde_json appends " at line L column C", which would be relative to `raw`.
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        fault(at, format!("{what}: {msg}"))
+    })
+}
+
+pub fn import(file: &Path, output: &Path) -> u8 {
+    let name = display_name(file);
+    let bytes = match input::open(file) {
+        Ok(b) => b,
+        Err(e) => {
+            fail!("koffer: {name}: cannot read: {e}");
+            return status::IO;
+        }
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.valid_up_to();
+            fail!(
+                "koffer: {name}: at JSON byte {at} (line {}): expected UTF-8 text (JSON), found an invalid byte",
+                line_of(&bytes[..at])
+            );
+            return BAD_INPUT;
+        }
+    };
+    let container = match rebuild(text) {
+        Ok(c) => c,
+        Err(f) => {
+            fail!(
+                "koffer: {name}: at JSON byte {} (line {}): {}",
+                f.offset,
+                line_of(&bytes[..f.offset.min(bytes.len())]),
+                f.what
+            );
+            return BAD_INPUT;
+        }
+    };
+    let written = if output.as_os_str() == "-" {
+        let mut out = std::io::stdout().lock();
+        out.write_all(&container).and_then(|()| out.flush())
+    } else {
+        std::fs::write(output, &container)
+    };
+    match written {
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            fail!("koffer: {}: cannot write: {e}", display_name(output));
+            status::IO
+        }
+    }
+}
+
+fn line_of(bytes: &[u8]) -> usize {
+    1 + bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+/// An owned metadata value, borrowed as a [`Value`] when encoded.
+enum OwnedValue {
+    Bool(bool),
+    Uint(u64),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Bytes(Vec<u8>),
+    Time(i64),
+    Anchor { boot_ms: u64, unix_ms: i64 },
+    Unknown { value_type: u8, bytes: Vec<u8> },
+}
+
+impl OwnedValue {
+    fn as_value(&self) -> Value<'_> {
+        match self {
+            OwnedValue::Bool(b) => Value::Bool(*b),
+            OwnedValue::Uint(v) => Value::Uint(*v),
+            OwnedValue::Int(v) => Value::Int(*v),
+            OwnedValue::Float(v) => Value::Float(*v),
+            OwnedValue::Str(s) => Value::Str(s),
+            OwnedValue::Bytes(b) => Value::Bytes(b),
+            OwnedValue::Time(v) => Value::Time(*v),
+            OwnedValue::Anchor { boot_ms, unix_ms } => Value::Anchor {
+                boot_ms: *boot_ms,
+                unix_ms: *unix_ms,
+            },
+            OwnedValue::Unknown { value_type, bytes } => Value::Unknown {
+                value_type: *value_type,
+                bytes,
+            },
+        }
+    }
+}
+
+/// A decimal integer written as a JSON string (or, leniently, a number).
+fn integer<T: std::str::FromStr>(text: &str, raw: &RawValue, what: &str) -> Result<T, Fault> {
+    let at = offset_in(text, raw.get());
+    let s = raw.get().trim();
+    let digits = match s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        Some(d) => d,
+        None => s,
+    };
+    digits.parse().map_err(|_| {
+        fault(
+            at,
+            format!("{what}: expected a decimal integer in range (as a string), found {s}"),
+        )
+    })
+}
+
+fn string(text: &str, raw: &RawValue, what: &str) -> Result<String, Fault> {
+    parse(text, raw.get(), what)
+}
+
+fn metadata_value(text: &str, m: &MetaIn<'_>, f64_ty: Node<'_>) -> Result<OwnedValue, Fault> {
+    let at = offset_in(text, m.value.get());
+    let what = format!("metadata {:?} ({})", m.key, m.ty);
+    Ok(match m.ty.as_str() {
+        "bool" => OwnedValue::Bool(parse(text, m.value.get(), &what)?),
+        "uint" => OwnedValue::Uint(integer(text, m.value, &what)?),
+        "int" => OwnedValue::Int(integer(text, m.value, &what)?),
+        "time" => OwnedValue::Time(integer(text, m.value, &what)?),
+        "float" => {
+            let bytes = koffer::json::from_json(f64_ty, m.value.get())
+                .map_err(|e| fault(at, format!("{what}: {e}")))?;
+            let arr: [u8; 8] = bytes
+                .try_into()
+                .map_err(|_| fault(at, format!("{what}: expected an f64")))?;
+            OwnedValue::Float(f64::from_le_bytes(arr))
+        }
+        "str" => OwnedValue::Str(string(text, m.value, &what)?),
+        "bytes" => OwnedValue::Bytes(
+            unhex(&string(text, m.value, &what)?).map_err(|e| fault(at, format!("{what}: {e}")))?,
+        ),
+        "anchor" => {
+            let a: AnchorIn<'_> = parse(text, m.value.get(), &what)?;
+            OwnedValue::Anchor {
+                boot_ms: integer(text, a.boot_ms, &what)?,
+                unix_ms: integer(text, a.unix_ms, &what)?,
+            }
+        }
+        other => {
+            let code = other
+                .strip_prefix("0x")
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .filter(|&c| c > value_type::ANCHOR)
+                .ok_or_else(|| {
+                    fault(
+                        offset_in(text, m.value.get()),
+                        format!(
+                            "{what}: expected a type bool, uint, int, float, str, bytes, time, anchor or 0x09..0xff"
+                        ),
+                    )
+                })?;
+            OwnedValue::Unknown {
+                value_type: code,
+                bytes: unhex(&string(text, m.value, &what)?)
+                    .map_err(|e| fault(at, format!("{what}: {e}")))?,
+            }
+        }
+    })
+}
+
+/// The container being rebuilt: frames appended with their chained checksums.
+struct Emit {
+    out: Vec<u8>,
+    prev: [u8; 4],
+    counted: End,
+}
+
+impl Emit {
+    fn frame(&mut self, kind: u8, body: &[u8]) -> Result<(), String> {
+        if body.len() > limits::MAX_FRAME_BODY as usize {
+            return Err(format!(
+                "frame body of {} bytes exceeds the limit of {} bytes",
+                body.len(),
+                limits::MAX_FRAME_BODY
+            ));
+        }
+        let start = self.out.len();
+        self.out
+            .extend_from_slice(FrameHead::new(kind, body.len() as u32).as_bytes());
+        self.out.extend_from_slice(body);
+        let crc = frame::checksum(&self.prev, &self.out[start..]).to_le_bytes();
+        self.out.extend_from_slice(&crc);
+        self.prev = crc;
+        if kind != kind::END {
+            self.counted.frames += 1;
+        }
+        Ok(())
+    }
+}
+
+fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
+    // By JSON bytes: the bar waits at 0 while the document is parsed, then
+    // follows the records as their blocks are rebuilt.
+    let mut progress = Progress::new(text.len() as u64, "parsing JSON");
+    let doc: DocIn<'_> = parse(text, text, "the export document")?;
+    progress.label("importing");
+    if doc.koffer_export != doc::VERSION {
+        return Err(fault(
+            0,
+            format!(
+                "expected \"koffer_export\": {}, found {}",
+                doc::VERSION,
+                doc.koffer_export
+            ),
+        ));
+    }
+    let f64_def = Definition::parse(doc::F64_DEFINITION).ok();
+    let f64_ty = f64_def
+        .as_ref()
+        .and_then(|d| d.root())
+        .ok_or_else(|| fault(0, "internal: no f64 type"))?;
+
+    let mut metadata = Vec::with_capacity(doc.metadata.len());
+    for raw in &doc.metadata {
+        let m: MetaIn<'_> = parse(text, raw.get(), "a metadata entry")?;
+        let v = metadata_value(text, &m, f64_ty)?;
+        metadata.push((offset_in(text, raw.get()), m.key, v));
+    }
+
+    // Schemas by record type, with their definitions parsed once.
+    let mut schemas: HashMap<u8, (usize, SchemaIn, Vec<u8>)> = HashMap::new();
+    for raw in &doc.schemas {
+        let at = offset_in(text, raw.get());
+        let s: SchemaIn = parse(text, raw.get(), "a schema")?;
+        let def = unhex(&s.definition).map_err(|e| fault(at, format!("schema definition: {e}")))?;
+        if let Err(e) = Definition::parse(&def) {
+            return Err(fault(
+                at,
+                format!("schema {:?}: its definition is invalid: {e}", s.name),
+            ));
+        }
+        if schemas.insert(s.record_type, (at, s, def)).is_some() {
+            return Err(fault(at, "expected one schema per record type: duplicate"));
+        }
+    }
+    let defs: HashMap<u8, Definition<'_>> = schemas
+        .iter()
+        .filter_map(|(&t, (_, _, def))| Definition::parse(def).ok().map(|d| (t, d)))
+        .collect();
+
+    let header = Header {
+        major: doc.format.major,
+        minor: doc.format.minor,
+        required_features: doc.format.required_features,
+        optional_features: doc.format.optional_features,
+    }
+    .to_bytes();
+    let mut emit = Emit {
+        out: header.to_vec(),
+        prev: [header[14], header[15], header[16], header[17]],
+        counted: End::default(),
+    };
+
+    let mut next_meta = 0usize;
+    let mut next_record = 0usize;
+    let mut payload = Vec::new();
+    let mut lens = Vec::new();
+    let mut ended = false;
+    for raw in &doc.frames {
+        let at = offset_in(text, raw.get());
+        if ended {
+            return Err(fault(at, "expected no frame after the end frame"));
+        }
+        let f: FrameDesc = parse(text, raw.get(), "a frame")?;
+        let r = match f {
+            FrameDesc::Metadata { entries } => {
+                let n = usize::try_from(entries).unwrap_or(usize::MAX);
+                let Some(chunk) = metadata.get(next_meta..next_meta.saturating_add(n)) else {
+                    return Err(fault(
+                        at,
+                        format!(
+                            "a metadata frame of {entries} entries: expected that many entries left in \"metadata\", found {}",
+                            metadata.len() - next_meta
+                        ),
+                    ));
+                };
+                next_meta += n;
+                let entries: Vec<Entry<'_>> = chunk
+                    .iter()
+                    .map(|(_, k, v)| Entry::new(k, v.as_value()))
+                    .collect();
+                for ((at, k, _), e) in chunk.iter().zip(&entries) {
+                    if let Err(kind) = e.validate() {
+                        return Err(fault(*at, format!("metadata {k:?}: {kind}")));
+                    }
+                }
+                let mut body = Vec::with_capacity(koffer::meta::body_len(&entries));
+                let mut tmp = [0u8; varint::MAX_LEN_U64];
+                body.extend_from_slice(varint::encode_u64(entries.len() as u64, &mut tmp));
+                for e in &entries {
+                    let _ = e.encode(&mut |b: &[u8]| -> Result<(), ()> {
+                        body.extend_from_slice(b);
+                        Ok(())
+                    });
+                }
+                emit.frame(kind::METADATA, &body)
+            }
+            FrameDesc::Schema { record_type } => {
+                let Some((_, s, def)) = schemas.get(&record_type) else {
+                    return Err(fault(
+                        at,
+                        format!("expected a schema of record type {record_type} in \"schemas\""),
+                    ));
+                };
+                let schema = Schema {
+                    record_type,
+                    name: &s.name,
+                    version: s.version,
+                    definition: def,
+                };
+                if let Err(kind) = schema.validate() {
+                    return Err(fault(at, format!("schema {:?}: {kind}", s.name)));
+                }
+                let mut body = Vec::with_capacity(schema.body_len());
+                let _ = schema.encode(&mut |b: &[u8]| -> Result<(), ()> {
+                    body.extend_from_slice(b);
+                    Ok(())
+                });
+                emit.frame(kind::SCHEMA, &body)
+            }
+            FrameDesc::Block {
+                record_type,
+                count,
+                base_len,
+                width,
+            } => {
+                let n = count as usize;
+                let Some(chunk) = doc.records.get(next_record..next_record.saturating_add(n))
+                else {
+                    return Err(fault(
+                        at,
+                        format!(
+                            "a block of {count} records: expected that many records left in \"records\", found {}",
+                            doc.records.len() - next_record
+                        ),
+                    ));
+                };
+                next_record += n;
+                payload.clear();
+                lens.clear();
+                for raw in chunk {
+                    let rat = offset_in(text, raw.get());
+                    progress.set(rat as u64);
+                    let r: RecordIn<'_> = parse(text, raw.get(), "a record")?;
+                    if r.record_type != record_type {
+                        return Err(fault(
+                            rat,
+                            format!(
+                                "expected a record of type {record_type} (its block's), found type {}",
+                                r.record_type
+                            ),
+                        ));
+                    }
+                    let start = payload.len();
+                    match (&r.payload, r.value) {
+                        (Some(hex), _) => payload.extend_from_slice(
+                            &unhex(hex).map_err(|e| fault(rat, format!("record payload: {e}")))?,
+                        ),
+                        (None, Some(v)) => {
+                            let Some(ty) = defs.get(&record_type).and_then(|d| d.root()) else {
+                                return Err(fault(
+                                    rat,
+                                    format!("expected \"payload\": record type {record_type} has no described layout"),
+                                ));
+                            };
+                            let vat = offset_in(text, v.get());
+                            koffer::json::from_json_into(ty, v.get(), &mut payload).map_err(
+                                |e| match e {
+                                    koffer::json::JsonError::Json { offset, kind } => {
+                                        fault(vat + offset, format!("record value: {kind}"))
+                                    }
+                                    e => fault(vat, format!("record value: {e}")),
+                                },
+                            )?;
+                        }
+                        (None, None) => {
+                            return Err(fault(
+                                rat,
+                                "expected a record with \"value\" or \"payload\"",
+                            ))
+                        }
+                    }
+                    let len = (payload.len() - start) as u64;
+                    let fits = len >= u64::from(base_len)
+                        && width <= 16
+                        && (len - u64::from(base_len)) < (1u64 << width);
+                    if !fits {
+                        return Err(fault(
+                            rat,
+                            format!(
+                                "a record of {len} bytes does not fit its block (base_len {base_len}, width {width})"
+                            ),
+                        ));
+                    }
+                    lens.push((len - u64::from(base_len)) as u32);
+                }
+                let h = BlockHeader {
+                    record_type,
+                    count,
+                    base_len,
+                    width,
+                };
+                let mut head = [0u8; BlockHeader::MAX_LEN];
+                let hn = h.encode(&mut head);
+                let mut body = Vec::with_capacity(hn + h.table_len() + payload.len());
+                body.extend_from_slice(&head[..hn]);
+                let mut put = |b: &[u8]| -> Result<(), ()> {
+                    body.extend_from_slice(b);
+                    Ok(())
+                };
+                let mut packer = TablePacker::new(width);
+                for &d in &lens {
+                    let _ = packer.push(d, &mut put);
+                }
+                let _ = packer.finish(&mut put);
+                body.extend_from_slice(&payload);
+                emit.counted.blocks += 1;
+                emit.counted.records += u64::from(count);
+                emit.frame(kind::BLOCK, &body)
+            }
+            FrameDesc::Ancillary { kind, body } => {
+                if frame::kind::class(kind) != frame::kind::Class::Ancillary {
+                    return Err(fault(
+                        at,
+                        format!("expected an ancillary kind (0x40..=0x7f), found {kind:#04x}"),
+                    ));
+                }
+                let body = unhex(&body).map_err(|e| fault(at, format!("ancillary body: {e}")))?;
+                emit.frame(kind, &body)
+            }
+            FrameDesc::End => {
+                ended = true;
+                let mut body = [0u8; End::MAX_LEN];
+                let n = emit.counted.encode(&mut body);
+                emit.frame(kind::END, &body[..n])
+            }
+        };
+        r.map_err(|e| fault(at, e))?;
+    }
+    let end_of = |raws: &[&RawValue]| raws.last().map_or(text.len(), |r| offset_in(text, r.get()));
+    if next_meta < metadata.len() {
+        return Err(fault(
+            metadata[next_meta].0,
+            format!(
+                "{} metadata entries are in no metadata frame of \"frames\"",
+                metadata.len() - next_meta
+            ),
+        ));
+    }
+    if next_record < doc.records.len() {
+        return Err(fault(
+            offset_in(text, doc.records[next_record].get()),
+            format!(
+                "{} records are in no block of \"frames\"",
+                doc.records.len() - next_record
+            ),
+        ));
+    }
+    // The rebuilt container must read back intact (schemas before their blocks, ...).
+    let reader = Reader::new(&emit.out).map_err(|e| fault(0, format!("the header: {e}")))?;
+    match reader.verify() {
+        Ok(s) => {
+            let complete = s.completeness == Completeness::Complete;
+            if complete != ended {
+                return Err(fault(
+                    end_of(&doc.frames),
+                    "the rebuilt container does not read back as described",
+                ));
+            }
+        }
+        Err(e) => {
+            return Err(fault(
+                end_of(&doc.frames),
+                format!("the frames describe an invalid container: {e}"),
+            ))
+        }
+    }
+    Ok(emit.out)
+}
