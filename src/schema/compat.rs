@@ -15,7 +15,7 @@
 
 use core::fmt;
 
-use super::definition::{Kind, Node, VariantKind};
+use super::definition::{Elements, Fields, Kind, Node, VariantKind};
 
 /// How a reader type relates to a writer's definition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,10 +166,7 @@ pub fn same_layout<'r>(reader: Node<'r>, writer: Node<'r>) -> Result<(), Mismatc
             name(rn, wn)?;
             within(rn, same_layout(r, w))
         }
-        (Kind::Tuple(r), Kind::Tuple(w)) => {
-            count("elements", r.count(), w.count())?;
-            r.zip(w).try_for_each(|(r, w)| same_layout(r, w))
-        }
+        (Kind::Tuple(r), Kind::Tuple(w)) => same_elements(r, w),
         (
             Kind::TupleStruct {
                 name: rn,
@@ -181,8 +178,7 @@ pub fn same_layout<'r>(reader: Node<'r>, writer: Node<'r>) -> Result<(), Mismatc
             },
         ) => {
             name(rn, wn)?;
-            within(rn, count("elements", r.count(), w.count()))?;
-            within(rn, r.zip(w).try_for_each(|(r, w)| same_layout(r, w)))
+            within(rn, same_elements(r, w))
         }
         (
             Kind::Array {
@@ -212,14 +208,7 @@ pub fn same_layout<'r>(reader: Node<'r>, writer: Node<'r>) -> Result<(), Mismatc
             },
         ) => {
             name(rn, wn)?;
-            within(rn, count("fields", r.count(), w.count()))?;
-            within(
-                rn,
-                r.zip(w).try_for_each(|(r, w)| {
-                    within(r.name, name(r.name, w.name))?;
-                    within(r.name, same_layout(r.ty, w.ty))
-                }),
-            )
+            within(rn, same_fields(r, w))
         }
         (
             Kind::Enum {
@@ -246,21 +235,27 @@ pub fn same_layout<'r>(reader: Node<'r>, writer: Node<'r>) -> Result<(), Mismatc
     }
 }
 
+/// Same number of elements, each of the same layout.
+fn same_elements<'r>(reader: Elements<'r>, writer: Elements<'r>) -> Result<(), Mismatch<'r>> {
+    count("elements", reader.count(), writer.count())?;
+    reader.zip(writer).try_for_each(|(r, w)| same_layout(r, w))
+}
+
+/// Same number of fields, each with the same name and layout.
+fn same_fields<'r>(reader: Fields<'r>, writer: Fields<'r>) -> Result<(), Mismatch<'r>> {
+    count("fields", reader.count(), writer.count())?;
+    reader.zip(writer).try_for_each(|(r, w)| {
+        within(r.name, name(r.name, w.name))?;
+        within(r.name, same_layout(r.ty, w.ty))
+    })
+}
+
 fn same_variant<'r>(reader: VariantKind<'r>, writer: VariantKind<'r>) -> Result<(), Mismatch<'r>> {
     match (reader, writer) {
         (VariantKind::Unit, VariantKind::Unit) => Ok(()),
         (VariantKind::Newtype(r), VariantKind::Newtype(w)) => same_layout(r, w),
-        (VariantKind::Tuple(r), VariantKind::Tuple(w)) => {
-            count("elements", r.count(), w.count())?;
-            r.zip(w).try_for_each(|(r, w)| same_layout(r, w))
-        }
-        (VariantKind::Struct(r), VariantKind::Struct(w)) => {
-            count("fields", r.count(), w.count())?;
-            r.zip(w).try_for_each(|(r, w)| {
-                within(r.name, name(r.name, w.name))?;
-                within(r.name, same_layout(r.ty, w.ty))
-            })
-        }
+        (VariantKind::Tuple(r), VariantKind::Tuple(w)) => same_elements(r, w),
+        (VariantKind::Struct(r), VariantKind::Struct(w)) => same_fields(r, w),
         _ => Err(Mismatch::new(Difference::Count {
             what: "kinds of variant data",
             reader: 0,
