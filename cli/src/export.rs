@@ -296,7 +296,8 @@ struct SchemaOut<'a> {
 }
 
 fn raw(text: String) -> Box<RawValue> {
-    // Every text passed here is JSON the command wrote itself.
+    // Every text passed here is JSON the command wrote itself; the fallback,
+    // `null`, is valid JSON, so its unwrap cannot fail.
     RawValue::from_string(text).unwrap_or_else(|_| RawValue::from_string("null".into()).unwrap())
 }
 
