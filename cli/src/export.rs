@@ -161,10 +161,7 @@ pub fn export(file: &Path, format: ExportFormat, output: Option<&Path>, strict: 
     };
     let reader = match Reader::new(&bytes) {
         Ok(r) => r,
-        Err(e) => {
-            fail!("koffer: {name}: {e}");
-            return error_status(&e);
-        }
+        Err(e) => return crate::read_error(&name, &e, &bytes),
     };
     let scan = scan(&reader);
     let types = types(&scan.schemas);

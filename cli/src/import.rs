@@ -134,6 +134,7 @@ pub fn import(file: &Path, output: &Path) -> u8 {
                 "koffer: {name}: at JSON byte {at} (line {}): expected UTF-8 text (JSON), found an invalid byte",
                 line_of(&bytes[..at])
             );
+            crate::json_detail(&bytes, at);
             return BAD_INPUT;
         }
     };
@@ -146,6 +147,7 @@ pub fn import(file: &Path, output: &Path) -> u8 {
                 line_of(&bytes[..f.offset.min(bytes.len())]),
                 f.what
             );
+            crate::json_detail(&bytes, f.offset);
             return BAD_INPUT;
         }
     };

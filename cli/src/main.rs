@@ -69,8 +69,71 @@ mod status {
                         4 not a koffer container or unsupported, 5 cannot read the file."
 )]
 struct Cli {
+    /// On an error, print details after the one-line message: the error's
+    /// kind and class, and the bytes (or JSON text) where it was found.
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Set from `-v`: errors print details after their one line.
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn verbose() -> bool {
+    VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Reports a container error: one line naming the file, the byte offset and
+/// what was expected; with `-v`, the error's kind and class and the bytes at
+/// the offset. Returns the exit status for it.
+fn read_error(name: &str, e: &Error, bytes: &[u8]) -> u8 {
+    fail!("koffer: {name}: {e}");
+    if verbose() {
+        let at = usize::try_from(e.offset)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        let end = at.saturating_add(16).min(bytes.len());
+        let hex: Vec<String> = bytes[at..end].iter().map(|b| format!("{b:02x}")).collect();
+        fail!(
+            "  error kind: {} ({})",
+            e.kind.name(),
+            class_name(e.kind.class())
+        );
+        fail!(
+            "  bytes at {at}: {}",
+            if hex.is_empty() {
+                "(end of input)".to_string()
+            } else {
+                hex.join(" ")
+            }
+        );
+        fail!("  file size: {} bytes", bytes.len());
+    }
+    error_status(e)
+}
+
+/// With `-v`: the line of JSON text around `offset`, with a caret under it.
+fn json_detail(text: &[u8], offset: usize) {
+    if !verbose() {
+        return;
+    }
+    let at = offset.min(text.len());
+    let start = text[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = text[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| at + i);
+    // Show at most 60 bytes either side of the offset.
+    let from = start.max(at.saturating_sub(60));
+    let to = end.min(at + 60);
+    let line = String::from_utf8_lossy(&text[from..to]);
+    let caret = String::from_utf8_lossy(&text[from..at]).chars().count();
+    fail!("  {line}");
+    fail!("  {}^", " ".repeat(caret));
 }
 
 #[derive(Subcommand)]
@@ -116,6 +179,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    VERBOSE.store(cli.verbose, std::sync::atomic::Ordering::Relaxed);
     let code = match cli.command {
         Command::Inspect { file, json } => inspect(&file, json),
         Command::Verify { file } => verify(&file),
@@ -266,16 +330,10 @@ fn verify(path: &std::path::Path) -> u8 {
     };
     let s = match scan(&bytes) {
         Ok(s) => s,
-        Err(e) => {
-            fail!("koffer: {name}: {e}");
-            return error_status(&e);
-        }
+        Err(e) => return read_error(&name, &e, &bytes),
     };
     match s.outcome {
-        Err(e) => {
-            fail!("koffer: {name}: {e}");
-            error_status(&e)
-        }
+        Err(e) => read_error(&name, &e, &bytes),
         Ok(Summary {
             completeness: Completeness::Incomplete { valid_len, tail },
             ..
@@ -329,10 +387,7 @@ fn inspect(path: &std::path::Path, json: bool) -> u8 {
     };
     let s = match scan(&bytes) {
         Ok(s) => s,
-        Err(e) => {
-            fail!("koffer: {name}: {e}");
-            return error_status(&e);
-        }
+        Err(e) => return read_error(&name, &e, &bytes),
     };
     let report = Report::new(&name, &s);
     let text = if json {
@@ -353,10 +408,7 @@ fn inspect(path: &std::path::Path, json: bool) -> u8 {
         return code;
     }
     match &s.outcome {
-        Err(e) => {
-            fail!("koffer: {name}: {e}");
-            error_status(e)
-        }
+        Err(e) => read_error(&name, e, &bytes),
         Ok(_) => 0,
     }
 }

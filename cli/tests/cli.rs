@@ -602,3 +602,43 @@ fn large_inputs_show_no_progress_on_a_pipe() {
         assert!(o.stderr.is_empty(), "{args:?}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn verbose_errors_add_detail_after_the_one_line() {
+    let mut bytes = sample();
+    let (offset, body_offset) = koffer::read::Reader::new(&bytes)
+        .unwrap()
+        .frames()
+        .map(Result::unwrap)
+        .find(|f| matches!(f.frame, koffer::read::Frame::Block(_)))
+        .map(|f| (f.offset, f.body_offset))
+        .unwrap();
+    bytes[(body_offset + 1) as usize] ^= 0x10;
+    let f = TempFile::new("verbose.koffer", &bytes);
+    // Without -v: exactly one line (checked by assert_failure).
+    assert_failure(&koffer(&["verify", f.arg()]), 1, f.arg());
+    // With -v: the same first line, then the kind, class and bytes at the offset.
+    let o = koffer(&["verify", "-v", f.arg()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].starts_with(&format!("koffer: {}: at byte {offset}:", f.arg())),
+        "{err}"
+    );
+    assert_eq!(lines[1], "  error kind: FrameChecksum (corrupt)");
+    assert!(
+        lines[2].starts_with(&format!("  bytes at {offset}: 03 ")),
+        "{err}"
+    );
+
+    let json = TempFile::new("verbose.json", b"{\"koffer_export\": 1,\n \"format\": [}\n");
+    let out = TempFile::new("verbose-out.koffer", b"");
+    let o = koffer(&["import", "-v", json.arg(), "-o", out.arg()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(lines[0].contains("at JSON byte"), "{err}");
+    assert_eq!(lines[1], "   \"format\": [}");
+    assert!(lines[2].ends_with('^'), "{err}");
+}
