@@ -10,8 +10,9 @@
 //! | check (`"123456789"`) | `0xE3069283` |
 //!
 //! It is stored little-endian. On the device a 256-entry table (1 KiB of flash)
-//! computes it; with the `std` feature the host uses the processor's CRC-32C
-//! instruction where there is one. Both give the same values.
+//! computes it, or, with the `small-crc` feature, no table at all (about 1 KiB
+//! less flash, several times slower); with the `std` feature the host uses the
+//! processor's CRC-32C instruction where there is one. All give the same values.
 //!
 //! ```
 //! assert_eq!(koffer::crc::checksum(b"123456789"), 0xE306_9283);
@@ -24,9 +25,15 @@
 /// The check value of the ASCII string `"123456789"`.
 pub const CHECK: u32 = 0xE306_9283;
 
+/// The table variant the device uses.
+#[cfg(all(not(feature = "std"), not(feature = "small-crc")))]
+type Implementation = crc::Table<1>;
+#[cfg(all(not(feature = "std"), feature = "small-crc"))]
+type Implementation = crc::NoTable;
+
 #[cfg(not(feature = "std"))]
-static CASTAGNOLI: crc::Crc<u32, crc::Table<1>> =
-    crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISCSI);
+static CASTAGNOLI: crc::Crc<u32, Implementation> =
+    crc::Crc::<u32, Implementation>::new(&crc::CRC_32_ISCSI);
 
 /// A running CRC-32C over bytes fed in pieces.
 #[derive(Clone)]
@@ -34,7 +41,7 @@ pub struct Crc32c {
     #[cfg(feature = "std")]
     value: u32,
     #[cfg(not(feature = "std"))]
-    digest: crc::Digest<'static, u32, crc::Table<1>>,
+    digest: crc::Digest<'static, u32, Implementation>,
 }
 
 impl Crc32c {

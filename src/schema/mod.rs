@@ -57,7 +57,10 @@ pub trait RecordType {
     /// The record type's version.
     const VERSION: u32;
     /// The definition (spec `schema.md`): the canonical encoding of the
-    /// type's descriptor.
+    /// type's descriptor. It must be a valid definition —
+    /// [`definition!`](crate::definition) guarantees that at compile time —
+    /// because [`Writer::declare_type`](crate::write::Writer::declare_type)
+    /// writes it without checking it again.
     const DEFINITION: &'static [u8];
     /// The fingerprint (spec `schema.md` §5).
     const FINGERPRINT: u64 = fingerprint(Self::NAME, Self::VERSION, Self::DEFINITION);

@@ -305,20 +305,26 @@ impl<'b, W: Write> Writer<'b, W> {
         version: u32,
         definition: &[u8],
     ) -> Result<(), Error<W::Error>> {
-        self.check()?;
-        if self.declared.contains(record_type) {
-            return Err(Error::AlreadyDeclared { record_type });
-        }
         let schema = Schema {
             record_type,
             name,
             version,
             definition,
         };
-        schema.validate().map_err(Error::Invalid)?;
         schema
             .definition()
             .map_err(|e| Error::Invalid(ErrorKind::Definition(e.kind)))?;
+        self.declare_checked(schema)
+    }
+
+    /// Writes a schema frame whose definition is known to be valid.
+    fn declare_checked(&mut self, schema: Schema<'_>) -> Result<(), Error<W::Error>> {
+        let record_type = schema.record_type;
+        self.check()?;
+        if self.declared.contains(record_type) {
+            return Err(Error::AlreadyDeclared { record_type });
+        }
+        schema.validate().map_err(Error::Invalid)?;
         self.flush()?;
         let r = (|| {
             let mut out =
@@ -332,11 +338,21 @@ impl<'b, W: Write> Writer<'b, W> {
     }
 
     /// Declares `T`'s record type under identifier `record_type`.
+    ///
+    /// `T::DEFINITION` is trusted: built by [`definition!`](crate::definition)
+    /// (as the derive does) it was checked when the firmware was compiled, so
+    /// the device carries no definition checker (about 4 KB of flash). Use
+    /// [`Writer::declare`] for definitions assembled at run time.
     pub fn declare_type<T: RecordType + ?Sized>(
         &mut self,
         record_type: u8,
     ) -> Result<(), Error<W::Error>> {
-        self.declare(record_type, T::NAME, T::VERSION, T::DEFINITION)
+        self.declare_checked(Schema {
+            record_type,
+            name: T::NAME,
+            version: T::VERSION,
+            definition: T::DEFINITION,
+        })
     }
 
     fn frame_written(&mut self, r: Result<Written, W::Error>) -> Result<(), Error<W::Error>> {

@@ -1,0 +1,46 @@
+//! The writer variant plus a metadata frame (producer model, time base).
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+use firmware_footprint::{fail, keep, measure, report, Reading};
+use koffer::meta::{key, Entry, Value};
+use koffer::write::{SliceSink, Writer};
+
+fn work() {
+    let mut out = [0u8; 512];
+    let mut block = [0u8; 256];
+    let Ok(mut w) = Writer::new(SliceSink::new(&mut out), &mut block) else {
+        fail()
+    };
+    let meta = [
+        Entry::new(key::PRODUCER_MODEL, Value::Str(black_box("Band 3"))),
+        Entry::new(key::TIME_BASE, Value::Str(black_box("boot"))),
+        Entry::new(
+            key::EXPORT_CREATED,
+            Value::Time(black_box(1_789_344_000_000)),
+        ),
+    ];
+    if w.metadata(&meta).is_err() || w.declare_type::<Reading>(0).is_err() {
+        fail()
+    }
+    for i in 0..black_box(8u32) {
+        let r = Reading {
+            t: black_box(1000) + i,
+            heart_rate: black_box(60) + i as u8,
+            steps: black_box(3) * i as u16,
+            temp: black_box(2150) - i as i16,
+        };
+        if w.write(0, &r).is_err() {
+            fail()
+        }
+    }
+    let Ok(sink) = w.finish() else { fail() };
+    keep(sink.len());
+    keep(out[black_box(20)]);
+}
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    report("writer-meta", measure(work))
+}
