@@ -71,7 +71,11 @@
 //! - `derive` (default): `#[derive(koffer::Describe)]` for record types, with
 //!   units, descriptions, scale and offset, time bases.
 //! - `heapless`: [`schema::Describe`] for `heapless::String` and `heapless::Vec`.
+//! - `small-crc`: CRC-32C without a lookup table on the device (about 1 KiB
+//!   less flash, slower checksums; same values).
 //! - `defmt`: `defmt::Format` on errors and plain public types.
+//! - `arbitrary` (implies `alloc`): [`arbitrary`](mod@arbitrary), structurally valid
+//!   containers with optional injected faults, built from fuzzer input.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -79,6 +83,8 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "arbitrary")]
+pub mod arbitrary;
 pub mod block;
 pub mod crc;
 mod cursor;

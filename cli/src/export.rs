@@ -662,3 +662,14 @@ fn csv(
     }
     Ok(bad.warning("their rows are left out"))
 }
+
+/// The `--format json` document of `bytes`, as `export` writes it (the
+/// intact records of a damaged container); `None` if its header is unreadable.
+pub fn json_text(bytes: &[u8]) -> Option<String> {
+    let reader = Reader::new(bytes).ok()?;
+    let scan = scan(&reader);
+    let types = types(&scan.schemas);
+    let mut out = Vec::new();
+    json(&reader, &scan, &types, &mut out).ok()?;
+    String::from_utf8(out).ok()
+}

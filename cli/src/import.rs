@@ -77,9 +77,9 @@ struct AnchorIn<'a> {
 }
 
 /// An import error: where in the JSON text, and what was wrong.
-struct Fault {
-    offset: usize,
-    what: String,
+pub(crate) struct Fault {
+    pub(crate) offset: usize,
+    pub(crate) what: String,
 }
 
 fn fault(offset: usize, what: impl Into<String>) -> Fault {
@@ -305,7 +305,7 @@ impl Emit {
     }
 }
 
-fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
+pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
     // By JSON bytes: the bar waits at 0 while the document is parsed, then
     // follows the records as their blocks are rebuilt.
     let mut progress = Progress::new(text.len() as u64, "parsing JSON");

@@ -7,13 +7,19 @@ use koffer::write::{ResumePoint, Writer};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(point) = ResumePoint::scan(data) else { return };
+    let Ok(point) = ResumePoint::scan(data) else {
+        return;
+    };
     if point.is_complete() {
         return;
     }
     let valid = &data[..point.valid_len() as usize];
     let before: Vec<(u8, Vec<u8>)> = match Reader::new(valid) {
-        Ok(r) => r.records().map(|r| r.map(|r| (r.record_type, r.payload.to_vec()))).collect::<Result<_, _>>().unwrap(),
+        Ok(r) => r
+            .records()
+            .map(|r| r.map(|r| (r.record_type, r.payload.to_vec())))
+            .collect::<Result<_, _>>()
+            .unwrap(),
         Err(_) => Vec::new(),
     };
     let mut buf = [0u8; 64];
@@ -26,7 +32,11 @@ fuzz_target!(|data: &[u8]| {
     let out = w.finish().unwrap();
     let reader = Reader::new(&out).unwrap();
     assert!(reader.verify().unwrap().is_complete());
-    let after: Vec<(u8, Vec<u8>)> = reader.records().map(|r| r.map(|r| (r.record_type, r.payload.to_vec()))).collect::<Result<_, _>>().unwrap();
+    let after: Vec<(u8, Vec<u8>)> = reader
+        .records()
+        .map(|r| r.map(|r| (r.record_type, r.payload.to_vec())))
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(&after[..before.len()], &before[..]);
     assert_eq!(after.len(), before.len() + usize::from(t.is_some()));
 });
