@@ -863,7 +863,7 @@ fn gen_meta(u: &mut Unstructured<'_>) -> Result<(String, MetaValue)> {
             .iter()
             .filter(|(_, t)| *t == vt)
             .nth(i)
-            .unwrap();
+            .ok_or(arbitrary::Error::IncorrectFormat)?;
         String::from(*k)
     } else {
         format!("x:{}", short_string(u, 40)?)
