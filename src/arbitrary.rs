@@ -139,70 +139,15 @@ impl Fault {
     }
 }
 
-/// An owned metadata value (see [`crate::meta::Value`]).
-#[derive(Debug, Clone, PartialEq)]
-pub enum MetaValue {
-    /// bool
-    Bool(bool),
-    /// unsigned integer
-    Uint(u64),
-    /// signed integer
-    Int(i64),
-    /// float (compared by bits in [`ArbitraryContainer::check`])
-    Float(f64),
-    /// text
-    Str(String),
-    /// bytes
-    Bytes(Vec<u8>),
-    /// Unix time in milliseconds
-    Time(i64),
-    /// a time anchor
-    Anchor {
-        /// milliseconds since boot
-        boot_ms: u64,
-        /// Unix time in milliseconds
-        unix_ms: i64,
-    },
-    /// a value type this version does not define
-    Unknown {
-        /// its type byte (9 or more)
-        value_type: u8,
-        /// its bytes
-        bytes: Vec<u8>,
-    },
-}
+/// An owned metadata value: [`crate::meta::OwnedValue`] (floats are compared
+/// by bits in [`ArbitraryContainer::check`]).
+pub use crate::meta::OwnedValue as MetaValue;
 
-impl MetaValue {
-    /// The borrowed form the writer takes.
-    pub fn as_value(&self) -> crate::meta::Value<'_> {
-        use crate::meta::Value as V;
-        match self {
-            MetaValue::Bool(b) => V::Bool(*b),
-            MetaValue::Uint(v) => V::Uint(*v),
-            MetaValue::Int(v) => V::Int(*v),
-            MetaValue::Float(v) => V::Float(*v),
-            MetaValue::Str(s) => V::Str(s),
-            MetaValue::Bytes(b) => V::Bytes(b),
-            MetaValue::Time(v) => V::Time(*v),
-            MetaValue::Anchor { boot_ms, unix_ms } => V::Anchor {
-                boot_ms: *boot_ms,
-                unix_ms: *unix_ms,
-            },
-            MetaValue::Unknown { value_type, bytes } => V::Unknown {
-                value_type: *value_type,
-                bytes,
-            },
-        }
-    }
-
-    /// Equal as stored: floats by bits.
-    fn same(&self, other: &crate::meta::Value<'_>) -> bool {
-        match (self.as_value(), other) {
-            (crate::meta::Value::Float(a), crate::meta::Value::Float(b)) => {
-                a.to_bits() == b.to_bits()
-            }
-            (a, b) => a == *b,
-        }
+/// Equal as stored: floats by bits.
+fn same(v: &MetaValue, other: &crate::meta::Value<'_>) -> bool {
+    match (v.as_value(), other) {
+        (crate::meta::Value::Float(a), crate::meta::Value::Float(b)) => a.to_bits() == b.to_bits(),
+        (a, b) => a == *b,
     }
 }
 
@@ -407,7 +352,7 @@ impl ArbitraryContainer {
                 && entries
                     .iter()
                     .zip(want)
-                    .all(|(e, (k, v))| e.key == k && v.same(&e.value))
+                    .all(|(e, (k, v))| e.key == k && same(v, &e.value))
         };
         let same_schemas = |want: &[SchemaSpec], n: usize| {
             want.len() >= n

@@ -19,6 +19,9 @@
 //! assert_eq!(&out[..n], b"\x0Fproducer.vendor\x05\x04Acme");
 //! ```
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
 use crate::cursor::{BodyError, BodyResult, Cursor};
 use crate::read::ErrorKind;
 use crate::{limits, varint};
@@ -236,6 +239,91 @@ impl<'a> Value<'a> {
             }
             _ => Value::Unknown { value_type, bytes },
         })
+    }
+}
+
+/// An owned metadata value, for tools that build entries at run time
+/// (feature `alloc`); [`OwnedValue::as_value`] lends it to the writer.
+///
+/// ```
+/// use koffer::meta::{OwnedValue, Value};
+/// let v = OwnedValue::from(Value::Str("Band 3"));
+/// assert_eq!(v.as_value(), Value::Str("Band 3"));
+/// ```
+#[cfg(feature = "alloc")]
+#[derive(Debug, Clone, PartialEq)]
+pub enum OwnedValue {
+    /// [`Value::Bool`]
+    Bool(bool),
+    /// [`Value::Uint`]
+    Uint(u64),
+    /// [`Value::Int`]
+    Int(i64),
+    /// [`Value::Float`]
+    Float(f64),
+    /// [`Value::Str`]
+    Str(alloc::string::String),
+    /// [`Value::Bytes`]
+    Bytes(alloc::vec::Vec<u8>),
+    /// [`Value::Time`]
+    Time(i64),
+    /// [`Value::Anchor`]
+    Anchor {
+        /// Milliseconds since boot.
+        boot_ms: u64,
+        /// Unix time in milliseconds at that moment.
+        unix_ms: i64,
+    },
+    /// [`Value::Unknown`]
+    Unknown {
+        /// The value type byte.
+        value_type: u8,
+        /// The encoded value.
+        bytes: alloc::vec::Vec<u8>,
+    },
+}
+
+#[cfg(feature = "alloc")]
+impl OwnedValue {
+    /// The borrowed form the writer takes.
+    pub fn as_value(&self) -> Value<'_> {
+        match self {
+            OwnedValue::Bool(b) => Value::Bool(*b),
+            OwnedValue::Uint(v) => Value::Uint(*v),
+            OwnedValue::Int(v) => Value::Int(*v),
+            OwnedValue::Float(v) => Value::Float(*v),
+            OwnedValue::Str(s) => Value::Str(s),
+            OwnedValue::Bytes(b) => Value::Bytes(b),
+            OwnedValue::Time(v) => Value::Time(*v),
+            OwnedValue::Anchor { boot_ms, unix_ms } => Value::Anchor {
+                boot_ms: *boot_ms,
+                unix_ms: *unix_ms,
+            },
+            OwnedValue::Unknown { value_type, bytes } => Value::Unknown {
+                value_type: *value_type,
+                bytes,
+            },
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl From<Value<'_>> for OwnedValue {
+    fn from(v: Value<'_>) -> Self {
+        match v {
+            Value::Bool(b) => OwnedValue::Bool(b),
+            Value::Uint(v) => OwnedValue::Uint(v),
+            Value::Int(v) => OwnedValue::Int(v),
+            Value::Float(v) => OwnedValue::Float(v),
+            Value::Str(s) => OwnedValue::Str(s.into()),
+            Value::Bytes(b) => OwnedValue::Bytes(b.into()),
+            Value::Time(v) => OwnedValue::Time(v),
+            Value::Anchor { boot_ms, unix_ms } => OwnedValue::Anchor { boot_ms, unix_ms },
+            Value::Unknown { value_type, bytes } => OwnedValue::Unknown {
+                value_type,
+                bytes: bytes.into(),
+            },
+        }
     }
 }
 

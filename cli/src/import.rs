@@ -9,7 +9,7 @@ use koffer::block::{BlockHeader, TablePacker};
 use koffer::end::End;
 use koffer::frame::{self, kind, FrameHead};
 use koffer::header::Header;
-use koffer::meta::{value_type, Entry, Value};
+use koffer::meta::{value_type, Entry, OwnedValue};
 use koffer::read::{Completeness, Reader};
 use koffer::schema::{Definition, Node, Schema};
 use koffer::{limits, varint};
@@ -169,41 +169,6 @@ pub fn import(file: &Path, output: &Path) -> u8 {
 
 fn line_of(bytes: &[u8]) -> usize {
     1 + bytes.iter().filter(|&&b| b == b'\n').count()
-}
-
-/// An owned metadata value, borrowed as a [`Value`] when encoded.
-enum OwnedValue {
-    Bool(bool),
-    Uint(u64),
-    Int(i64),
-    Float(f64),
-    Str(String),
-    Bytes(Vec<u8>),
-    Time(i64),
-    Anchor { boot_ms: u64, unix_ms: i64 },
-    Unknown { value_type: u8, bytes: Vec<u8> },
-}
-
-impl OwnedValue {
-    fn as_value(&self) -> Value<'_> {
-        match self {
-            OwnedValue::Bool(b) => Value::Bool(*b),
-            OwnedValue::Uint(v) => Value::Uint(*v),
-            OwnedValue::Int(v) => Value::Int(*v),
-            OwnedValue::Float(v) => Value::Float(*v),
-            OwnedValue::Str(s) => Value::Str(s),
-            OwnedValue::Bytes(b) => Value::Bytes(b),
-            OwnedValue::Time(v) => Value::Time(*v),
-            OwnedValue::Anchor { boot_ms, unix_ms } => Value::Anchor {
-                boot_ms: *boot_ms,
-                unix_ms: *unix_ms,
-            },
-            OwnedValue::Unknown { value_type, bytes } => Value::Unknown {
-                value_type: *value_type,
-                bytes,
-            },
-        }
-    }
 }
 
 /// A decimal integer written as a JSON string (or, leniently, a number).
