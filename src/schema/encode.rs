@@ -32,6 +32,9 @@ const fn varint_len(v: u64) -> usize {
     crate::varint::encoded_len(v)
 }
 
+// The `panic!`s below are compile-time errors: these functions run in
+// constants over descriptors the program itself declares (see `encoded_len`).
+
 const fn name_len(name: &str, allow_empty: bool) -> usize {
     let n = name.len();
     if (n == 0 && !allow_empty) || n > limits::MAX_NAME_LEN as usize {
@@ -192,6 +195,16 @@ const fn type_len(ty: &Type, depth: usize) -> usize {
 }
 
 /// Length of the canonical encoding of `ty`.
+///
+/// # Panics
+///
+/// If `ty` breaks a rule of spec `schema.md` (empty or overlong name, too
+/// many items, zero-size elements, nesting over 32, a zero or non-finite
+/// scale). These functions exist to be evaluated in constants (as
+/// [`definition!`](crate::definition) and the derive do), where the panic is a
+/// build error naming the rule; descriptors are written by programmers, never
+/// read from input. To check definition *bytes* from outside, use
+/// [`Definition::parse`](super::Definition::parse), which returns errors.
 pub const fn encoded_len(ty: &Type) -> usize {
     type_len(ty, 1)
 }
@@ -406,6 +419,11 @@ impl Out<'_> {
 /// const OPTS: Type = Type::Seq(&Type::Option(&Type::Unit));
 /// assert_eq!(koffer::definition!(&OPTS), &[0x15, 0x11, 0x12]);
 /// ```
+///
+/// # Panics
+///
+/// As [`encoded_len`], and if `N` is not `encoded_len(ty)`: in a constant,
+/// a build error.
 pub const fn encode<const N: usize>(ty: &Type) -> [u8; N] {
     if encoded_len(ty) != N {
         panic!("koffer schema: N must be encoded_len(ty)");
