@@ -1,0 +1,1 @@
+//! Converters from device formats into koffer containers (work in progress).
