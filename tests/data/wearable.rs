@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone, Copy)]
+#[cfg_attr(feature = "derive", derive(koffer::Describe))]
 pub enum Activity {
     Rest,
     Walk,
@@ -14,13 +15,23 @@ pub enum Activity {
     Cycle,
 }
 
+// With the `derive` feature the types describe themselves, so the benchmarks'
+// containers carry their schemas, as a device's export does.
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+#[cfg_attr(feature = "derive", derive(koffer::Describe))]
+#[cfg_attr(feature = "derive", koffer(record = "sample", version = 1))]
 pub struct Sample<'a> {
+    #[cfg_attr(feature = "derive", koffer(unit = "ms", time = "unix"))]
     pub timestamp_ms: u64,
+    #[cfg_attr(feature = "derive", koffer(unit = "1/min"))]
     pub heart_rate: u8,
+    #[cfg_attr(feature = "derive", koffer(unit = "{steps}"))]
     pub steps: u16,
+    #[cfg_attr(feature = "derive", koffer(unit = "lat"))]
     pub lat: f64,
+    #[cfg_attr(feature = "derive", koffer(unit = "lon"))]
     pub lon: f64,
+    #[cfg_attr(feature = "derive", koffer(unit = "%"))]
     pub battery_pct: u8,
     pub activity: Activity,
     #[serde(borrow)]
@@ -28,7 +39,10 @@ pub struct Sample<'a> {
 }
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+#[cfg_attr(feature = "derive", derive(koffer::Describe))]
+#[cfg_attr(feature = "derive", koffer(record = "event", version = 1))]
 pub struct Event<'a> {
+    #[cfg_attr(feature = "derive", koffer(unit = "ms", time = "unix"))]
     pub timestamp_ms: u64,
     pub kind: &'a str,
     pub detail: &'a str,
