@@ -15,6 +15,7 @@
 //! ```text
 //! cargo bench --bench peers            # the tables, as in BENCHMARKS.md
 //! KOFFER_BENCH_ROUNDS=51 cargo bench --bench peers
+//! KOFFER_BENCH_ONLY="encode: koffer" cargo bench --bench peers   # one case, for a profiler
 //! ```
 //!
 //! Why not divan or criterion here: the results are ratios, and on a shared
@@ -593,6 +594,11 @@ fn measure(d: &Data, records: &[Record<'_>], rounds: usize) -> Vec<Timing> {
             },
         ),
     ];
+    // KOFFER_BENCH_ONLY=decode keeps the cases whose "group: name" contains it
+    // (for profiling one case; the tables then lack their base rows).
+    if let Ok(only) = std::env::var("KOFFER_BENCH_ONLY") {
+        cases.retain(|c| format!("{}: {}", c.group, c.name).contains(&only));
+    }
     let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds); cases.len()];
     // One untimed pass warms caches and allocators.
     for c in cases.iter_mut() {
@@ -650,8 +656,7 @@ fn time_tables(results: &[Timing], d: &Data, n: usize) {
         results
             .iter()
             .find(|t| t.group == group && t.name == name)
-            .unwrap()
-            .min
+            .map(|t| t.min)
     };
     let per_record = |t: Duration| t.as_nanos() as f64 / n as f64;
     for (group, base_name, what) in [
@@ -660,7 +665,9 @@ fn time_tables(results: &[Timing], d: &Data, n: usize) {
         ("verify", "memcpy of the same bytes", "throughput × memcpy"),
         ("ndjson", "typed decode + serde_json", "× typed"),
     ] {
-        let base = find(group, base_name);
+        let Some(base) = find(group, base_name) else {
+            continue;
+        };
         println!("\n| {group} | min ms | median ms | ns/record | {what} |");
         println!("|---|---:|---:|---:|---:|");
         for t in results.iter().filter(|t| t.group == group) {

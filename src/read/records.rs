@@ -85,6 +85,22 @@ struct CurrentBlock<'a> {
     next_offset: u64,
 }
 
+impl<'a> CurrentBlock<'a> {
+    #[inline(always)]
+    fn next_record(&mut self) -> Option<Record<'a>> {
+        let payload = self.records.next()?;
+        let rec = Record {
+            record_type: self.record_type,
+            index: self.next_index,
+            offset: self.next_offset,
+            payload,
+        };
+        self.next_index += 1;
+        self.next_offset += payload.len() as u64;
+        Some(rec)
+    }
+}
+
 impl<'a> Records<'a> {
     pub(crate) fn new(frames: Frames<'a>) -> Self {
         Records {
@@ -103,19 +119,27 @@ impl<'a> Records<'a> {
 impl<'a> Iterator for Records<'a> {
     type Item = Result<Record<'a>, Error>;
 
+    /// The records of the current block come from here, inlined into the
+    /// caller's loop; the frame walk behind it (a new block, checksums,
+    /// errors) is out of line in `next_block`.
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some(b) = &mut self.block {
+            if let Some(rec) = b.next_record() {
+                return Some(Ok(rec));
+            }
+        }
+        self.next_block()
+    }
+}
+
+impl<'a> Records<'a> {
+    /// Walks to the next block with records and hands out its first one.
+    #[inline(never)]
+    fn next_block(&mut self) -> Option<Result<Record<'a>, Error>> {
         loop {
             if let Some(b) = &mut self.block {
-                if let Some(payload) = b.records.next() {
-                    let rec = Record {
-                        record_type: b.record_type,
-                        index: b.next_index,
-                        offset: b.next_offset,
-                        payload,
-                    };
-                    b.next_index += 1;
-                    b.next_offset += payload.len() as u64;
+                if let Some(rec) = b.next_record() {
                     return Some(Ok(rec));
                 }
                 self.block = None;
