@@ -92,16 +92,21 @@ impl Header {
     };
 
     /// Encodes the header, checksum included.
-    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
-        let mut out = [0u8; HEADER_LEN];
-        out[..8].copy_from_slice(&SIGNATURE);
-        out[8] = self.major;
-        out[9] = self.minor;
-        out[10..12].copy_from_slice(&self.required_features.to_le_bytes());
-        out[12..14].copy_from_slice(&self.optional_features.to_le_bytes());
-        let crc = crc::checksum(&out[..14]);
-        out[14..].copy_from_slice(&crc.to_le_bytes());
-        out
+    ///
+    /// A `const fn`: the writer's header is a constant, so the device does not
+    /// compute its checksum at run time.
+    pub const fn to_bytes(&self) -> [u8; HEADER_LEN] {
+        let [r0, r1] = self.required_features.to_le_bytes();
+        let [o0, o1] = self.optional_features.to_le_bytes();
+        let s = SIGNATURE;
+        let head = [
+            s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], self.major, self.minor, r0, r1, o0, o1,
+        ];
+        let [c0, c1, c2, c3] = crc::checksum_const(&head).to_le_bytes();
+        [
+            s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], self.major, self.minor, r0, r1, o0, o1,
+            c0, c1, c2, c3,
+        ]
     }
 
     /// Parses and checks the header at the start of `input`.
