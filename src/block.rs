@@ -58,15 +58,8 @@ impl BlockHeader {
     /// Encodes the header into `out`; returns its length.
     pub fn encode(&self, out: &mut [u8; Self::MAX_LEN]) -> usize {
         let mut pos = 0;
-        for v in [
-            u64::from(self.record_type),
-            u64::from(self.count),
-            u64::from(self.base_len),
-        ] {
-            let mut tmp = [0u8; varint::MAX_LEN_U64];
-            let enc = varint::encode_u64(v, &mut tmp);
-            out[pos..pos + enc.len()].copy_from_slice(enc);
-            pos += enc.len();
+        for v in [self.record_type.into(), self.count, self.base_len] {
+            pos += varint::encode_into(v.into(), &mut out[pos..]);
         }
         out[pos] = self.width;
         pos + 1

@@ -51,10 +51,7 @@ impl End {
     pub fn encode(&self, out: &mut [u8; Self::MAX_LEN]) -> usize {
         let mut pos = 0;
         for v in [self.frames, self.blocks, self.records] {
-            let mut tmp = [0u8; varint::MAX_LEN_U64];
-            let enc = varint::encode_u64(v, &mut tmp);
-            out[pos..pos + enc.len()].copy_from_slice(enc);
-            pos += enc.len();
+            pos += varint::encode_into(v, &mut out[pos..]);
         }
         pos
     }

@@ -28,25 +28,38 @@ pub enum VarintError {
 }
 
 /// Encodes `value` into `buf` and returns the bytes written.
-pub fn encode_u64(mut value: u64, buf: &mut [u8; MAX_LEN_U64]) -> &[u8] {
+pub fn encode_u64(value: u64, buf: &mut [u8; MAX_LEN_U64]) -> &[u8] {
+    let n = encode_into(value, buf);
+    &buf[..n]
+}
+
+/// Encodes `value` at the start of `out` and returns its length.
+///
+/// Lets fixed-size headers be encoded in place, without a copy through a
+/// temporary. Panics if `out` is shorter than the encoding.
+pub(crate) fn encode_into(mut value: u64, out: &mut [u8]) -> usize {
     let mut n = 0;
-    loop {
-        let byte = (value & 0x7F) as u8;
+    while value >= 0x80 {
+        out[n] = value as u8 | 0x80;
         value >>= 7;
-        if value == 0 {
-            buf[n] = byte;
-            n += 1;
-            return &buf[..n];
-        }
-        buf[n] = byte | 0x80;
         n += 1;
     }
+    out[n] = value as u8;
+    n + 1
 }
 
 /// Number of bytes the varint encoding of `value` takes.
-pub const fn encoded_len(value: u64) -> usize {
-    let bits = 64 - (value | 1).leading_zeros() as usize;
-    bits.div_ceil(7)
+///
+/// A loop rather than a count of leading zeros and a division: less code on
+/// a 32-bit device, and the compiler folds it away for constant values (the
+/// writer's schema frames).
+pub const fn encoded_len(mut value: u64) -> usize {
+    let mut n = 1;
+    while value >= 0x80 {
+        value >>= 7;
+        n += 1;
+    }
+    n
 }
 
 /// Decodes a canonical `u64` varint at the start of `input`.

@@ -23,6 +23,9 @@ use crate::cursor::{BodyError, Cursor};
 use crate::read::ErrorKind;
 use crate::{limits, varint};
 
+/// Scratch space [`Schema::parts`] encodes the varints into.
+pub(crate) const SCHEMA_PARTS_TMP_LEN: usize = 3 * varint::MAX_LEN_U64;
+
 /// A record type's declaration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -69,12 +72,26 @@ impl<'a> Schema<'a> {
 
     /// Passes the encoded body to `out`, in pieces.
     pub fn encode<E>(&self, out: &mut impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
-        let mut tmp = [0u8; varint::MAX_LEN_U64];
-        out(varint::encode_u64(u64::from(self.record_type), &mut tmp))?;
-        out(varint::encode_u64(self.name.len() as u64, &mut tmp))?;
-        out(self.name.as_bytes())?;
-        out(varint::encode_u64(u64::from(self.version), &mut tmp))?;
-        out(self.definition)
+        let mut tmp = [0u8; SCHEMA_PARTS_TMP_LEN];
+        for part in self.parts(&mut tmp) {
+            out(part)?;
+        }
+        Ok(())
+    }
+
+    /// The encoded body as four parts, back to back: record type and name
+    /// length, name, version, definition. The varints go to `tmp`.
+    pub(crate) fn parts<'s>(&'s self, tmp: &'s mut [u8; SCHEMA_PARTS_TMP_LEN]) -> [&'s [u8]; 4] {
+        let (head, version) = tmp.split_at_mut(2 * varint::MAX_LEN_U64);
+        let mut n = varint::encode_into(self.record_type.into(), head);
+        n += varint::encode_into(self.name.len() as u64, &mut head[n..]);
+        let v = varint::encode_into(self.version.into(), version);
+        [
+            &head[..n],
+            self.name.as_bytes(),
+            &version[..v],
+            self.definition,
+        ]
     }
 
     /// Length of the encoded body.

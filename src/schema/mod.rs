@@ -44,6 +44,7 @@ pub use definition::{
 pub use encode::{encode, encoded_len, MAX_ARRAY_LEN, MAX_DEPTH, MAX_ITEMS};
 pub use fingerprint::{fingerprint, fnv1a64};
 pub use frame::Schema;
+pub(crate) use frame::SCHEMA_PARTS_TMP_LEN;
 pub use types::{tag, Describe, Field, Meta, Type, Variant, VariantData};
 
 /// A Rust type that is a record type: its name, version and definition.

@@ -75,6 +75,9 @@ impl Write for SliceSink<'_> {
         Ok(n)
     }
 
+    // Out of line: the writer calls it for the header, every piece of a frame
+    // and every checksum; one copy costs the device less flash than one per call.
+    #[inline(never)]
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), SliceWriteError> {
         // All or nothing, so a full slice never holds a partial piece.
         let dst = self

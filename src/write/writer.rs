@@ -3,17 +3,23 @@
 use embedded_io::Write;
 use serde::Serialize;
 
-use crate::block::{self, BlockHeader, TablePacker};
+use crate::block::{self, BlockHeader};
 use crate::crc::Crc32c;
 use crate::end::End;
 use crate::frame::{kind, FrameHead};
 use crate::header::{Header, HEADER_LEN};
 use crate::meta::{self, Entry};
 use crate::read::{ErrorKind, TypeSet};
-use crate::schema::{RecordType, Schema};
+use crate::schema::{RecordType, Schema, SCHEMA_PARTS_TMP_LEN};
 use crate::write::resume::ResumePoint;
 use crate::write::Error;
 use crate::{limits, varint};
+
+/// The file header the writer writes, checksum computed at compile time.
+const HEADER: [u8; HEADER_LEN] = Header::CURRENT.to_bytes();
+
+/// The header's checksum field: the 4 bytes before the first frame.
+const HEADER_CHECKSUM: [u8; 4] = [HEADER[14], HEADER[15], HEADER[16], HEADER[17]];
 
 /// The least block buffer the writer accepts.
 pub const MIN_BUFFER_LEN: usize = 16;
@@ -60,7 +66,7 @@ const MAX_BLOCK_BUFFER: usize = limits::MAX_FRAME_BODY as usize - BlockHeader::M
 /// assert_eq!(reader.verify().unwrap().counted.records, 10);
 /// ```
 pub struct Writer<'b, W: Write> {
-    sink: W,
+    out: Chain<W>,
     buf: &'b mut [u8],
     /// Usable part of `buf`.
     cap: usize,
@@ -70,58 +76,100 @@ pub struct Writer<'b, W: Write> {
     count: u32,
     /// Their record type.
     block_type: u8,
-    /// Frames, blocks, records already written.
-    counted: End,
+    /// Shortest and longest of their lengths (kept as they come, so that
+    /// `flush` needs one pass over the lengths, not two).
+    min_len: u32,
+    max_len: u32,
     declared: TypeSet,
-    position: u64,
-    poisoned: bool,
-    /// The 4 bytes before the next frame: the last checksum written.
-    prev: [u8; 4],
     /// Bytes of buffer per record length: 1 or 2.
     slot: usize,
+}
+
+/// The sink side of a writer: where frames go, chained and counted.
+///
+/// Apart from the block buffer, so that a block's frame can be written
+/// straight from the buffer's parts.
+struct Chain<W: Write> {
+    sink: W,
+    /// The 4 bytes before the next frame: the last checksum written.
+    prev: [u8; 4],
+    /// Bytes written to the sink.
+    position: u64,
+    /// Frames, blocks, records already written.
+    counted: End,
+    /// A write to the sink failed: the container's end is unknown.
+    poisoned: bool,
+}
+
+impl<W: Write> Chain<W> {
+    /// Writes a frame whose body is `parts`, back to back, then counts it.
+    ///
+    /// Every frame but metadata goes through here, so the device carries one
+    /// copy of the frame code. Callers keep the body within
+    /// [`limits::MAX_FRAME_BODY`].
+    fn frame(&mut self, kind: u8, parts: &[&[u8]]) -> Result<(), Error<W::Error>> {
+        let body_len = parts.iter().map(|p| p.len()).sum();
+        let r = (|| {
+            let mut out = FrameOut::begin(&mut self.sink, &self.prev, kind, body_len)?;
+            for part in parts {
+                out.put(part)?;
+            }
+            out.end()
+        })();
+        self.written(body_len, r)
+    }
+
+    /// Accounts for a frame of `body_len` bytes whose writing returned `r`
+    /// (its checksum field, or the sink's error, which poisons the writer).
+    fn written(
+        &mut self,
+        body_len: usize,
+        r: Result<[u8; 4], W::Error>,
+    ) -> Result<(), Error<W::Error>> {
+        match r {
+            Ok(checksum) => {
+                self.position += (FrameHead::LEN + body_len + 4) as u64;
+                self.prev = checksum;
+                self.counted.frames += 1;
+                Ok(())
+            }
+            Err(e) => {
+                self.poisoned = true;
+                Err(Error::Sink(e))
+            }
+        }
+    }
 }
 
 /// A frame being written: feeds the checksum as bytes go to the sink.
 struct FrameOut<'s, W: Write> {
     sink: &'s mut W,
     crc: Crc32c,
-    written: u64,
-}
-
-/// A frame written: its size and its checksum field.
-struct Written {
-    size: u64,
-    checksum: [u8; 4],
 }
 
 impl<'s, W: Write> FrameOut<'s, W> {
     fn begin(sink: &'s mut W, prev: &[u8; 4], kind: u8, body_len: usize) -> Result<Self, W::Error> {
         let mut crc = Crc32c::new();
         crc.update(prev);
-        let mut out = FrameOut {
-            sink,
-            crc,
-            written: 0,
-        };
+        let mut out = FrameOut { sink, crc };
         // Callers check body_len against MAX_FRAME_BODY, which fits u32.
         out.put(FrameHead::new(kind, body_len as u32).as_bytes())?;
         Ok(out)
     }
 
-    #[inline]
+    /// Out of line: frames are written in many small pieces, and one call
+    /// costs less flash than the checksum and sink code at every piece.
+    #[inline(never)]
     fn put(&mut self, bytes: &[u8]) -> Result<(), W::Error> {
         self.crc.update(bytes);
-        self.written += bytes.len() as u64;
         self.sink.write_all(bytes)
     }
 
-    fn end(self) -> Result<Written, W::Error> {
+    /// Writes the checksum field and returns it.
+    fn end(self) -> Result<[u8; 4], W::Error> {
         let checksum = self.crc.finish().to_le_bytes();
         self.sink.write_all(&checksum)?;
-        Ok(Written {
-            size: self.written + 4,
-            checksum,
-        })
+        Ok(checksum)
     }
 }
 
@@ -131,16 +179,14 @@ impl<'b, W: Write> Writer<'b, W> {
     /// ([`buffer_cost_per_record`]).
     pub fn new(mut sink: W, buf: &'b mut [u8]) -> Result<Self, Error<W::Error>> {
         Self::check_buffer(buf)?;
-        let header = Header::CURRENT.to_bytes();
-        sink.write_all(&header).map_err(Error::Sink)?;
-        let prev = [header[14], header[15], header[16], header[17]];
+        sink.write_all(&HEADER).map_err(Error::Sink)?;
         Ok(Self::with_state(
             sink,
             buf,
             End::default(),
             TypeSet::default(),
             HEADER_LEN as u64,
-            prev,
+            HEADER_CHECKSUM,
         ))
     }
 
@@ -187,10 +233,9 @@ impl<'b, W: Write> Writer<'b, W> {
         let mut position = point.valid_len();
         let mut prev = point.last_checksum();
         if position == 0 {
-            let header = Header::CURRENT.to_bytes();
-            sink.write_all(&header).map_err(Error::Sink)?;
+            sink.write_all(&HEADER).map_err(Error::Sink)?;
             position = HEADER_LEN as u64;
-            prev = [header[14], header[15], header[16], header[17]];
+            prev = HEADER_CHECKSUM;
         }
         Ok(Self::with_state(
             sink,
@@ -222,29 +267,33 @@ impl<'b, W: Write> Writer<'b, W> {
     ) -> Self {
         let cap = buf.len().min(MAX_BLOCK_BUFFER);
         Writer {
-            prev,
+            out: Chain {
+                sink,
+                prev,
+                position,
+                counted,
+                poisoned: false,
+            },
             slot: buffer_cost_per_record(cap),
-            sink,
             buf,
             cap,
             used: 0,
             count: 0,
             block_type: 0,
-            counted,
+            min_len: u32::MAX,
+            max_len: 0,
             declared,
-            position,
-            poisoned: false,
         }
     }
 
     /// Bytes written to the sink so far (buffered records not included).
     pub fn position(&self) -> u64 {
-        self.position
+        self.out.position
     }
 
     /// Frames, blocks and records written to the sink so far.
     pub fn counted(&self) -> End {
-        self.counted
+        self.out.counted
     }
 
     /// Records waiting in the block buffer.
@@ -258,15 +307,10 @@ impl<'b, W: Write> Writer<'b, W> {
     }
 
     fn check(&self) -> Result<(), Error<W::Error>> {
-        if self.poisoned {
+        if self.out.poisoned {
             return Err(Error::Poisoned);
         }
         Ok(())
-    }
-
-    fn sink_failed(&mut self, e: W::Error) -> Error<W::Error> {
-        self.poisoned = true;
-        Error::Sink(e)
     }
 
     /// Writes a metadata frame holding `entries` (after flushing buffered records).
@@ -283,8 +327,10 @@ impl<'b, W: Write> Writer<'b, W> {
             return Err(Error::FrameTooLarge { len: body_len });
         }
         self.flush()?;
+        // Streamed entry by entry: metadata needs no buffer.
+        let chain = &mut self.out;
         let r = (|| {
-            let mut out = FrameOut::begin(&mut self.sink, &self.prev, kind::METADATA, body_len)?;
+            let mut out = FrameOut::begin(&mut chain.sink, &chain.prev, kind::METADATA, body_len)?;
             let mut tmp = [0u8; varint::MAX_LEN_U64];
             out.put(varint::encode_u64(entries.len() as u64, &mut tmp))?;
             for e in entries {
@@ -292,7 +338,7 @@ impl<'b, W: Write> Writer<'b, W> {
             }
             out.end()
         })();
-        self.frame_written(r)
+        chain.written(body_len, r)
     }
 
     /// Declares record type `record_type` with a schema frame (after flushing
@@ -326,13 +372,8 @@ impl<'b, W: Write> Writer<'b, W> {
         }
         schema.validate().map_err(Error::Invalid)?;
         self.flush()?;
-        let r = (|| {
-            let mut out =
-                FrameOut::begin(&mut self.sink, &self.prev, kind::SCHEMA, schema.body_len())?;
-            schema.encode(&mut |b: &[u8]| out.put(b))?;
-            out.end()
-        })();
-        self.frame_written(r)?;
+        let mut tmp = [0u8; SCHEMA_PARTS_TMP_LEN];
+        self.out.frame(kind::SCHEMA, &schema.parts(&mut tmp))?;
         self.declared.insert(record_type);
         Ok(())
     }
@@ -353,18 +394,6 @@ impl<'b, W: Write> Writer<'b, W> {
             version: T::VERSION,
             definition: T::DEFINITION,
         })
-    }
-
-    fn frame_written(&mut self, r: Result<Written, W::Error>) -> Result<(), Error<W::Error>> {
-        match r {
-            Ok(w) => {
-                self.position += w.size;
-                self.prev = w.checksum;
-                self.counted.frames += 1;
-                Ok(())
-            }
-            Err(e) => Err(self.sink_failed(e)),
-        }
     }
 
     /// Buffers one record of `record_type`, encoded with postcard.
@@ -434,8 +463,13 @@ impl<'b, W: Write> Writer<'b, W> {
         let at = self.cap - self.slot * (self.count as usize + 1);
         // `try_encode` bounds len by the buffer (<= 255 when slots are one
         // byte) and by MAX_RECORD_LEN, which fits u16.
-        let le = (len as u16).to_le_bytes();
-        self.buf[at..at + self.slot].copy_from_slice(&le[..self.slot]);
+        // Little-endian, byte by byte: no copy routine for one or two bytes.
+        self.buf[at] = len as u8;
+        if self.slot == 2 {
+            self.buf[at + 1] = (len >> 8) as u8;
+        }
+        self.min_len = self.min_len.min(len as u32);
+        self.max_len = self.max_len.max(len as u32);
         self.used += len;
         self.count += 1;
         self.block_type = record_type;
@@ -456,59 +490,40 @@ impl<'b, W: Write> Writer<'b, W> {
         Ok(len)
     }
 
-    fn record_len(&self, i: usize) -> u32 {
-        record_len(self.buf, self.cap, self.slot, i)
-    }
-
     /// Writes the buffered records out as one block. Does nothing if none are buffered.
     pub fn flush(&mut self) -> Result<(), Error<W::Error>> {
         self.check()?;
         if self.count == 0 {
             return Ok(());
         }
-        let count = self.count as usize;
-        let (mut min, mut max) = (u32::MAX, 0);
-        for i in 0..count {
-            let len = self.record_len(i);
-            min = min.min(len);
-            max = max.max(len);
-        }
+        // The lengths' slots, last record first (see `push`).
+        let start = self.cap - self.slot * self.count as usize;
+        let slots = &mut self.buf[start..self.cap];
+        slots.reverse();
         let header = BlockHeader {
             record_type: self.block_type,
             count: self.count,
-            base_len: min,
-            width: block::width_for(max - min),
+            base_len: self.min_len,
+            width: block::width_for(self.max_len - self.min_len),
         };
+        let table_len = pack_deltas(slots, self.slot, header);
         let mut head = [0u8; BlockHeader::MAX_LEN];
         let head_len = header.encode(&mut head);
-        let body_len = head_len + header.table_len() + self.used;
-        let r = (|| {
-            let mut out = FrameOut::begin(&mut self.sink, &self.prev, kind::BLOCK, body_len)?;
-            out.put(&head[..head_len])?;
-            let mut chunk = Chunk::new();
-            let mut packer = TablePacker::new(header.width);
-            for i in 0..count {
-                let len = record_len(self.buf, self.cap, self.slot, i);
-                packer.push(len - min, &mut |b: &[u8]| chunk.put(b, &mut out))?;
-            }
-            packer.finish(&mut |b: &[u8]| chunk.put(b, &mut out))?;
-            chunk.drain(&mut out)?;
-            out.put(&self.buf[..self.used])?;
-            out.end()
-        })();
-        match r {
-            Ok(w) => {
-                self.position += w.size;
-                self.prev = w.checksum;
-                self.counted.frames += 1;
-                self.counted.blocks += 1;
-                self.counted.records += u64::from(self.count);
-                self.used = 0;
-                self.count = 0;
-                Ok(())
-            }
-            Err(e) => Err(self.sink_failed(e)),
-        }
+        self.out.frame(
+            kind::BLOCK,
+            &[
+                &head[..head_len],
+                &self.buf[start..start + table_len],
+                &self.buf[..self.used],
+            ],
+        )?;
+        self.out.counted.blocks += 1;
+        self.out.counted.records += u64::from(self.count);
+        self.used = 0;
+        self.count = 0;
+        self.min_len = u32::MAX;
+        self.max_len = 0;
+        Ok(())
     }
 
     /// Writes buffered records and the end frame, flushes the sink and
@@ -516,24 +531,47 @@ impl<'b, W: Write> Writer<'b, W> {
     pub fn finish(mut self) -> Result<W, Error<W::Error>> {
         self.flush()?;
         let mut body = [0u8; End::MAX_LEN];
-        let n = self.counted.encode(&mut body);
-        let r = (|| {
-            let mut out = FrameOut::begin(&mut self.sink, &self.prev, kind::END, n)?;
-            out.put(&body[..n])?;
-            out.end()
-        })();
-        let written = r.map_err(|e| self.sink_failed(e))?;
-        self.position += written.size;
-        self.sink.flush().map_err(Error::Sink)?;
-        Ok(self.sink)
+        let n = self.out.counted.encode(&mut body);
+        self.out.frame(kind::END, &[&body[..n]])?;
+        self.out.sink.flush().map_err(Error::Sink)?;
+        Ok(self.out.sink)
     }
 }
 
-/// Length of buffered record `i`, stored in `slot` bytes counted back from `cap`.
-fn record_len(buf: &[u8], cap: usize, slot: usize, i: usize) -> u32 {
-    let at = cap - slot * (i + 1);
-    let hi = if slot == 2 { buf[at + 1] } else { 0 };
-    u32::from(u16::from_le_bytes([buf[at], hi]))
+/// Length of record `i` in `slots` once reversed (record 0 first): reversing
+/// the bytes turned each 2-byte little-endian length big-endian.
+fn slot_len(slots: &[u8], slot: usize, i: usize) -> u32 {
+    if slot == 2 {
+        u32::from(u16::from_be_bytes([slots[2 * i], slots[2 * i + 1]]))
+    } else {
+        u32::from(slots[i])
+    }
+}
+
+/// Packs the block's length deltas (spec `format.md` §7) into the start of
+/// `slots` (reversed, record 0 first) and returns the table's length.
+///
+/// In place, front to back: the table never takes more bits per record than a
+/// slot holds (widths up to 8 with 1-byte slots, up to 16 with 2-byte ones),
+/// so every byte written lies in slots already read.
+fn pack_deltas(slots: &mut [u8], slot: usize, header: BlockHeader) -> usize {
+    let (mut acc, mut bits, mut n) = (0u32, 0u32, 0);
+    for i in 0..header.count as usize {
+        acc |= (slot_len(slots, slot, i) - header.base_len) << bits;
+        bits += u32::from(header.width);
+        while bits >= 8 {
+            slots[n] = acc as u8;
+            n += 1;
+            acc >>= 8;
+            bits -= 8;
+        }
+    }
+    if bits > 0 {
+        // The last byte's unused high bits are zero.
+        slots[n] = acc as u8;
+        n += 1;
+    }
+    n
 }
 
 /// Why an encoding attempt failed.
@@ -544,34 +582,74 @@ enum Full {
     No,
 }
 
-/// Gathers the delta table's bytes so the sink sees few, larger writes.
-struct Chunk {
-    buf: [u8; 32],
-    len: usize,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::TablePacker;
 
-impl Chunk {
-    fn new() -> Self {
-        Chunk {
-            buf: [0; 32],
-            len: 0,
+    /// Lays out `lens` in slots as `push` does (record 0 at the end), packs
+    /// them in place and compares with the streaming `TablePacker`.
+    fn check_packing(lens: &[u16], slot: usize) {
+        let mut slots = [0u8; 64];
+        let n = lens.len() * slot;
+        for (i, &len) in lens.iter().enumerate() {
+            let at = n - slot * (i + 1);
+            slots[at] = len as u8;
+            if slot == 2 {
+                slots[at + 1] = (len >> 8) as u8;
+            }
         }
+        let min = u32::from(*lens.iter().min().unwrap());
+        let max = u32::from(*lens.iter().max().unwrap());
+        let header = BlockHeader {
+            record_type: 0,
+            count: lens.len() as u32,
+            base_len: min,
+            width: block::width_for(max - min),
+        };
+        let region = &mut slots[..n];
+        region.reverse();
+        let table_len = pack_deltas(region, slot, header);
+
+        let mut expected = [0u8; 64];
+        let mut m = 0;
+        let mut out = |b: &[u8]| -> Result<(), ()> {
+            expected[m..m + b.len()].copy_from_slice(b);
+            m += b.len();
+            Ok(())
+        };
+        let mut packer = TablePacker::new(header.width);
+        for &len in lens {
+            packer.push(u32::from(len) - min, &mut out).unwrap();
+        }
+        packer.finish(&mut out).unwrap();
+        assert_eq!(table_len, header.table_len());
+        assert_eq!(
+            &slots[..table_len],
+            &expected[..m],
+            "lens {lens:?} slot {slot}"
+        );
     }
 
-    fn put<W: Write>(&mut self, bytes: &[u8], out: &mut FrameOut<'_, W>) -> Result<(), W::Error> {
-        if self.len + bytes.len() > self.buf.len() {
-            self.drain(out)?;
+    #[test]
+    fn packing_in_place_matches_the_streaming_packer() {
+        // xorshift: reproducible lengths of every spread, 1 to 32 records.
+        let mut state = 0x2545_F491_u32;
+        for count in 1..=32 {
+            for spread_bits in 0..=16 {
+                let mut lens = [0u16; 32];
+                for len in lens.iter_mut() {
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    *len = (state & ((1 << spread_bits) - 1)) as u16;
+                }
+                let lens = &lens[..count];
+                if spread_bits <= 8 {
+                    check_packing(lens, 1);
+                }
+                check_packing(lens, 2);
+            }
         }
-        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-        self.len += bytes.len();
-        Ok(())
-    }
-
-    fn drain<W: Write>(&mut self, out: &mut FrameOut<'_, W>) -> Result<(), W::Error> {
-        if self.len > 0 {
-            out.put(&self.buf[..self.len])?;
-            self.len = 0;
-        }
-        Ok(())
     }
 }
