@@ -3,6 +3,7 @@
 # core crate's unit tests and a subset of its integration tests that finishes
 # in minutes, on the host and on a big-endian target (s390x).
 # Usage: bash scripts/miri.sh [extra cargo test args]
+# MIRI_TARGETS="s390x-unknown-linux-gnu" limits the run to those targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! rustup +nightly component list --installed 2>/dev/null | grep -q '^miri'; then
@@ -23,7 +24,7 @@ skip=(
   --skip writer_resumes_after_a_cut_followed_by_erased_storage
   --skip sample_containers_have_the_intended_shape
 )
-for target in x86_64-unknown-linux-gnu s390x-unknown-linux-gnu; do
+for target in ${MIRI_TARGETS:-x86_64-unknown-linux-gnu s390x-unknown-linux-gnu}; do
   echo "== miri: $target"
   cargo +nightly miri test -p koffer --target "$target" --features arbitrary --lib "$@"
   # The vectors' byte-for-byte regeneration (every vector, wearable-sized
