@@ -14,14 +14,15 @@
 //! | build | implementation | flash (Cortex-M4F) | speed (x86-64 host, same code) |
 //! |---|---|---:|---|
 //! | `std` | the processor's CRC-32C instruction where there is one (`crc32c` crate) | — | fastest |
-//! | no `std` (default) | `crc`'s 256-entry byte table, one lookup per byte | ≈ 1.1 KB | 1× |
-//! | no `std`, `small-crc` | a 16-entry nibble table, two lookups per byte | ≈ 0.12 KB | ≈ 1.9× the time |
+//! | no `std` (default) | a 16-entry nibble table, two lookups per byte | ≈ 0.12 KB | ≈ 1.9× the time |
+//! | no `std`, `fast-crc` | `crc`'s 256-entry byte table, one lookup per byte | ≈ 1.1 KB | 1× |
 //!
-//! Bit by bit (`crc::NoTable`, what `small-crc` used before) is 64 bytes
-//! smaller than the nibble table and ≈ 3.1× the time of the byte table on the
-//! host. A firmware within a tight flash budget (koffer's own: the writer in
-//! 3 KB) wants `small-crc`; at a few kilobytes of records a second, the
-//! checksum's time is a negligible share of the processor's with either table.
+//! The device's default is the small one: koffer's writer fits in 3 KB of
+//! flash with it, and at a few kilobytes of records a second the checksum's
+//! time is a negligible share of the processor's with either table. A
+//! firmware that checksums a lot of data and has the flash to spare enables
+//! `fast-crc`. Bit by bit (`crc::NoTable`) would be 64 bytes smaller than the
+//! nibble table and ≈ 3.1× the time of the byte table on the host.
 //!
 //! ```
 //! assert_eq!(koffer::crc::checksum(b"123456789"), 0xE306_9283);
@@ -37,8 +38,8 @@ pub const CHECK: u32 = 0xE306_9283;
 /// The reflected polynomial.
 const POLY: u32 = 0x82F6_3B78;
 
-/// The 256-entry table variant the device uses by default.
-#[cfg(all(not(feature = "std"), not(feature = "small-crc")))]
+/// The 256-entry table (feature `fast-crc`).
+#[cfg(all(not(feature = "std"), feature = "fast-crc"))]
 static CASTAGNOLI: crc::Crc<u32, crc::Table<1>> =
     crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISCSI);
 
@@ -66,7 +67,7 @@ pub(crate) const fn checksum_const(bytes: &[u8]) -> u32 {
 
 /// Register after four zero bits from each of the 16 values of its low nibble:
 /// 64 bytes instead of the 1 KiB byte table, two lookups per byte.
-#[cfg(any(test, all(not(feature = "std"), feature = "small-crc")))]
+#[cfg(any(test, all(not(feature = "std"), not(feature = "fast-crc"))))]
 const NIBBLES: [u32; 16] = {
     let mut table = [0u32; 16];
     let mut n = 0;
@@ -87,7 +88,7 @@ const NIBBLES: [u32; 16] = {
 ///
 /// Out of line: inlined at every `update` it would cost more flash than the
 /// 64-byte table saves.
-#[cfg(any(test, all(not(feature = "std"), feature = "small-crc")))]
+#[cfg(any(test, all(not(feature = "std"), not(feature = "fast-crc"))))]
 #[inline(never)]
 fn update_nibbles(mut reg: u32, bytes: &[u8]) -> u32 {
     for &b in bytes {
@@ -101,10 +102,10 @@ fn update_nibbles(mut reg: u32, bytes: &[u8]) -> u32 {
 /// A running CRC-32C over bytes fed in pieces.
 #[derive(Clone)]
 pub struct Crc32c {
-    /// The checksum of the bytes fed so far (with `std` or `small-crc`).
-    #[cfg(any(feature = "std", feature = "small-crc"))]
+    /// The checksum of the bytes fed so far (with `std`, or the nibble table).
+    #[cfg(any(feature = "std", not(feature = "fast-crc")))]
     value: u32,
-    #[cfg(all(not(feature = "std"), not(feature = "small-crc")))]
+    #[cfg(all(not(feature = "std"), feature = "fast-crc"))]
     digest: crc::Digest<'static, u32, crc::Table<1>>,
 }
 
@@ -112,9 +113,9 @@ impl Crc32c {
     /// Starts a checksum over no bytes.
     pub fn new() -> Self {
         Crc32c {
-            #[cfg(any(feature = "std", feature = "small-crc"))]
+            #[cfg(any(feature = "std", not(feature = "fast-crc")))]
             value: 0,
-            #[cfg(all(not(feature = "std"), not(feature = "small-crc")))]
+            #[cfg(all(not(feature = "std"), feature = "fast-crc"))]
             digest: CASTAGNOLI.digest(),
         }
     }
@@ -126,21 +127,21 @@ impl Crc32c {
         {
             self.value = crc32c::crc32c_append(self.value, bytes);
         }
-        #[cfg(all(not(feature = "std"), feature = "small-crc"))]
+        #[cfg(all(not(feature = "std"), not(feature = "fast-crc")))]
         {
             self.value = !update_nibbles(!self.value, bytes);
         }
-        #[cfg(all(not(feature = "std"), not(feature = "small-crc")))]
+        #[cfg(all(not(feature = "std"), feature = "fast-crc"))]
         self.digest.update(bytes);
     }
 
     /// The checksum of everything fed so far.
     pub fn finish(self) -> u32 {
-        #[cfg(any(feature = "std", feature = "small-crc"))]
+        #[cfg(any(feature = "std", not(feature = "fast-crc")))]
         {
             self.value
         }
-        #[cfg(all(not(feature = "std"), not(feature = "small-crc")))]
+        #[cfg(all(not(feature = "std"), feature = "fast-crc"))]
         self.digest.finalize()
     }
 }

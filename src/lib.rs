@@ -71,8 +71,9 @@
 //! - `derive` (default): `#[derive(koffer::Describe)]` for record types, with
 //!   units, descriptions, scale and offset, time bases.
 //! - `heapless`: [`schema::Describe`] for `heapless::String` and `heapless::Vec`.
-//! - `small-crc`: CRC-32C without a lookup table on the device (about 1 KiB
-//!   less flash, slower checksums; same values).
+//! - `fast-crc`: CRC-32C from a 1 KiB byte table on the device instead of the
+//!   default 64-byte nibble table (about 1 KiB more flash, checksums about
+//!   twice as fast; same values). With `std` the processor's instruction is used.
 //! - `defmt`: `defmt::Format` on errors and plain public types.
 //! - `arbitrary` (implies `alloc`): [`arbitrary`](mod@arbitrary), structurally valid
 //!   containers with optional injected faults, built from fuzzer input.
