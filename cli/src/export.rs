@@ -509,7 +509,8 @@ struct CsvFile {
 }
 
 /// The column names of a type: nested structs flattened with dots, the unit
-/// in brackets.
+/// in brackets. A scaled field's cells hold its quantity (see [`Scaling`]),
+/// so the unit applies to them as written.
 fn columns(node: Node<'_>, prefix: &str, unit: Option<&str>, out: &mut Vec<String>) {
     if let Kind::Struct { fields, .. } = node.kind() {
         for f in fields {
@@ -535,10 +536,68 @@ fn cells(
     bytes: &[u8],
     out: &mut Vec<String>,
 ) -> Result<usize, koffer::dynamic::Error> {
+    cells_scaled(node, bytes, Scaling::NONE, out)
+}
+
+/// A field's `scale` and `offset` (spec `schema.md` §3): its quantity, in
+/// the unit the column's header names, is `value × scale + offset`.
+#[derive(Clone, Copy)]
+struct Scaling {
+    scale: Option<f64>,
+    offset: Option<f64>,
+}
+
+impl Scaling {
+    const NONE: Scaling = Scaling {
+        scale: None,
+        offset: None,
+    };
+
+    /// The cell of a number with this scaling: the quantity, as the
+    /// shortest decimal that reads back to the same `f64`. Cells that are not
+    /// numbers (an absent option, text) are left as they are.
+    fn apply(self, cell: String) -> String {
+        if self.scale.is_none() && self.offset.is_none() {
+            return cell;
+        }
+        match cell.parse::<f64>() {
+            Ok(v) if v.is_finite() => format!("{}", self.quantity(v)),
+            _ => cell,
+        }
+    }
+
+    /// `v × scale + offset`. Scales are usually the inverse of an integer
+    /// (0.01, 0.2, 1/256): then `(v + offset ÷ scale) ÷ (1 ÷ scale)`, one
+    /// correctly rounded division, so 2,876 × 0.2 − 500 shows as `75.2`, not
+    /// `75.20000000000005`.
+    fn quantity(self, v: f64) -> f64 {
+        let scale = self.scale.unwrap_or(1.0);
+        let offset = self.offset.unwrap_or(0.0);
+        let k = 1.0 / scale;
+        let shift = offset * k;
+        let exact = |x: f64| x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0;
+        if exact(k) && exact(shift) {
+            (v + shift) / k
+        } else {
+            v * scale + offset
+        }
+    }
+}
+
+fn cells_scaled(
+    node: Node<'_>,
+    bytes: &[u8],
+    scaling: Scaling,
+    out: &mut Vec<String>,
+) -> Result<usize, koffer::dynamic::Error> {
     if let Kind::Struct { fields, .. } = node.kind() {
         let mut pos = 0;
         for f in fields {
-            pos += cells(f.ty, &bytes[pos..], out).map_err(|mut e| {
+            let scaling = Scaling {
+                scale: f.annotations.scale,
+                offset: f.annotations.offset,
+            };
+            pos += cells_scaled(f.ty, &bytes[pos..], scaling, out).map_err(|mut e| {
                 e.offset += pos;
                 e
             })?;
@@ -547,7 +606,7 @@ fn cells(
     }
     let n = koffer::dynamic::skip(node, bytes)?;
     let json = koffer::json::to_json(node, &bytes[..n])?;
-    out.push(cell_text(&json));
+    out.push(scaling.apply(cell_text(&json)));
     Ok(n)
 }
 

@@ -484,6 +484,55 @@ fn export_csv_headers() {
 }
 
 #[test]
+fn export_csv_shows_scaled_integers_as_their_quantity() {
+    /// A FIT-style record: integers with scale and offset, a relative time.
+    #[derive(serde::Serialize, koffer::Describe)]
+    #[koffer(record = "fix", version = 1)]
+    struct Fix {
+        #[koffer(unit = "s", time = "unix", offset = 1316955621.0)]
+        timestamp: u32,
+        #[koffer(unit = "m", scale = 0.2, offset = -500.0)]
+        altitude: u16,
+        #[koffer(unit = "V", scale = 0.00390625)]
+        battery: Option<u16>,
+        steps: u16,
+    }
+    let mut buf = [0u8; 256];
+    let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+    w.declare_type::<Fix>(0).unwrap();
+    let rows = [(1, 2876, Some(1021), 7), (2, 0, None, 8)];
+    for (timestamp, altitude, battery, steps) in rows {
+        let fix = Fix {
+            timestamp,
+            altitude,
+            battery,
+            steps,
+        };
+        w.write(0, &fix).unwrap();
+    }
+    let f = TempFile::new("scaled.koffer", &w.finish().unwrap());
+    let dir = std::env::temp_dir().join(format!("koffer-cli-test-{}-scaled", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = koffer(&[
+        "export",
+        f.arg(),
+        "--format",
+        "csv",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.join("fix.csv")).expect("fix.csv");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        csv,
+        "timestamp [s],altitude [m],battery [V],steps\r\n\
+         1316955622,75.2,3.98828125,7\r\n\
+         1316955623,-500,,8\r\n"
+    );
+}
+
+#[test]
 fn export_csv_needs_a_directory() {
     let o = koffer(&["export", &sample_arg(), "--format", "csv"]);
     assert_failure(&o, 2, &sample_arg());
