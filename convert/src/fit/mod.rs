@@ -320,6 +320,17 @@ struct FieldSpec {
     dev: bool,
 }
 
+/// The field definitions of a definition message: 3 bytes each (number,
+/// size, base type or developer data index).
+fn field_specs(raw: &[u8], dev: bool) -> impl Iterator<Item = FieldSpec> + '_ {
+    raw.chunks_exact(3).map(move |c| FieldSpec {
+        num: c[0],
+        size: c[1],
+        base_or_dev: c[2],
+        dev,
+    })
+}
+
 /// What makes a record type: message number, fields, compressed timestamp.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct LayoutKey {
@@ -661,14 +672,7 @@ impl State<'_> {
                         "definition message runs past the end of the data".into(),
                     );
                 };
-                for c in raw.chunks_exact(3) {
-                    fields.push(FieldSpec {
-                        num: c[0],
-                        size: c[1],
-                        base_or_dev: c[2],
-                        dev: false,
-                    });
-                }
+                fields.extend(field_specs(raw, false));
                 pos += 3 * n;
                 if dev {
                     let Some(&nd) = input.get(pos).filter(|_| pos < end) else {
@@ -686,14 +690,7 @@ impl State<'_> {
                             "definition message runs past the end of the data".into(),
                         );
                     };
-                    for c in raw.chunks_exact(3) {
-                        fields.push(FieldSpec {
-                            num: c[0],
-                            size: c[1],
-                            base_or_dev: c[2],
-                            dev: true,
-                        });
-                    }
+                    fields.extend(field_specs(raw, true));
                     pos += 3 * nd;
                 }
                 let dev = fields
