@@ -5,8 +5,6 @@
 //! Every test is deterministic: exhaustive over small containers, or driven by
 //! a fixed-seed xorshift generator.
 
-use std::time::{Duration, Instant};
-
 use koffer::block::{self, BlockHeader, TablePacker};
 use koffer::end::End;
 use koffer::frame::{kind, FrameHead};
@@ -736,9 +734,13 @@ fn body_offset(kind: u8, len: u32) -> usize {
     FrameHead::new(kind, len).as_bytes().len()
 }
 
+// Hostile lengths and counts (up to u64::MAX) in inputs of a few dozen bytes:
+// each must be refused at its own field (the error's offset says so), that is
+// before the body is read. A loop or an allocation proportional to such a
+// value would not finish (or would abort) rather than pass; nothing here is
+// timed (speed belongs to the benchmarks, and these tests also run under Miri).
 #[test]
 fn oversized_frame_lengths_are_refused_before_reading_the_body() {
-    let start = Instant::now();
     for k in [
         kind::METADATA,
         kind::SCHEMA,
@@ -781,12 +783,10 @@ fn oversized_frame_lengths_are_refused_before_reading_the_body() {
             }
         )
     );
-    assert!(start.elapsed() < Duration::from_secs(2));
 }
 
 #[test]
 fn block_counts_and_lengths_beyond_the_limits_are_refused() {
-    let start = Instant::now();
     // (body, expected error kind, offset of the offending field in the body;
     // None where the spec leaves open which field is the offending one)
     let mut cases: Vec<(Vec<u8>, ErrorKind, Option<usize>)> = Vec::new();
@@ -881,12 +881,10 @@ fn block_counts_and_lengths_beyond_the_limits_are_refused() {
         }
         assert_eq!(e.kind.class(), Class::Corrupt);
     }
-    assert!(start.elapsed() < Duration::from_secs(2));
 }
 
 #[test]
 fn metadata_schema_and_end_counts_beyond_the_body_are_refused() {
-    let start = Instant::now();
     let cat = |parts: &[&[u8]]| parts.concat();
     let cases: Vec<(u8, Vec<u8>, ErrorKind, Option<usize>)> = vec![
         // metadata count u64::MAX
@@ -987,7 +985,6 @@ fn metadata_schema_and_end_counts_beyond_the_body_are_refused() {
             assert_eq!(e.offset, (body_at + field) as u64, "offset for {want:?}");
         }
     }
-    assert!(start.elapsed() < Duration::from_secs(2));
 }
 
 // ---------------------------------------------------------------------------
@@ -1364,12 +1361,10 @@ fn payload_decode_failures_name_the_rule_and_the_offset() {
         recs[11].decode::<&str>().unwrap_err().kind,
         PayloadTruncated
     );
-    let start = Instant::now();
     assert_eq!(
         recs[12].decode::<Vec<u8>>().unwrap_err().kind,
         PayloadTruncated
     );
-    assert!(start.elapsed() < Duration::from_secs(2));
     assert_eq!(
         recs[13].decode::<Note<'_>>().unwrap_err().kind,
         PayloadTruncated
