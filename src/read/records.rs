@@ -137,24 +137,24 @@ impl<'a> Records<'a> {
     /// Walks to the next block with records and hands out its first one.
     #[inline(never)]
     fn next_block(&mut self) -> Option<Result<Record<'a>, Error>> {
+        self.block = None;
         loop {
-            if let Some(b) = &mut self.block {
-                if let Some(rec) = b.next_record() {
-                    return Some(Ok(rec));
-                }
-                self.block = None;
-            }
             match self.frames.next()? {
                 Ok(f) => {
                     if let Frame::Block(block) = f.frame {
                         let h = block.header();
-                        self.block = Some(CurrentBlock {
+                        let mut b = CurrentBlock {
                             records: block.records(),
                             record_type: h.record_type,
                             // The frames iterator has counted this block's records already.
                             next_index: self.frames.counted().records - u64::from(h.count),
                             next_offset: f.body_offset + block.payloads_start() as u64,
-                        });
+                        };
+                        let first = b.next_record();
+                        self.block = Some(b);
+                        if let Some(rec) = first {
+                            return Some(Ok(rec));
+                        }
                     }
                 }
                 Err(e) => return Some(Err(e)),
