@@ -25,9 +25,10 @@ fn main() {
     for case in &cases {
         let outcome = match case.expect["outcome"].as_str().unwrap() {
             "reject" => format!(
-                "reject `{}` at {}",
+                "reject `{}` at {} ({})",
                 case.expect["error"].as_str().unwrap(),
-                case.expect["offset"]
+                case.expect["offset"],
+                case.expect["check"].as_str().unwrap()
             ),
             other => other.to_owned(),
         };

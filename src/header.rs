@@ -28,6 +28,13 @@ use crate::crc;
 /// direction, `0x1A` stops DOS `type`, and the final `\n` catches `\n` → `\r\n`.
 pub const SIGNATURE: [u8; 8] = *b"\x8BKOF\r\n\x1A\n";
 
+/// True if `input` starts with the signature, or with a prefix of it when
+/// shorter. (A byte loop: a slice comparison would link `memcmp`, 116 bytes
+/// on a Cortex-M.)
+pub(crate) fn starts_like_signature(input: &[u8]) -> bool {
+    input.iter().zip(SIGNATURE).all(|(a, b)| *a == b)
+}
+
 /// Length of the file header in bytes.
 pub const HEADER_LEN: usize = 18;
 
@@ -114,8 +121,7 @@ impl Header {
     /// The checks run in this order: signature, length, checksum, major
     /// version, required feature bits.
     pub fn parse(input: &[u8]) -> Result<Header, HeaderError> {
-        let sig_len = input.len().min(SIGNATURE.len());
-        if input[..sig_len] != SIGNATURE[..sig_len] {
+        if !starts_like_signature(input) {
             return Err(HeaderError::BadSignature);
         }
         let Some(bytes) = input.get(..HEADER_LEN) else {

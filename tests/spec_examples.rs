@@ -159,3 +159,50 @@ fn s9_limits_table() {
     assert_eq!(MAX_NAME_LEN, 255);
     assert_eq!((varint::MAX_LEN_U32, varint::MAX_LEN_U64), (5, 10));
 }
+
+/// §10.1: descriptions are checked where they are used. In the vector
+/// `reject-def-amid-records` a schema frame with a faulty definition (a
+/// reserved tag) lies between intact blocks: the records walk hands out all
+/// three records and finds the container complete; everything that uses the
+/// description, and `verify`, reports the faulty byte.
+#[test]
+fn s10_1_descriptions_are_checked_where_they_are_used() {
+    use koffer::read::{ErrorKind, Frame};
+    use koffer::schema::ErrorKind as DefErrorKind;
+    use koffer::write::ResumePoint;
+
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/spec/vectors/reject-def-amid-records.koffer"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    let reader = Reader::new(&bytes).unwrap();
+
+    // The records walk: structure checks only.
+    let mut records = reader.records();
+    let payloads: Vec<&[u8]> = records.by_ref().map(|r| r.unwrap().payload).collect();
+    assert_eq!(payloads, [&[1u8][..], &[2], &[3]]);
+    let summary = records.finish().unwrap();
+    assert!(summary.is_complete());
+    assert_eq!((summary.counted.blocks, summary.counted.records), (2, 3));
+
+    // The faulty byte: the definition's first byte, the frame's last but 4.
+    let schema_at = 18 + 13 + 14; // header, schema frame "a", first block
+    let def_at = (schema_at + 5 + 4) as u64; // head, then 01 01 'b' 01
+    assert_eq!(bytes[def_at as usize], 0x1C);
+    let expected = ErrorKind::Definition(DefErrorKind::BadTag { tag: 0x1C });
+    let e = reader.verify().unwrap_err();
+    assert_eq!((e.offset, e.kind), (def_at, expected));
+    let e = reader.schema(1).unwrap_err();
+    assert_eq!((e.offset, e.kind), (def_at, expected));
+    // Schema 0 comes before the faulty frame and is there to use.
+    assert_eq!(reader.schema(0).unwrap().unwrap().name, "a");
+    let mut frames = reader.frames();
+    assert!(matches!(frames.next(), Some(Ok(f)) if matches!(f.frame, Frame::Schema(_))));
+    assert!(matches!(frames.next(), Some(Ok(f)) if matches!(f.frame, Frame::Block(_))));
+    assert_eq!(frames.next().unwrap().unwrap_err().offset, def_at);
+    assert_eq!(frames.position(), schema_at as u64);
+
+    // Resuming needs the structure only; this container is complete.
+    assert!(ResumePoint::scan(&bytes).unwrap().is_complete());
+}

@@ -36,29 +36,53 @@ fn json_of(_: &Reader<'_>, _: &koffer::read::Record<'_>) -> Option<String> {
 
 /// What the reader under test reports, in the vectors' JSON shape.
 fn observe(bytes: &[u8]) -> Json {
-    let reject = |e: koffer::read::Error| json!({ "outcome": "reject", "error": e.kind.name(), "offset": e.offset });
+    let reject = |e: koffer::read::Error| json!({ "outcome": "reject", "check": "structure", "error": e.kind.name(), "offset": e.offset });
     let reader = match Reader::new(bytes) {
         Ok(r) => r,
         Err(e) => return reject(e),
     };
+    // The records walk applies the structure checks only (spec §10.1).
     let mut records = Vec::new();
     let mut iter = reader.records();
+    let mut walk_error = None;
     for r in iter.by_ref() {
         match r {
-            Ok(r) => {
-                let mut rec = json!({ "record_type": r.record_type, "index": r.index, "payload": hex(r.payload) });
-                if let Some(text) = json_of(&reader, &r) {
-                    rec["json"] = json!(text);
-                }
-                records.push(rec)
-            }
-            Err(e) => return reject(e),
+            Ok(r) => records.push(r),
+            Err(e) => walk_error = Some(e),
         }
     }
-    let summary = match iter.finish() {
-        Ok(s) => s,
-        Err(e) => return reject(e),
+    let walked = iter.finish();
+    assert_eq!(
+        walk_error.map(Err),
+        walked.err().map(Err::<(), _>),
+        "finish repeats the walk's error"
+    );
+    // `verify` applies the description checks too.
+    let summary = match reader.verify() {
+        Ok(s) => {
+            assert_eq!(walked, Ok(s), "the records walk and verify agree");
+            s
+        }
+        Err(e) => {
+            let mut observed = reject(e);
+            match walked {
+                Err(w) => assert_eq!(w, e, "the records walk and verify stop at the same error"),
+                // The walk read past it: the error lies in a description.
+                Ok(_) => observed["check"] = json!("description"),
+            }
+            return observed;
+        }
     };
+    let records: Vec<Json> = records
+        .iter()
+        .map(|r| {
+            let mut rec = json!({ "record_type": r.record_type, "index": r.index, "payload": hex(r.payload) });
+            if let Some(text) = json_of(&reader, r) {
+                rec["json"] = json!(text);
+            }
+            rec
+        })
+        .collect();
     let metadata: Vec<Json> = reader.metadata().map(|e| meta_json(&e.unwrap())).collect();
     let schemas: Vec<Json> = reader
         .schemas()

@@ -29,6 +29,11 @@ pub enum ExportFormat {
 
 /// What one pass over the frames found.
 struct Scan<'a> {
+    /// The checked prefix: the container up to the end of the last frame
+    /// that passed every check (structure and descriptions). Records come
+    /// from here: the records walk applies the structure checks alone (spec
+    /// §10.1) and would read on past a faulty description.
+    checked: Reader<'a>,
     metadata: Vec<Entry<'a>>,
     schemas: Vec<Schema<'a>>,
     frames: Vec<FrameDesc>,
@@ -121,7 +126,11 @@ fn scan<'a>(reader: &Reader<'a>) -> Scan<'a> {
             ),
         }),
     };
+    // The prefix starts with the header `reader` has checked, so reading it
+    // again cannot fail.
+    let checked = Reader::new(&reader.bytes()[..intact as usize]).unwrap_or(*reader);
     Scan {
+        checked,
         metadata,
         schemas,
         frames,
@@ -170,7 +179,7 @@ pub fn export(file: &Path, format: ExportFormat, output: Option<&Path>, strict: 
             fail!("koffer: {name}: {} (refused: --strict)", p.text);
             return p.status;
         }
-        if let Some((index, offset, e)) = first_bad_record(&reader, &types) {
+        if let Some((index, offset, e)) = first_bad_record(&scan.checked, &types) {
             fail!(
                 "koffer: {name}: at byte {offset}: record {index} does not follow its schema: {e} (refused: --strict)"
             );
@@ -179,16 +188,16 @@ pub fn export(file: &Path, format: ExportFormat, output: Option<&Path>, strict: 
     }
     let result = match format {
         ExportFormat::Json => open_output(output).and_then(|mut out| {
-            let bad = json(&reader, &scan, &types, &mut out)?;
+            let bad = json(&scan, &types, &mut out)?;
             out.flush()?;
             Ok(bad)
         }),
         ExportFormat::Ndjson => open_output(output).and_then(|mut out| {
-            let bad = ndjson(&reader, &types, &mut out)?;
+            let bad = ndjson(&scan.checked, &types, &mut out)?;
             out.flush()?;
             Ok(bad)
         }),
-        ExportFormat::Csv => csv(&reader, &types, output.unwrap_or(Path::new("."))),
+        ExportFormat::Csv => csv(&scan.checked, &types, output.unwrap_or(Path::new("."))),
     };
     let bad = match result {
         Ok(bad) => bad,
@@ -347,11 +356,11 @@ fn list<T: Serialize>(
 /// The `json` export (spec `spec/export-json.md`). Returns the warning about
 /// records that do not follow their schema, if any.
 fn json(
-    reader: &Reader<'_>,
     scan: &Scan<'_>,
     types: &[Option<TypeInfo<'_>>],
     out: &mut dyn Write,
 ) -> io::Result<Option<String>> {
+    let reader = &scan.checked;
     let h = reader.header();
     write!(out, "{{\"koffer_export\":{},\n\"format\":", doc::VERSION)?;
     serde_json::to_writer(
@@ -729,6 +738,6 @@ pub fn json_text(bytes: &[u8]) -> Option<String> {
     let scan = scan(&reader);
     let types = types(&scan.schemas);
     let mut out = Vec::new();
-    json(&reader, &scan, &types, &mut out).ok()?;
+    json(&scan, &types, &mut out).ok()?;
     String::from_utf8(out).ok()
 }

@@ -593,6 +593,37 @@ fn export_corrupt_warns_and_strict_refuses() {
     assert_failure(&o, 1, f.arg());
 }
 
+/// A faulty definition between intact blocks (spec §10.1): `verify` names
+/// its byte; `export` writes the records before it and no record after it,
+/// though the records walk alone would read on to the end.
+#[test]
+fn a_faulty_description_stops_verify_and_export_at_its_frame() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spec/vectors/reject-def-amid-records.koffer"
+    );
+    let f = TempFile::new("faulty-def.koffer", &std::fs::read(path).unwrap());
+    let o = koffer(&["verify", f.arg()]);
+    let err = assert_failure(&o, 1, f.arg());
+    assert!(err.contains("at byte 54"), "{err}");
+
+    let o = koffer(&["export", f.arg(), "--format", "ndjson"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<String> = stdout(&o).lines().map(str::to_owned).collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "only the record before the faulty frame: {lines:?}"
+    );
+    let err = stderr(&o);
+    assert!(err.contains("warning: at byte 54"), "{err}");
+    assert!(err.contains("dropped"), "{err}");
+
+    let o = koffer(&["export", f.arg(), "--format", "ndjson", "--strict"]);
+    assert_failure(&o, 1, f.arg());
+    assert!(o.stdout.is_empty(), "nothing exported");
+}
+
 #[test]
 fn import_bad_json_is_one_clear_line() {
     let f = TempFile::new(

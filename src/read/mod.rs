@@ -7,6 +7,15 @@
 //! intact blocks and then reports [`Completeness::Incomplete`]; damage is an
 //! [`Error`] that carries its byte offset.
 //!
+//! The spec (§10.1) sorts the checks in two: the *structure checks* decide
+//! which records a container holds and whether it is complete (frames,
+//! checksums, blocks, declared record types, end totals, torn tails); the
+//! *description checks* cover metadata entries and schema names, versions and
+//! definitions. [`Records`] applies the structure checks alone, so a firmware
+//! that decodes its own records with types it knows links none of the
+//! description code; [`Frames`], and with it [`Reader::verify`],
+//! [`Reader::metadata`] and [`Reader::schemas`], applies both.
+//!
 //! ```
 //! use koffer::read::{Reader, Completeness, Tail};
 //! use koffer::write::Writer;
@@ -34,6 +43,7 @@ mod frames;
 mod reader;
 mod records;
 mod typed;
+pub(crate) mod walk;
 
 pub use error::{Class, Error, ErrorKind};
 pub use frames::{Completeness, Frame, FrameRef, Frames, Summary, Tail, TypeSet};

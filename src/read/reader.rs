@@ -1,10 +1,10 @@
 //! The entry point for reading: a checked header over a byte slice.
 
-use crate::header::{Header, HeaderError, HEADER_LEN, SIGNATURE};
+use crate::header::{starts_like_signature, Header, HeaderError, HEADER_LEN};
 use crate::meta::{Entry, Value};
-use crate::read::frames::written_end;
 use crate::read::frames::{Frame, Frames, Summary};
 use crate::read::records::Records;
+use crate::read::walk::{written_end, Walk};
 use crate::read::Error;
 use crate::schema::Schema;
 
@@ -45,8 +45,7 @@ impl<'a> Reader<'a> {
             Ok(header) => Ok(Reader { bytes, header }),
             Err(e @ (HeaderError::Checksum { .. } | HeaderError::BadSignature)) => {
                 let w = written_end(bytes);
-                let sig = w.min(SIGNATURE.len());
-                if w < HEADER_LEN && bytes[..sig] == SIGNATURE[..sig] {
+                if w < HEADER_LEN && starts_like_signature(&bytes[..w]) {
                     Err(Error::from_header(HeaderError::Truncated))
                 } else {
                     Err(Error::from_header(e))
@@ -66,18 +65,23 @@ impl<'a> Reader<'a> {
         self.bytes
     }
 
-    /// Every frame, checked, in order.
+    /// Every frame, in order, with every check applied: the structure and
+    /// the description checks of spec §10.1.
     pub fn frames(&self) -> Frames<'a> {
         Frames::new(self.bytes, self.header)
     }
 
-    /// Every record, in order.
+    /// Every record, in order. The walk applies the structure checks of spec
+    /// §10.1 (frames, blocks, totals, tails) and leaves the descriptions
+    /// (metadata, schema names and definitions) to the readers that use them,
+    /// so a firmware that reads its own records links no description checks.
+    /// [`verify`](Self::verify) checks everything.
     pub fn records(&self) -> Records<'a> {
-        Records::new(self.frames())
+        Records::new(Walk::new(self.bytes, self.header))
     }
 
-    /// Checks every frame of the container and returns its totals and
-    /// completeness, or the first error.
+    /// Checks every frame of the container — structure and descriptions — and
+    /// returns its totals and completeness, or the first error.
     pub fn verify(&self) -> Result<Summary, Error> {
         self.frames().finish()
     }

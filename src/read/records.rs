@@ -3,7 +3,8 @@
 use serde::Deserialize;
 
 use crate::block::BlockRecords;
-use crate::read::frames::{Frame, Frames, Summary};
+use crate::read::frames::Summary;
+use crate::read::walk::{Structure, Walk};
 use crate::read::{Error, ErrorKind};
 
 /// One record: its type, its index in the container, and its payload, which
@@ -71,9 +72,16 @@ impl<'a> Record<'a> {
 /// A block's checksum and lengths are verified before any of its records is
 /// handed out. The iterator yields at most one error, then ends; when it ends
 /// without error, [`Records::finish`] tells whether the container is complete.
+///
+/// It applies the *structure checks* of spec §10.1 — everything that decides
+/// which records the container holds and whether it is complete — and not
+/// the *description checks* (metadata entries, schema names and
+/// definitions), which a reader applies where it uses a description:
+/// [`Reader::verify`](crate::read::Reader::verify), [`Reader::metadata`](crate::read::Reader::metadata)
+/// and [`Reader::schemas`](crate::read::Reader::schemas) apply them.
 #[derive(Debug, Clone)]
 pub struct Records<'a> {
-    frames: Frames<'a>,
+    walk: Walk<'a>,
     block: Option<CurrentBlock<'a>>,
 }
 
@@ -102,17 +110,20 @@ impl<'a> CurrentBlock<'a> {
 }
 
 impl<'a> Records<'a> {
-    pub(crate) fn new(frames: Frames<'a>) -> Self {
-        Records {
-            frames,
-            block: None,
-        }
+    pub(crate) fn new(walk: Walk<'a>) -> Self {
+        Records { walk, block: None }
     }
 
     /// Reads the rest of the container (without handing out its records) and
-    /// reports the outcome, as [`Frames::finish`] does.
-    pub fn finish(self) -> Result<Summary, Error> {
-        self.frames.finish()
+    /// reports the outcome: the first error, or the totals and whether the
+    /// container is complete. Descriptions stay unchecked, as in
+    /// [`Records`]; [`Reader::verify`](crate::read::Reader::verify) checks them too.
+    ///
+    /// By reference, so that the iterator is not moved: on a Cortex-M, moving
+    /// it copies 200 bytes and links `memcpy`. Afterwards the iterator yields
+    /// nothing, and `finish` reports the same outcome again.
+    pub fn finish(&mut self) -> Result<Summary, Error> {
+        self.walk.finish()
     }
 }
 
@@ -139,16 +150,16 @@ impl<'a> Records<'a> {
     fn next_block(&mut self) -> Option<Result<Record<'a>, Error>> {
         self.block = None;
         loop {
-            match self.frames.next()? {
-                Ok(f) => {
-                    if let Frame::Block(block) = f.frame {
+            match self.walk.step(|_| Ok(()))? {
+                Ok((step, ())) => {
+                    if let Structure::Block(block) = step.structure {
                         let h = block.header();
                         let mut b = CurrentBlock {
                             records: block.records(),
                             record_type: h.record_type,
-                            // The frames iterator has counted this block's records already.
-                            next_index: self.frames.counted().records - u64::from(h.count),
-                            next_offset: f.body_offset + block.payloads_start() as u64,
+                            // The walk has counted this block's records already.
+                            next_index: self.walk.counted().records - u64::from(h.count),
+                            next_offset: (step.body_offset + block.payloads_start()) as u64,
                         };
                         let first = b.next_record();
                         self.block = Some(b);

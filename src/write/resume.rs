@@ -1,6 +1,7 @@
 //! Resuming an interrupted container (spec `format.md` §11.2).
 
 use crate::end::End;
+use crate::read::walk::Walk;
 use crate::read::{Completeness, Error, ErrorKind, Reader, TypeSet};
 
 /// Where and how a writer continues an existing container.
@@ -40,13 +41,16 @@ impl ResumePoint {
             }
             Err(e) => return Err(e),
         };
-        let mut frames = reader.frames();
-        for f in frames.by_ref() {
-            f?;
+        // The structure checks of §10.1 decide the valid prefix and the
+        // totals; appending uses no description, so none is checked here
+        // (`Reader::verify` checks them).
+        let mut walk = Walk::new(existing, reader.header());
+        while let Some(step) = walk.step(|_| Ok(())) {
+            step?;
         }
-        let counted = frames.counted();
-        let declared = frames.declared();
-        let summary = frames.finish()?;
+        let counted = walk.counted();
+        let declared = walk.declared();
+        let summary = walk.outcome()?;
         let valid_len = summary.len;
         let complete = summary.completeness == Completeness::Complete;
         // The prefix holds at least the header, so it ends in a checksum field.

@@ -114,6 +114,8 @@ fn block_body(
     b
 }
 
+/// A container every reader must refuse: the error lies in what the
+/// structure checks of spec `format.md` §10.1 cover.
 fn reject(
     name: &'static str,
     rule: &'static str,
@@ -125,7 +127,26 @@ fn reject(
         name,
         rule,
         bytes,
-        expect: json!({ "outcome": "reject", "error": error, "offset": offset }),
+        expect: json!({ "outcome": "reject", "check": "structure", "error": error, "offset": offset }),
+    }
+}
+
+/// A container whose error lies in a description (spec `format.md` §10.1: a
+/// metadata frame's body, a schema frame's name, version or definition):
+/// every verifier refuses it, and so does any reader that uses the
+/// description; a reader that only hands out records may read past it.
+pub fn reject_description(
+    name: &'static str,
+    rule: &'static str,
+    bytes: Vec<u8>,
+    error: &str,
+    offset: usize,
+) -> Case {
+    Case {
+        name,
+        rule,
+        bytes,
+        expect: json!({ "outcome": "reject", "check": "description", "error": error, "offset": offset }),
     }
 }
 
@@ -728,14 +749,14 @@ pub fn all() -> Vec<Case> {
         b
     };
     let body_at = 18 + 5; // after the header and a frame head
-    cases.push(reject(
+    cases.push(reject_description(
         "reject-metadata-count-zero",
         "§5: count is at least 1",
         meta_frame(&[0]),
         "BadCount",
         body_at,
     ));
-    cases.push(reject(
+    cases.push(reject_description(
         "reject-metadata-count-huge",
         "§5, §9: a count the body cannot hold is refused before any work",
         meta_frame(&[
@@ -744,28 +765,28 @@ pub fn all() -> Vec<Case> {
         "BadCount",
         body_at,
     ));
-    cases.push(reject(
+    cases.push(reject_description(
         "reject-metadata-trailing",
         "§5: nothing follows the last entry",
         meta_frame(b"\x01\x03x:a\x01\x01\x01!"),
         "TrailingBytes",
         body_at + 8,
     ));
-    cases.push(reject(
+    cases.push(reject_description(
         "reject-metadata-bool",
         "§5.2: bool is 00 or 01",
         meta_frame(b"\x01\x03x:a\x01\x01\x02"),
         "BadValue",
         body_at + 7,
     ));
-    cases.push(reject(
+    cases.push(reject_description(
         "reject-metadata-uint-extra",
         "§5.2: a uint value holds exactly one varint",
         meta_frame(b"\x01\x03x:a\x02\x02\x05\x00"),
         "BadValue",
         body_at + 7,
     ));
-    cases.push(reject(
+    cases.push(reject_description(
         "reject-metadata-well-known-type",
         "§5.3: producer.vendor must be a str",
         meta_frame(
@@ -779,28 +800,28 @@ pub fn all() -> Vec<Case> {
         "MetadataValueType",
         body_at + 17,
     ));
-    cases.push(reject(
+    cases.push(reject_description(
         "reject-metadata-value-type-zero",
         "§5.2: value type 0x00",
         meta_frame(b"\x01\x03x:a\x00\x00"),
         "InvalidValueType",
         body_at + 5,
     ));
-    cases.push(reject(
+    cases.push(reject_description(
         "reject-metadata-key-utf8",
         "§2.2, §5: keys are UTF-8",
         meta_frame(b"\x01\x03x:\xC3\x05\x00"),
         "InvalidUtf8",
         body_at + 1,
     ));
-    cases.push(reject(
+    cases.push(reject_description(
         "reject-metadata-key-empty",
         "§5: keys are 1..=255 bytes",
         meta_frame(b"\x01\x00\x05\x00zz"),
         "BadName",
         body_at + 1,
     ));
-    cases.push(reject(
+    cases.push(reject_description(
         "reject-metadata-value-past-body",
         "§5: a value length past the body",
         meta_frame(b"\x01\x03x:a\x05\x7Fab"),
@@ -831,7 +852,7 @@ pub fn all() -> Vec<Case> {
         ));
         let mut b = header();
         push(&mut b, kind::SCHEMA, &[0x01, 0x09, b'a']);
-        cases.push(reject(
+        cases.push(reject_description(
             "reject-schema-name-past-body",
             "§6: name runs past the body",
             b,
@@ -844,12 +865,44 @@ pub fn all() -> Vec<Case> {
             kind::SCHEMA,
             &[0x01, 0x01, b'a', 0xFF, 0xFF, 0xFF, 0xFF, 0x7F],
         );
-        cases.push(reject(
+        cases.push(reject_description(
             "reject-schema-version-overflow",
             "§2.2, §6: version is a varint(u32)",
             b,
             "BadVarint",
             body_at + 3,
+        ));
+        // The structure checks come first (§6): a duplicate whose name is
+        // also invalid is a duplicate.
+        let mut b = header();
+        push(&mut b, kind::SCHEMA, &schema_body(3, "a", 1));
+        let second = b.len();
+        push(&mut b, kind::SCHEMA, &[0x03, 0x00, 0x01]);
+        cases.push(reject(
+            "reject-schema-duplicate-before-name",
+            "§6, §10.1: the record type is checked before the name",
+            b,
+            "DuplicateRecordType",
+            second + 5,
+        ));
+        // A faulty description amid intact records: a verifier refuses the
+        // container at the definition; a reader that only hands out records
+        // reads all three and the end frame (§10.1).
+        let mut b = header();
+        push(&mut b, kind::SCHEMA, &schema_body(0, "a", 1));
+        push(&mut b, kind::BLOCK, &block_body(0, 1, 1, 0, &[], &[1]));
+        let mut body = schema_body(1, "b", 1);
+        let def_at = b.len() + 5 + body.len();
+        body.push(0x1C); // a reserved tag (schema.md §2)
+        push(&mut b, kind::SCHEMA, &body);
+        push(&mut b, kind::BLOCK, &block_body(0, 2, 1, 0, &[], &[2, 3]));
+        push(&mut b, kind::END, &end_body(4, 2, 3));
+        cases.push(reject_description(
+            "reject-def-amid-records",
+            "§6, §10.1: a faulty definition after a block; the records around it are intact",
+            b,
+            "BadTag",
+            def_at,
         ));
     }
     // Blocks.

@@ -365,7 +365,7 @@ fn with_definition(def: &[u8]) -> (Vec<u8>, usize) {
 
 fn reject_def(name: &'static str, rule: &'static str, def: &[u8], error: &str, at: usize) -> Case {
     let (bytes, start) = with_definition(def);
-    super::reject(name, rule, bytes, error, start + at)
+    super::reject_description(name, rule, bytes, error, start + at)
 }
 
 /// Definitions a reader must refuse (spec `schema.md` §4, §7).

@@ -1,5 +1,9 @@
-//! koffer's reader over a container in flash (built by build.rs, 8 records):
-//! `Reader::new`, every record decoded, `verify`.
+//! koffer's reader over a container in flash (built by build.rs, 8 records),
+//! as a device reads back its own export: `Reader::new`, every record
+//! decoded as the type the firmware knows, then `finish` for completeness.
+//! The structure checks only (spec `format.md` §10.1): the container's
+//! descriptions are not used, so not checked (the `verifier` variant checks
+//! them).
 #![no_std]
 #![no_main]
 
@@ -18,7 +22,8 @@ fn work() {
         fail()
     };
     let mut sum = 0u32;
-    for r in reader.records() {
+    let mut records = reader.records();
+    for r in records.by_ref() {
         let Ok(r) = r else { fail() };
         let Ok(v) = r.decode::<Reading>() else { fail() };
         sum = sum
@@ -27,7 +32,7 @@ fn work() {
             .wrapping_add(u32::from(v.steps))
             .wrapping_add(v.temp as u32);
     }
-    let Ok(summary) = reader.verify() else { fail() };
+    let Ok(summary) = records.finish() else { fail() };
     if !summary.is_complete() {
         fail()
     }
