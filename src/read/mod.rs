@@ -46,7 +46,8 @@ mod typed;
 pub(crate) mod walk;
 
 pub use error::{Class, Error, ErrorKind};
-pub use frames::{Completeness, Frame, FrameRef, Frames, Summary, Tail, TypeSet};
+pub use frames::{Frame, FrameRef, Frames};
 pub use reader::Reader;
 pub use records::{Record, Records};
 pub use typed::{Typed, TypedError};
+pub use walk::{Completeness, Summary, Tail, TypeSet};

@@ -2,8 +2,9 @@
 
 use crate::header::{starts_like_signature, Header, HeaderError, HEADER_LEN};
 use crate::meta::{Entry, Value};
-use crate::read::frames::{Frame, Frames, Summary};
+use crate::read::frames::{Frame, Frames};
 use crate::read::records::Records;
+use crate::read::walk::Summary;
 use crate::read::walk::{written_end, Walk};
 use crate::read::Error;
 use crate::schema::Schema;

@@ -3,8 +3,7 @@
 use serde::Deserialize;
 
 use crate::block::BlockRecords;
-use crate::read::frames::Summary;
-use crate::read::walk::{Structure, Walk};
+use crate::read::walk::{Structure, Summary, Walk};
 use crate::read::{Error, ErrorKind};
 
 /// One record: its type, its index in the container, and its payload, which

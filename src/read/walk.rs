@@ -10,6 +10,9 @@
 //! descriptions and leaves them unchecked, as §10.1 allows, so a device that
 //! reads its own records links none of that code.
 //!
+//! Its outcome types live here too: [`Summary`], [`Completeness`], [`Tail`]
+//! and the [`TypeSet`] of declared record types.
+//!
 //! [`Frames`]: super::Frames
 //! [`Records`]: super::Records
 
@@ -19,8 +22,95 @@ use crate::end::End;
 use crate::frame::{self, kind, FrameError, FrameHead};
 use crate::header::{Header, HEADER_LEN};
 use crate::limits;
-use crate::read::frames::{Completeness, Summary, Tail, TypeSet};
 use crate::read::{Error, ErrorKind};
+
+/// What follows the last intact frame of an incomplete container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Tail {
+    /// Nothing: the input ends on a frame boundary.
+    None,
+    /// Bytes that are all `0x00` or all `0xFF`: storage never written
+    /// (§10.3). After an end frame they are ignored and the container is complete.
+    Unwritten {
+        /// Number of such bytes.
+        len: u64,
+    },
+    /// A frame cut short by the end of the input, or one that fails a check
+    /// while the written data ends inside it (the rest being `0x00` or `0xFF`
+    /// fill): the writer was interrupted (§10.3). Its bytes are dropped.
+    Torn {
+        /// Number of bytes dropped, from the frame's start to the end of the input.
+        len: u64,
+    },
+}
+
+/// Whether the container was finished by its writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Completeness {
+    /// The end frame is present and its totals match.
+    Complete,
+    /// No end frame: the writer stopped (power cut, truncation, still writing).
+    /// Every record before `valid_len` is intact.
+    Incomplete {
+        /// Length of the valid prefix: the end of the last intact frame.
+        valid_len: u64,
+        /// What follows it.
+        tail: Tail,
+    },
+}
+
+/// The outcome of reading a whole container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Summary {
+    /// The file header.
+    pub header: Header,
+    /// Frames, blocks and records counted (the end frame itself not counted).
+    pub counted: End,
+    /// Complete, or incomplete and why.
+    pub completeness: Completeness,
+    /// Length of the container proper: the end of its last intact frame.
+    /// Bytes after it are unwritten storage (§10.3) or, in an incomplete
+    /// container, a dropped torn frame.
+    pub len: u64,
+}
+
+impl Summary {
+    /// True when the container is complete.
+    pub fn is_complete(&self) -> bool {
+        self.completeness == Completeness::Complete
+    }
+}
+
+/// The set of declared record types (a 256-bit bitmap; no allocation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TypeSet([u64; 4]);
+
+impl TypeSet {
+    /// True if `record_type` is in the set.
+    pub fn contains(&self, record_type: u8) -> bool {
+        self.0[usize::from(record_type >> 6)] & (1 << (record_type & 63)) != 0
+    }
+
+    /// Adds `record_type`; returns false if it was already present.
+    pub fn insert(&mut self, record_type: u8) -> bool {
+        let had = self.contains(record_type);
+        self.0[usize::from(record_type >> 6)] |= 1 << (record_type & 63);
+        !had
+    }
+
+    /// Number of record types in the set.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// True if no record type is declared.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 /// What the structure checks found in a frame's body.
 #[derive(Debug, Clone, Copy)]
