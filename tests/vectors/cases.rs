@@ -123,12 +123,7 @@ fn reject(
     error: &str,
     offset: usize,
 ) -> Case {
-    Case {
-        name,
-        rule,
-        bytes,
-        expect: json!({ "outcome": "reject", "check": "structure", "error": error, "offset": offset }),
-    }
+    refused("structure", name, rule, bytes, error, offset)
 }
 
 /// A container whose error lies in a description (spec `format.md` §10.1: a
@@ -142,11 +137,22 @@ pub fn reject_description(
     error: &str,
     offset: usize,
 ) -> Case {
+    refused("description", name, rule, bytes, error, offset)
+}
+
+fn refused(
+    check: &str,
+    name: &'static str,
+    rule: &'static str,
+    bytes: Vec<u8>,
+    error: &str,
+    offset: usize,
+) -> Case {
     Case {
         name,
         rule,
         bytes,
-        expect: json!({ "outcome": "reject", "check": "description", "error": error, "offset": offset }),
+        expect: json!({ "outcome": "reject", "check": check, "error": error, "offset": offset }),
     }
 }
 
@@ -839,17 +845,26 @@ pub fn all() -> Vec<Case> {
             "RecordTypeOutOfRange",
             body_at,
         ));
-        let mut b = header();
-        push(&mut b, kind::SCHEMA, &schema_body(3, "a", 1));
-        let second = b.len();
-        push(&mut b, kind::SCHEMA, &schema_body(3, "b", 1));
-        cases.push(reject(
-            "reject-schema-duplicate",
-            "§6: a record type is declared once",
-            b,
-            "DuplicateRecordType",
-            second + 5,
-        ));
+        // The second declaration of type 3; in the second vector its name
+        // is invalid too, and the structure checks come first (§6, §10.1).
+        for (name, rule, second_body) in [
+            (
+                "reject-schema-duplicate",
+                "§6: a record type is declared once",
+                schema_body(3, "b", 1),
+            ),
+            (
+                "reject-schema-duplicate-before-name",
+                "§6, §10.1: the record type is checked before the name",
+                vec![0x03, 0x00, 0x01],
+            ),
+        ] {
+            let mut b = header();
+            push(&mut b, kind::SCHEMA, &schema_body(3, "a", 1));
+            let second = b.len();
+            push(&mut b, kind::SCHEMA, &second_body);
+            cases.push(reject(name, rule, b, "DuplicateRecordType", second + 5));
+        }
         let mut b = header();
         push(&mut b, kind::SCHEMA, &[0x01, 0x09, b'a']);
         cases.push(reject_description(
@@ -871,19 +886,6 @@ pub fn all() -> Vec<Case> {
             b,
             "BadVarint",
             body_at + 3,
-        ));
-        // The structure checks come first (§6): a duplicate whose name is
-        // also invalid is a duplicate.
-        let mut b = header();
-        push(&mut b, kind::SCHEMA, &schema_body(3, "a", 1));
-        let second = b.len();
-        push(&mut b, kind::SCHEMA, &[0x03, 0x00, 0x01]);
-        cases.push(reject(
-            "reject-schema-duplicate-before-name",
-            "§6, §10.1: the record type is checked before the name",
-            b,
-            "DuplicateRecordType",
-            second + 5,
         ));
         // A faulty description amid intact records: a verifier refuses the
         // container at the definition; a reader that only hands out records

@@ -86,6 +86,37 @@ pub fn keep<T: Copy>(v: T) {
     unsafe { write_volatile(slot.as_mut_ptr(), v) };
 }
 
+/// Reads a container as a device reads back its own export: `Reader::new`,
+/// every record decoded as the `Reading` the firmware knows (their sum kept),
+/// then `Records::finish`; fails unless the container is complete. The
+/// structure checks of spec `format.md` §10.1 only: the descriptions are not
+/// used, so not checked. Returns the reader and the summary.
+#[inline(always)]
+pub fn read_back(bytes: &[u8]) -> (koffer::read::Reader<'_>, koffer::read::Summary) {
+    let Ok(reader) = koffer::read::Reader::new(bytes) else {
+        fail()
+    };
+    let mut sum = 0u32;
+    let mut records = reader.records();
+    for r in records.by_ref() {
+        let Ok(r) = r else { fail() };
+        let Ok(v) = r.decode::<Reading>() else { fail() };
+        sum = sum
+            .wrapping_add(v.t)
+            .wrapping_add(u32::from(v.heart_rate))
+            .wrapping_add(u32::from(v.steps))
+            .wrapping_add(v.temp as u32);
+    }
+    let Ok(summary) = records.finish() else {
+        fail()
+    };
+    if !summary.is_complete() {
+        fail()
+    }
+    keep(sum);
+    (reader, summary)
+}
+
 /// Any failure: exit 1 (no message, no `core::fmt`).
 pub fn fail() -> ! {
     semihosting::process::exit(1)
