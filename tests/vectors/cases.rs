@@ -651,6 +651,15 @@ pub fn all() -> Vec<Case> {
         "HeaderTruncated",
         0,
     ));
+    let mut b = header()[..12].to_vec();
+    b.resize(32, 0xFF);
+    cases.push(reject(
+        "reject-header-erased",
+        "§3.3: 32 bytes, but the header was cut by a power loss: erased flash from byte 12",
+        b,
+        "HeaderTruncated",
+        0,
+    ));
     {
         let mut b = header();
         b[16] ^= 0x10;
@@ -1023,6 +1032,15 @@ pub fn all() -> Vec<Case> {
             "BodyTruncated",
             block_at + 1,
         ));
+        let mut b = with_schema();
+        push(&mut b, kind::BLOCK, &block_body(0, 3, 1, 8, &[0, 1], &[]));
+        cases.push(reject(
+            "reject-block-table-truncated",
+            "§7 rule 5: a table of 3 deltas of 8 bits runs past the body",
+            b,
+            "BodyTruncated",
+            block_at + 4,
+        ));
     }
     // End.
     {
@@ -1052,6 +1070,15 @@ pub fn all() -> Vec<Case> {
             b,
             "TrailingBytes",
             end_at + 8,
+        ));
+        let mut b = good[..end_at].to_vec();
+        push(&mut b, kind::END, &[2, 1]);
+        cases.push(reject(
+            "reject-end-truncated",
+            "§8: the third total is missing",
+            b,
+            "BodyTruncated",
+            end_at + 7,
         ));
     }
     cases
