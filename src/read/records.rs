@@ -121,7 +121,27 @@ impl<'a> Records<'a> {
     /// By reference, so that the iterator is not moved: on a Cortex-M, moving
     /// it copies 200 bytes and links `memcpy`. Afterwards the iterator yields
     /// nothing, and `finish` reports the same outcome again.
+    ///
+    /// ```
+    /// # use koffer::{read::Reader, write::Writer};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
+    /// w.declare(0, "n", 1, &[]).unwrap();
+    /// for n in 0..5u8 {
+    ///     w.write(0, &n).unwrap();
+    /// }
+    /// let bytes = w.finish().unwrap();
+    ///
+    /// let reader = Reader::new(&bytes).unwrap();
+    /// let mut records = reader.records();
+    /// assert_eq!(records.next().unwrap().unwrap().payload, [0]);
+    /// let summary = records.finish().unwrap(); // the other 4 records are skipped
+    /// assert!(summary.is_complete() && summary.counted.records == 5);
+    /// assert!(records.next().is_none());
+    /// assert_eq!(records.finish(), Ok(summary));
+    /// ```
     pub fn finish(&mut self) -> Result<Summary, Error> {
+        self.block = None;
         self.walk.finish()
     }
 }

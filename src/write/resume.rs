@@ -24,8 +24,11 @@ impl ResumePoint {
     ///
     /// An empty input, or one whose written bytes end inside the file header
     /// (spec §3.3), resumes from zero: the header is written again (on flash,
-    /// erase the region first). Damage other than a torn tail is an error:
-    /// continuing after it would bury it inside the container.
+    /// erase the region first). Damage the structure checks of spec §10.1
+    /// find, other than a torn tail, is an error: continuing after it would
+    /// bury it inside the container. Descriptions (metadata entries, schema
+    /// names and definitions) are not checked here, as §11.2 allows: a faulty
+    /// one stays where it is, and [`Reader::verify`] reports it.
     pub fn scan(existing: &[u8]) -> Result<ResumePoint, Error> {
         let reader = match Reader::new(existing) {
             Ok(r) => r,
