@@ -419,10 +419,10 @@ fn in_description(reader: &Reader<'_>, e: Error) -> bool {
     let _ = frames.finish();
     // After an error, the position is the offset of the frame that failed.
     let at = frames.position() as usize;
-    let body = at as u64 + 5;
+    let body = (at + FrameHead::LEN) as u64;
     match reader.bytes()[at] {
-        0x01 => e.offset >= body,
-        0x02 => e.offset > body,
+        kind::METADATA => e.offset >= body,
+        kind::SCHEMA => e.offset > body,
         _ => false,
     }
 }

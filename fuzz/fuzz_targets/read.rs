@@ -50,10 +50,10 @@ fuzz_target!(|data: &[u8]| {
         let _ = frames.finish();
         // After an error, the position is the failing frame's offset.
         let at = frames.position() as usize;
-        let body = at as u64 + 5;
+        let body = (at + koffer::frame::FrameHead::LEN) as u64;
         let in_description = match data[at] {
-            0x01 => e.offset >= body,
-            0x02 => e.offset > body,
+            koffer::frame::kind::METADATA => e.offset >= body,
+            koffer::frame::kind::SCHEMA => e.offset > body,
             _ => false,
         };
         assert!(
