@@ -5,114 +5,41 @@
 #[path = "vectors/cases.rs"]
 mod cases;
 
+/// koffer's outcome for a container, in the vectors' JSON shape: the same
+/// code as the conformance runner's (`koffer-conformance outcome`), so the
+/// runner and this test cannot drift apart.
+#[path = "../conformance/src/outcome.rs"]
+#[allow(dead_code)]
+mod outcome;
+
 use std::path::PathBuf;
 
-use cases::{hex, meta_json};
-use koffer::read::{Completeness, Reader, Tail};
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("spec/vectors")
 }
 
-/// The record's JSON text by spec `schema.md` §9, decoded with nothing but
-/// the definition in the file; also checks that the JSON maps back to the
-/// exact payload. `None` when the record type's layout is not described.
+/// The JSON mapping of spec `schema.md` §9; without `std` there is none.
 #[cfg(feature = "std")]
-fn json_of(reader: &Reader<'_>, r: &koffer::read::Record<'_>) -> Option<String> {
-    let schema = reader.schema(r.record_type).unwrap()?;
-    let def = schema.definition().unwrap();
-    let root = def.root()?;
-    let text = koffer::json::to_json(root, r.payload).unwrap();
-    let back = koffer::json::from_json(root, &text).unwrap();
-    assert_eq!(back, r.payload, "JSON {text} maps back to the payload");
-    Some(text)
-}
+const JSON: Option<outcome::JsonMapping> = {
+    fn to_json(root: koffer::schema::Node<'_>, payload: &[u8]) -> Result<String, String> {
+        koffer::json::to_json(root, payload).map_err(|e| format!("{e:?}"))
+    }
+    fn from_json(root: koffer::schema::Node<'_>, text: &str) -> Result<Vec<u8>, String> {
+        koffer::json::from_json(root, text).map_err(|e| format!("{e:?}"))
+    }
+    Some(outcome::JsonMapping { to_json, from_json })
+};
 
 #[cfg(not(feature = "std"))]
-fn json_of(_: &Reader<'_>, _: &koffer::read::Record<'_>) -> Option<String> {
-    None
-}
+const JSON: Option<outcome::JsonMapping> = None;
 
-/// What the reader under test reports, in the vectors' JSON shape.
+/// What the reader under test reports, in the vectors' JSON shape: a
+/// verifier (spec §10.1). The records walk and `verify` must agree, and each
+/// record's JSON must map back to its payload.
 fn observe(bytes: &[u8]) -> Json {
-    let reject = |e: koffer::read::Error| json!({ "outcome": "reject", "check": "structure", "error": e.kind.name(), "offset": e.offset });
-    let reader = match Reader::new(bytes) {
-        Ok(r) => r,
-        Err(e) => return reject(e),
-    };
-    // The records walk applies the structure checks only (spec §10.1).
-    let mut records = Vec::new();
-    let mut iter = reader.records();
-    let mut walk_error = None;
-    for r in iter.by_ref() {
-        match r {
-            Ok(r) => records.push(r),
-            Err(e) => walk_error = Some(e),
-        }
-    }
-    let walked = iter.finish();
-    assert_eq!(
-        walk_error.map(Err),
-        walked.err().map(Err::<(), _>),
-        "finish repeats the walk's error"
-    );
-    // `verify` applies the description checks too.
-    let summary = match reader.verify() {
-        Ok(s) => {
-            assert_eq!(walked, Ok(s), "the records walk and verify agree");
-            s
-        }
-        Err(e) => {
-            let mut observed = reject(e);
-            match walked {
-                Err(w) => assert_eq!(w, e, "the records walk and verify stop at the same error"),
-                // The walk read past it: the error lies in a description.
-                Ok(_) => observed["check"] = json!("description"),
-            }
-            return observed;
-        }
-    };
-    let records: Vec<Json> = records
-        .iter()
-        .map(|r| {
-            let mut rec = json!({ "record_type": r.record_type, "index": r.index, "payload": hex(r.payload) });
-            if let Some(text) = json_of(&reader, r) {
-                rec["json"] = json!(text);
-            }
-            rec
-        })
-        .collect();
-    let metadata: Vec<Json> = reader.metadata().map(|e| meta_json(&e.unwrap())).collect();
-    let schemas: Vec<Json> = reader
-        .schemas()
-        .map(|s| {
-            let s = s.unwrap();
-            json!({ "record_type": s.record_type, "name": s.name, "version": s.version, "definition": hex(s.definition),
-                    "fingerprint": format!("{:016x}", s.fingerprint()) })
-        })
-        .collect();
-    match summary.completeness {
-        Completeness::Complete => json!({
-            "outcome": "complete",
-            "totals": { "frames": summary.counted.frames, "blocks": summary.counted.blocks, "records": summary.counted.records },
-            "metadata": metadata,
-            "schemas": schemas,
-            "records": records,
-        }),
-        Completeness::Incomplete { valid_len, tail } => json!({
-            "outcome": "incomplete",
-            "valid_len": valid_len,
-            "tail": match tail {
-                Tail::None => json!({"kind": "none"}),
-                Tail::Unwritten { len } => json!({"kind": "unwritten", "len": len}),
-                Tail::Torn { len } => json!({"kind": "torn", "len": len}),
-            },
-            "metadata": metadata,
-            "schemas": schemas,
-            "records": records,
-        }),
-    }
+    outcome::outcome(bytes, outcome::Mode::Verifier, JSON).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
