@@ -57,6 +57,8 @@ fn main() {
             }
         }
     }
+    // How to run the vectors against another decoder (owned by the runner's crate).
+    readme.push_str(include_str!("../conformance/vectors-readme-section.md"));
     let path = dir.join("README.md");
     if std::fs::read_to_string(&path).ok().as_deref() != Some(readme.as_str()) {
         changed.push("README.md".into());
