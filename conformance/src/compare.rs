@@ -40,7 +40,11 @@ pub struct Difference {
 
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: expected {}, got {}", self.path, self.expected, self.got)
+        write!(
+            f,
+            "{}: expected {}, got {}",
+            self.path, self.expected, self.got
+        )
     }
 }
 

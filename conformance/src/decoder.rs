@@ -133,7 +133,11 @@ impl Decoder {
         let to = tx.clone();
         thread::spawn(move || {
             let mut buf = Vec::new();
-            let r = stdout.by_ref().take(limit).read_to_end(&mut buf).map(|_| buf);
+            let r = stdout
+                .by_ref()
+                .take(limit)
+                .read_to_end(&mut buf)
+                .map(|_| buf);
             let _ = to.send(Msg::Stdout(r));
         });
         thread::spawn(move || {

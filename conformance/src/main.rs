@@ -80,9 +80,10 @@ fn parse(args: &[String], allowed: &[&str]) -> Result<Args, String> {
         };
         match flag {
             "--mode" => {
-                out.mode = Some(Mode::from_name(&value).ok_or_else(|| {
-                    format!("--mode is verifier or records, not {value:?}")
-                })?)
+                out.mode = Some(
+                    Mode::from_name(&value)
+                        .ok_or_else(|| format!("--mode is verifier or records, not {value:?}"))?,
+                )
             }
             "--decoder" => out.decoder = Some(value),
             "--timeout" => {
@@ -150,10 +151,7 @@ fn default_dir() -> PathBuf {
 }
 
 fn run(args: &[String]) -> ExitCode {
-    let args = match parse(
-        args,
-        &["--mode", "--decoder", "--timeout", "--max-output"],
-    ) {
+    let args = match parse(args, &["--mode", "--decoder", "--timeout", "--max-output"]) {
         Ok(a) => a,
         Err(e) => return usage_error(&e),
     };

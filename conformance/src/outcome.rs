@@ -177,7 +177,8 @@ pub fn outcome(bytes: &[u8], mode: Mode, mapping: Option<JsonMapping>) -> Result
     };
     let mut records_json = Vec::with_capacity(records.len());
     for r in &records {
-        let mut rec = json!({ "record_type": r.record_type, "index": r.index, "payload": hex(r.payload) });
+        let mut rec =
+            json!({ "record_type": r.record_type, "index": r.index, "payload": hex(r.payload) });
         if let (Mode::Verifier, Some(mapping)) = (mode, mapping) {
             if let Some(text) = record_json(&reader, r, mapping)? {
                 rec["json"] = json!(text);

@@ -65,11 +65,20 @@ fn a_verifier_must_report_metadata_schemas_and_record_json() {
 #[test]
 fn a_records_only_reader_may_leave_out_descriptions_but_not_get_them_wrong() {
     let e = complete();
-    let bare = without(without(without(without(e.clone(), &["metadata"]), &["schemas"]), &["records", "0", "json"]), &["records", "1", "json"]);
+    let bare = without(
+        without(
+            without(without(e.clone(), &["metadata"]), &["schemas"]),
+            &["records", "0", "json"],
+        ),
+        &["records", "1", "json"],
+    );
     assert_eq!(diff(&e, &bare, Records), "same");
     let mut wrong = bare.clone();
     wrong["records"][1]["json"] = json!("-1");
-    assert_eq!(diff(&e, &wrong, Records), r#"$.records[1].json: expected "255", got "-1""#);
+    assert_eq!(
+        diff(&e, &wrong, Records),
+        r#"$.records[1].json: expected "255", got "-1""#
+    );
     let mut wrong = bare;
     wrong["metadata"] = json!([]);
     assert_eq!(
@@ -78,14 +87,19 @@ fn a_records_only_reader_may_leave_out_descriptions_but_not_get_them_wrong() {
     );
     // Structure is never optional.
     assert_eq!(
-        diff(&e, &without(e.clone(), &["records", "0", "payload"]), Records),
+        diff(
+            &e,
+            &without(e.clone(), &["records", "0", "payload"]),
+            Records
+        ),
         r#"$.records[0].payload: expected "00", got (missing)"#
     );
 }
 
 #[test]
 fn a_records_only_reader_may_read_past_a_description_error_only() {
-    let description = json!({ "outcome": "reject", "check": "description", "error": "BadTag", "offset": 54 });
+    let description =
+        json!({ "outcome": "reject", "check": "description", "error": "BadTag", "offset": 54 });
     let read_past = json!({ "outcome": "complete", "totals": { "frames": 4, "blocks": 2, "records": 3 }, "records": [] });
     assert_eq!(diff(&description, &read_past, Records), "same");
     assert_eq!(
@@ -94,7 +108,10 @@ fn a_records_only_reader_may_read_past_a_description_error_only() {
     );
     // If it does reject, it is the vector's error at its offset.
     let other = json!({ "outcome": "reject", "error": "BadTag", "offset": 53 });
-    assert_eq!(diff(&description, &other, Records), "$.offset: expected 54, got 53");
+    assert_eq!(
+        diff(&description, &other, Records),
+        "$.offset: expected 54, got 53"
+    );
     let nonsense = json!({ "outcome": "maybe" });
     assert_eq!(
         diff(&description, &nonsense, Records),
@@ -113,7 +130,10 @@ fn check_may_be_left_out_but_not_contradicted() {
     assert_eq!(diff(&e, &without(e.clone(), &["check"]), Verifier), "same");
     let mut wrong = e.clone();
     wrong["check"] = json!("structure");
-    assert_eq!(diff(&e, &wrong, Verifier), r#"$.check: expected "description", got "structure""#);
+    assert_eq!(
+        diff(&e, &wrong, Verifier),
+        r#"$.check: expected "description", got "structure""#
+    );
 }
 
 #[test]
@@ -123,9 +143,15 @@ fn numbers_compare_by_value_and_never_equal_strings() {
     got["valid_len"] = json!(447.0);
     assert_eq!(diff(&e, &got, Verifier), "same");
     got["valid_len"] = json!(447.5);
-    assert_eq!(diff(&e, &got, Verifier), "$.valid_len: expected 447, got 447.5");
+    assert_eq!(
+        diff(&e, &got, Verifier),
+        "$.valid_len: expected 447, got 447.5"
+    );
     got["valid_len"] = json!("447");
-    assert_eq!(diff(&e, &got, Verifier), r#"$.valid_len: expected 447 (a number), got "447" (a string)"#);
+    assert_eq!(
+        diff(&e, &got, Verifier),
+        r#"$.valid_len: expected 447 (a number), got "447" (a string)"#
+    );
     // Exact beyond 2^53: 2^64 - 1 is not the float 2^64.
     let big = json!({ "outcome": "complete", "totals": { "frames": u64::MAX } });
     let mut got = big.clone();
@@ -140,7 +166,10 @@ fn numbers_compare_by_value_and_never_equal_strings() {
 fn the_outcome_is_compared_first_and_long_values_are_cut() {
     let e = json!({ "outcome": "complete", "totals": { "frames": 0, "blocks": 0, "records": 0 }, "records": [] });
     let got = json!({ "outcome": "reject", "error": "BadSignature", "offset": 0 });
-    assert_eq!(diff(&e, &got, Verifier), r#"$.outcome: expected "complete", got "reject""#);
+    assert_eq!(
+        diff(&e, &got, Verifier),
+        r#"$.outcome: expected "complete", got "reject""#
+    );
     let long = json!({ "outcome": "complete", "records": [{ "payload": "ab".repeat(500) }] });
     let mut got = long.clone();
     got["records"][0]["payload"] = json!("cd".repeat(500));

@@ -69,8 +69,14 @@ fn assert_report(lines: &[String], passed: usize, failed: usize) {
     );
     let body = &lines[..lines.len() - 1];
     assert_eq!(body.len(), passed + failed);
-    assert_eq!(body.iter().filter(|l| l.starts_with("PASS ")).count(), passed);
-    assert_eq!(body.iter().filter(|l| l.starts_with("FAIL ")).count(), failed);
+    assert_eq!(
+        body.iter().filter(|l| l.starts_with("PASS ")).count(),
+        passed
+    );
+    assert_eq!(
+        body.iter().filter(|l| l.starts_with("FAIL ")).count(),
+        failed
+    );
 }
 
 #[test]
@@ -99,7 +105,7 @@ fn koffer_as_an_external_decoder_passes_every_vector_in_both_modes() {
 }
 
 #[test]
-fn a_records_only_reader_fails_the_verifier_run_on_description_vectors_only() {
+fn a_records_only_reader_fails_the_verifier_run_on_exactly_the_vectors_about_descriptions() {
     let dir = vectors();
     let records = format!("{BIN} outcome --mode records");
     let (out, lines) = run(&["--decoder", &records, dir.to_str().unwrap()]);
@@ -108,7 +114,7 @@ fn a_records_only_reader_fails_the_verifier_run_on_description_vectors_only() {
     assert!(!failed.is_empty());
     for name in std::fs::read_dir(&dir).unwrap().filter_map(|e| {
         let p = e.unwrap().path();
-        (p.extension()? == "json").then(|| p)
+        (p.extension()? == "json").then_some(p)
     }) {
         let expected: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&name).unwrap()).unwrap();
@@ -118,14 +124,27 @@ fn a_records_only_reader_fails_the_verifier_run_on_description_vectors_only() {
         // states metadata and schemas a records-only reader leaves out.
         let states_descriptions = expected["outcome"] != "reject"
             && (expected.get("metadata").is_some() || expected.get("schemas").is_some());
-        let fails = lines.iter().any(|l| l.starts_with(&format!("FAIL {stem}: ")));
-        assert_eq!(fails, description || states_descriptions, "{stem}: {lines:#?}");
+        let fails = lines
+            .iter()
+            .any(|l| l.starts_with(&format!("FAIL {stem}: ")));
+        assert_eq!(
+            fails,
+            description || states_descriptions,
+            "{stem}: {lines:#?}"
+        );
     }
 }
 
 #[test]
 fn a_decoder_with_one_field_altered_fails_with_that_field_path() {
-    let dir = some_vectors("altered", &["incomplete-torn-block", "reject-header-checksum", "valid-empty"]);
+    let dir = some_vectors(
+        "altered",
+        &[
+            "incomplete-torn-block",
+            "reject-header-checksum",
+            "valid-empty",
+        ],
+    );
     // The second record's index, and nothing else, is wrong.
     let decoder = script(r#""$KOFFER" outcome "$1" | sed 's/"index": 1,/"index": 7,/'"#);
     let (out, lines) = run(&["--decoder", &decoder, dir.to_str().unwrap()]);
@@ -143,7 +162,10 @@ fn a_decoder_with_one_field_altered_fails_with_that_field_path() {
 
 #[test]
 fn a_number_written_as_a_string_is_a_difference() {
-    let dir = some_vectors("string-number", &["incomplete-torn-block", "reject-header-checksum"]);
+    let dir = some_vectors(
+        "string-number",
+        &["incomplete-torn-block", "reject-header-checksum"],
+    );
     let decoder = script(
         r#""$KOFFER" outcome "$1" | sed -e 's/"valid_len": \([0-9]*\)/"valid_len": "\1"/' -e 's/"error": "HeaderChecksum"/"error": "headerchecksum"/'"#,
     );
@@ -183,12 +205,15 @@ fn a_hanging_decoder_times_out_and_is_killed_with_what_it_started() {
     let pids = Path::new(env!("CARGO_TARGET_TMPDIR")).join("conformance-hang-pids");
     let _ = std::fs::remove_file(&pids);
     // The shell starts a child of its own that would outlive it.
-    let decoder = script(&format!(
-        "sleep 30 & echo $! >> {}; wait",
-        pids.display()
-    ));
+    let decoder = script(&format!("sleep 30 & echo $! >> {}; wait", pids.display()));
     let start = Instant::now();
-    let (out, lines) = run(&["--timeout", "0.5", "--decoder", &decoder, dir.to_str().unwrap()]);
+    let (out, lines) = run(&[
+        "--timeout",
+        "0.5",
+        "--decoder",
+        &decoder,
+        dir.to_str().unwrap(),
+    ]);
     let took = start.elapsed();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
@@ -217,9 +242,11 @@ fn a_hanging_decoder_times_out_and_is_killed_with_what_it_started() {
 fn garbage_no_output_a_flood_and_a_missing_program_are_failures_not_crashes() {
     let dir = some_vectors("garbage", &["valid-empty"]);
     let dir = dir.to_str().unwrap();
-    let cases: [(String, &str); 6] = [
+    let cases: [(String, &str); 8] = [
         (script("printf 'not json {{{'; exit 0"), "FAIL valid-empty: decoder output is not one JSON value ("),
         (script("echo Segmentation fault >&2; exit 139"), "FAIL valid-empty: decoder printed no JSON; exit status 139; stderr: Segmentation fault"),
+        (script(r"printf '\377\376{'"), "FAIL valid-empty: decoder output is not one JSON value ("),
+        (script("printf '{}{}'"), "FAIL valid-empty: decoder output is not one JSON value (trailing characters"),
         (script("printf '[1,2]'"), "FAIL valid-empty: $: expected a JSON object, got [1,2] (an array)"),
         (script(r#"head -c 3000 /dev/zero | tr "\0" "["; echo"#), "FAIL valid-empty: decoder output is not one JSON value (recursion limit exceeded"),
         (script("yes"), "FAIL valid-empty: decoder wrote more than 4096 bytes to stdout (killed)"),
@@ -242,7 +269,10 @@ fn a_broken_vector_directory_is_reported_per_vector() {
     let (out, lines) = run(&[dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(lines[0], "FAIL reject-header-checksum: the vector's reject-header-checksum.json is not JSON: key must be a string at line 1 column 3");
-    assert_eq!(lines[1], "FAIL valid-empty: no valid-empty.koffer beside valid-empty.json");
+    assert_eq!(
+        lines[1],
+        "FAIL valid-empty: no valid-empty.koffer beside valid-empty.json"
+    );
     assert_eq!(lines[2], "0 passed, 2 failed");
 
     let empty = some_vectors("empty", &[]);
@@ -253,20 +283,31 @@ fn a_broken_vector_directory_is_reported_per_vector() {
 
 #[test]
 fn outcome_prints_the_vectors_json_shape() {
-    for name in ["valid-metadata-types", "valid-wearable-256", "reject-def-amid-records"] {
+    for name in [
+        "valid-metadata-types",
+        "valid-wearable-256",
+        "reject-def-amid-records",
+    ] {
         let out = Command::new(BIN)
-            .args(["outcome", vectors().join(format!("{name}.koffer")).to_str().unwrap()])
+            .args([
+                "outcome",
+                vectors().join(format!("{name}.koffer")).to_str().unwrap(),
+            ])
             .output()
             .unwrap();
         assert!(out.status.success());
         let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let mut want: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(vectors().join(format!("{name}.json"))).unwrap())
-                .unwrap();
+        let mut want: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(vectors().join(format!("{name}.json"))).unwrap(),
+        )
+        .unwrap();
         want.as_object_mut().unwrap().remove("rule");
         // These vectors state every key of their outcome.
         assert_eq!(got, want, "{name}");
     }
-    let out = Command::new(BIN).args(["outcome", "/nonexistent.koffer"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["outcome", "/nonexistent.koffer"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
