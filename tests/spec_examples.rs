@@ -403,3 +403,76 @@ fn schema_s6_zigzag_width_per_type() {
     let e = koffer::dynamic::check(def.root().unwrap(), &hex("80 80 04")).unwrap_err();
     assert_eq!(e.kind.name(), "PayloadInvalid");
 }
+
+/// §10.4: the class column of the error table, read from the spec's text,
+/// is the class the crate gives every kind — and the table names every kind.
+#[test]
+fn s10_4_error_table_classes() {
+    use koffer::end::End;
+    use koffer::read::{Class, ErrorKind as K};
+    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/format.md")).unwrap();
+    let section = &spec[spec.find("### 10.4 Errors").unwrap()..spec.find("### 10.5").unwrap()];
+    let mut table = std::collections::BTreeMap::new();
+    let mut definition_class = None;
+    for line in section.lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() != 6 || cells[1] == "kind" || cells[1].starts_with("---") {
+            continue;
+        }
+        if cells[1].starts_with("the kinds of `schema.md`") {
+            definition_class = Some(cells[2].to_string());
+            continue;
+        }
+        for name in cells[1].split('`').skip(1).step_by(2) {
+            assert!(table.insert(name.to_string(), cells[2].to_string()).is_none(), "{name} twice");
+        }
+    }
+    let words = |c: Class| match c {
+        Class::NotAContainer => "not a container",
+        Class::Incomplete => "incomplete",
+        Class::Unsupported => "unsupported",
+        Class::Corrupt => "corrupt",
+        Class::Payload => "payload",
+    };
+    let end = End::default();
+    let every = [
+        K::BadSignature,
+        K::HeaderTruncated,
+        K::HeaderChecksum { stored: 0, computed: 1 },
+        K::UnsupportedVersion { major: 2, minor: 0 },
+        K::UnknownRequiredFeatures { bits: 1 },
+        K::InvalidFrameKind { kind: 0 },
+        K::UnknownCriticalFrame { kind: 5 },
+        K::FrameHeadCheck { stored: 0, computed: 1 },
+        K::FrameTooLarge { len: 1 << 21 },
+        K::FrameChecksum { stored: 0, computed: 1 },
+        K::BodyTruncated,
+        K::BadVarint,
+        K::TrailingBytes,
+        K::BadCount { count: 0 },
+        K::BadName,
+        K::InvalidUtf8,
+        K::InvalidValueType,
+        K::BadValue { value_type: 1 },
+        K::MetadataValueType { expected: 5, found: 2 },
+        K::RecordTypeOutOfRange { value: 256 },
+        K::DuplicateRecordType { record_type: 0 },
+        K::UndeclaredRecordType { record_type: 0 },
+        K::RecordTooLarge { len: 1 << 16 },
+        K::BadWidth { width: 17 },
+        K::TablePadding,
+        K::LengthMismatch { declared: 1, actual: 2 },
+        K::EndTotals { counted: end, stated: End { frames: 1, ..end } },
+        K::DataAfterEnd,
+        K::PayloadTruncated,
+        K::PayloadTrailingBytes,
+        K::PayloadInvalid,
+    ];
+    for k in every {
+        let class = table.remove(k.name()).unwrap_or_else(|| panic!("{} not in §10.4", k.name()));
+        assert_eq!(class, words(k.class()), "{}", k.name());
+    }
+    assert!(table.is_empty(), "kinds in §10.4 the crate lacks: {table:?}");
+    let def = K::Definition(koffer::schema::ErrorKind::TooDeep);
+    assert_eq!(definition_class.as_deref(), Some(words(def.class())));
+}

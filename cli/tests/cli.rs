@@ -651,6 +651,18 @@ fn a_faulty_description_stops_verify_and_export_at_its_frame() {
     assert!(err.contains("warning: at byte 54"), "{err}");
     assert!(err.contains("dropped"), "{err}");
 
+    // export-json.md §6: the same prefix in the JSON document, and one line
+    // naming the error's offset and the bytes dropped (from the faulty frame on).
+    let o = koffer(&["export", f.arg(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["records"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["frames"].as_array().unwrap().len(), 2);
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("warning: at byte 54: "), "{err}");
+    assert!(err.contains("dropped 41 bytes at bytes 45..86"), "{err}");
+
     let o = koffer(&["export", f.arg(), "--format", "ndjson", "--strict"]);
     assert_failure(&o, 1, f.arg());
     assert!(o.stdout.is_empty(), "nothing exported");
