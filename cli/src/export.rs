@@ -211,16 +211,16 @@ pub fn export(file: &Path, format: ExportFormat, output: Option<&Path>, strict: 
     };
     let mut warnings = Vec::new();
     if let Some(p) = &scan.problem {
-        warnings.push(p.text.clone());
+        warnings.push(format!(
+            "{}; every intact record before it was exported",
+            p.text
+        ));
     }
     if let Some(b) = bad {
         warnings.push(b);
     }
     if !warnings.is_empty() {
-        fail!(
-            "koffer: {name}: warning: {}; every intact record before it was exported",
-            warnings.join("; ")
-        );
+        fail!("koffer: {name}: warning: {}", warnings.join("; "));
     }
     0
 }

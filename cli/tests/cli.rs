@@ -928,6 +928,8 @@ fn export_record_errors_use_file_offsets() {
         )),
         "{err}"
     );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains("before it"), "nothing was dropped: {err}");
 
     // The JSON document's records are the NDJSON lines, object for object.
     let o = koffer(&["export", f.arg(), "--format", "json"]);
