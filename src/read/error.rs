@@ -172,11 +172,14 @@ pub enum ErrorKind {
     DataAfterEnd,
     /// A schema frame's definition breaks a rule of spec `schema.md` §4.
     Definition(crate::schema::ErrorKind),
-    /// A record's payload is shorter than its type needs.
+    /// A record's payload is shorter than its type needs; reported at the
+    /// end of the payload (§10.4), whichever value ran out.
     PayloadTruncated,
-    /// Bytes remain after a record's value was decoded.
+    /// Bytes remain after a record's value was decoded; reported at the
+    /// first byte left over (§10.4).
     PayloadTrailingBytes,
-    /// A record's payload is not a valid encoding of the requested type.
+    /// A record's payload is not a valid encoding of the requested type;
+    /// reported at the record's first byte (§10.4).
     PayloadInvalid,
 }
 
