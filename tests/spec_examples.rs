@@ -226,20 +226,35 @@ fn s3_3_header_cut_short_is_incomplete() {
     ];
     for input in cut {
         let e = Reader::new(input).unwrap_err();
-        assert_eq!((e.kind, e.offset), (ErrorKind::HeaderTruncated, 0), "{input:02x?}");
+        assert_eq!(
+            (e.kind, e.offset),
+            (ErrorKind::HeaderTruncated, 0),
+            "{input:02x?}"
+        );
         assert_eq!(e.kind.class(), Class::Incomplete);
     }
     assert!(Reader::new(&[0xFF; 40]).is_err_and(|e| e.kind.class() == Class::Incomplete));
-    for foreign in [&b"PK\x03\x04"[..], b"just some text", &header[..7].iter().map(|b| b ^ 0x80).collect::<Vec<_>>()] {
+    for foreign in [
+        &b"PK\x03\x04"[..],
+        b"just some text",
+        &header[..7].iter().map(|b| b ^ 0x80).collect::<Vec<_>>(),
+    ] {
         let e = Reader::new(foreign).unwrap_err();
-        assert_eq!((e.kind, e.offset), (ErrorKind::BadSignature, 0), "{foreign:02x?}");
+        assert_eq!(
+            (e.kind, e.offset),
+            (ErrorKind::BadSignature, 0),
+            "{foreign:02x?}"
+        );
         assert_eq!(e.kind.class(), Class::NotAContainer);
     }
     // 18 bytes or more with written data in the header: a damaged header.
     let mut bad = header.to_vec();
     bad[12] ^= 1;
     let e = Reader::new(&bad).unwrap_err();
-    assert_eq!((e.kind.name(), e.offset, e.kind.class()), ("HeaderChecksum", 14, Class::Corrupt));
+    assert_eq!(
+        (e.kind.name(), e.offset, e.kind.class()),
+        ("HeaderChecksum", 14, Class::Corrupt)
+    );
 }
 
 /// A frame of `kind` with `body`, chained to `prev`.
@@ -263,7 +278,10 @@ fn s4_3_unknown_critical_frame_after_the_checksum() {
     let f = frame_bytes(&bytes, 0x05, &[0xFF, 0xFF, 0xFF]);
     bytes.extend_from_slice(&f);
     let e = Reader::new(&bytes).unwrap().verify().unwrap_err();
-    assert_eq!((e.kind, e.offset), (ErrorKind::UnknownCriticalFrame { kind: 0x05 }, at));
+    assert_eq!(
+        (e.kind, e.offset),
+        (ErrorKind::UnknownCriticalFrame { kind: 0x05 }, at)
+    );
     assert_eq!(e.kind.class(), Class::Unsupported);
     // Its checksum is checked first: damaged, it is FrameChecksum.
     let mut damaged = bytes.clone();
@@ -274,7 +292,10 @@ fn s4_3_unknown_critical_frame_after_the_checksum() {
     // Cut short, it is a torn tail: the container is incomplete.
     let torn = &bytes[..bytes.len() - 1];
     let s = Reader::new(torn).unwrap().verify().unwrap();
-    assert!(matches!(s.completeness, Completeness::Incomplete { valid_len: 18, .. }));
+    assert!(matches!(
+        s.completeness,
+        Completeness::Incomplete { valid_len: 18, .. }
+    ));
 }
 
 /// §8: the end frame's `frames` counts the frames before it, the end frame
@@ -288,7 +309,10 @@ fn s8_end_frame_counts_the_frames_before_it() {
     let bytes = w.finish().unwrap();
     let s = Reader::new(&bytes).unwrap().verify().unwrap();
     // Schema, block: 2 frames before the end frame (3 frames in all).
-    assert_eq!((s.counted.frames, s.counted.blocks, s.counted.records), (2, 1, 1));
+    assert_eq!(
+        (s.counted.frames, s.counted.blocks, s.counted.records),
+        (2, 1, 1)
+    );
     assert_eq!(Reader::new(&bytes).unwrap().frames().count(), 3);
 }
 
@@ -306,7 +330,11 @@ fn one_record_each(records: &[(&[u8], &[u8])]) -> Vec<u8> {
 /// The error of the record of type `t` by its definition (the dynamic
 /// decoder, in file offsets), and the record.
 fn dynamic_error(reader: &Reader<'_>, t: u8) -> (koffer::read::Error, u64, u64) {
-    let rec = reader.records().map(Result::unwrap).find(|r| r.record_type == t).unwrap();
+    let rec = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|r| r.record_type == t)
+        .unwrap();
     let def = reader.schema(t).unwrap().unwrap().definition().unwrap();
     let e = koffer::dynamic::check(def.root().unwrap(), rec.payload).unwrap_err();
     (e.in_record(&rec), rec.offset, e.file_offset(&rec))
@@ -325,7 +353,10 @@ fn s10_4_payload_truncated_offset() {
     let end = rec.offset + 2;
     assert_eq!(&bytes[rec.offset as usize..end as usize], [0x07, 0x80]);
     let typed = rec.decode::<(u8, u32)>().unwrap_err();
-    assert_eq!((typed.kind, typed.offset), (ErrorKind::PayloadTruncated, end));
+    assert_eq!(
+        (typed.kind, typed.offset),
+        (ErrorKind::PayloadTruncated, end)
+    );
     let (by_def, _, value_at) = dynamic_error(&reader, 0);
     assert_eq!(by_def, typed);
     assert_eq!(value_at, rec.offset + 1, "the detail: the u32 that ran out");
@@ -341,7 +372,10 @@ fn s10_4_payload_invalid_offset() {
     let reader = Reader::new(&bytes).unwrap();
     let rec = reader.records().next().unwrap().unwrap();
     let typed = rec.decode::<(u8, bool)>().unwrap_err();
-    assert_eq!((typed.kind, typed.offset), (ErrorKind::PayloadInvalid, rec.offset));
+    assert_eq!(
+        (typed.kind, typed.offset),
+        (ErrorKind::PayloadInvalid, rec.offset)
+    );
     let (by_def, _, value_at) = dynamic_error(&reader, 0);
     assert_eq!(by_def, typed);
     assert_eq!(value_at, rec.offset + 1, "the detail: the bool");
@@ -356,7 +390,10 @@ fn s10_4_payload_trailing_bytes_offset() {
     let reader = Reader::new(&bytes).unwrap();
     let rec = reader.records().next().unwrap().unwrap();
     let typed = rec.decode::<(u8, bool)>().unwrap_err();
-    assert_eq!((typed.kind, typed.offset), (ErrorKind::PayloadTrailingBytes, rec.offset + 2));
+    assert_eq!(
+        (typed.kind, typed.offset),
+        (ErrorKind::PayloadTrailingBytes, rec.offset + 2)
+    );
     let (by_def, _, value_at) = dynamic_error(&reader, 0);
     assert_eq!(by_def, typed);
     assert_eq!(value_at, rec.offset + 2);
@@ -379,7 +416,10 @@ fn schema_s6_zigzag_width_per_type() {
         assert_eq!(postcard::from_bytes::<T>(&b).unwrap(), v);
         let tag = [tag];
         let def = Definition::parse(&tag).unwrap();
-        assert_eq!(koffer::json::to_json(def.root().unwrap(), &b).unwrap(), json);
+        assert_eq!(
+            koffer::json::to_json(def.root().unwrap(), &b).unwrap(),
+            json
+        );
     }
     check(0x08, -1i16, "01", "-1");
     check(0x08, 1i16, "02", "1");
@@ -388,7 +428,12 @@ fn schema_s6_zigzag_width_per_type() {
     check(0x09, -1i32, "01", "-1");
     check(0x09, i32::MIN, "FF FF FF FF 0F", "-2147483648");
     check(0x0A, -1i64, "01", "-1");
-    check(0x0A, i64::MIN, "FF FF FF FF FF FF FF FF FF 01", "-9223372036854775808");
+    check(
+        0x0A,
+        i64::MIN,
+        "FF FF FF FF FF FF FF FF FF 01",
+        "-9223372036854775808",
+    );
     check(0x0B, -1i128, "01", "-1");
     check(
         0x0B,
@@ -410,7 +455,8 @@ fn schema_s6_zigzag_width_per_type() {
 fn s10_4_error_table_classes() {
     use koffer::end::End;
     use koffer::read::{Class, ErrorKind as K};
-    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/format.md")).unwrap();
+    let spec =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/format.md")).unwrap();
     let section = &spec[spec.find("### 10.4 Errors").unwrap()..spec.find("### 10.5").unwrap()];
     let mut table = std::collections::BTreeMap::new();
     let mut definition_class = None;
@@ -424,7 +470,12 @@ fn s10_4_error_table_classes() {
             continue;
         }
         for name in cells[1].split('`').skip(1).step_by(2) {
-            assert!(table.insert(name.to_string(), cells[2].to_string()).is_none(), "{name} twice");
+            assert!(
+                table
+                    .insert(name.to_string(), cells[2].to_string())
+                    .is_none(),
+                "{name} twice"
+            );
         }
     }
     let words = |c: Class| match c {
@@ -438,14 +489,23 @@ fn s10_4_error_table_classes() {
     let every = [
         K::BadSignature,
         K::HeaderTruncated,
-        K::HeaderChecksum { stored: 0, computed: 1 },
+        K::HeaderChecksum {
+            stored: 0,
+            computed: 1,
+        },
         K::UnsupportedVersion { major: 2, minor: 0 },
         K::UnknownRequiredFeatures { bits: 1 },
         K::InvalidFrameKind { kind: 0 },
         K::UnknownCriticalFrame { kind: 5 },
-        K::FrameHeadCheck { stored: 0, computed: 1 },
+        K::FrameHeadCheck {
+            stored: 0,
+            computed: 1,
+        },
         K::FrameTooLarge { len: 1 << 21 },
-        K::FrameChecksum { stored: 0, computed: 1 },
+        K::FrameChecksum {
+            stored: 0,
+            computed: 1,
+        },
         K::BodyTruncated,
         K::BadVarint,
         K::TrailingBytes,
@@ -454,25 +514,39 @@ fn s10_4_error_table_classes() {
         K::InvalidUtf8,
         K::InvalidValueType,
         K::BadValue { value_type: 1 },
-        K::MetadataValueType { expected: 5, found: 2 },
+        K::MetadataValueType {
+            expected: 5,
+            found: 2,
+        },
         K::RecordTypeOutOfRange { value: 256 },
         K::DuplicateRecordType { record_type: 0 },
         K::UndeclaredRecordType { record_type: 0 },
         K::RecordTooLarge { len: 1 << 16 },
         K::BadWidth { width: 17 },
         K::TablePadding,
-        K::LengthMismatch { declared: 1, actual: 2 },
-        K::EndTotals { counted: end, stated: End { frames: 1, ..end } },
+        K::LengthMismatch {
+            declared: 1,
+            actual: 2,
+        },
+        K::EndTotals {
+            counted: end,
+            stated: End { frames: 1, ..end },
+        },
         K::DataAfterEnd,
         K::PayloadTruncated,
         K::PayloadTrailingBytes,
         K::PayloadInvalid,
     ];
     for k in every {
-        let class = table.remove(k.name()).unwrap_or_else(|| panic!("{} not in §10.4", k.name()));
+        let class = table
+            .remove(k.name())
+            .unwrap_or_else(|| panic!("{} not in §10.4", k.name()));
         assert_eq!(class, words(k.class()), "{}", k.name());
     }
-    assert!(table.is_empty(), "kinds in §10.4 the crate lacks: {table:?}");
+    assert!(
+        table.is_empty(),
+        "kinds in §10.4 the crate lacks: {table:?}"
+    );
     let def = K::Definition(koffer::schema::ErrorKind::TooDeep);
     assert_eq!(definition_class.as_deref(), Some(words(def.class())));
 }

@@ -753,7 +753,13 @@ fn csv(
                 Ok(n) if n == rec.payload.len() => {}
                 Ok(n) => {
                     let at = rec.offset + n as u64;
-                    bad.note(rec.index, koffer::read::Error { offset: at, kind: koffer::read::ErrorKind::PayloadTrailingBytes });
+                    bad.note(
+                        rec.index,
+                        koffer::read::Error {
+                            offset: at,
+                            kind: koffer::read::ErrorKind::PayloadTrailingBytes,
+                        },
+                    );
                     continue;
                 }
                 Err(e) => {

@@ -835,7 +835,13 @@ fn verify_status_matches_the_class_table() {
     // outcome: see export_record_errors_use_file_offsets).
     assert_eq!(
         seen.into_iter().collect::<Vec<_>>(),
-        ["complete", "corrupt", "incomplete", "not_a_container", "unsupported"]
+        [
+            "complete",
+            "corrupt",
+            "incomplete",
+            "not_a_container",
+            "unsupported"
+        ]
     );
 }
 
@@ -896,7 +902,11 @@ fn export_record_errors_use_file_offsets() {
     let expected = [
         ("PayloadTruncated", recs[0].offset + 2, recs[0].offset + 1),
         ("PayloadInvalid", recs[1].offset, recs[1].offset + 1),
-        ("PayloadTrailingBytes", recs[2].offset + 2, recs[2].offset + 2),
+        (
+            "PayloadTrailingBytes",
+            recs[2].offset + 2,
+            recs[2].offset + 2,
+        ),
     ];
     let f = TempFile::new("payload-faults.koffer", &bytes);
 
