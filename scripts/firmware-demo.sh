@@ -77,9 +77,9 @@ def item(k):  # mirrors item() in examples/firmware-cortex-m/src/main.rs
     if k % 500 == 250:
         kind, detail = (("charge", "charger connected") if (k // 500) % 2 == 0
                         else ("alert", "resting heart rate above 90"))
-        return {"type": "event", "index": k,
+        return {"type": "event", "record_type": 1, "index": k,
                 "value": {"timestamp_ms": ts, "kind": kind, "detail": detail}}
-    return {"type": "sample", "index": k, "value": {
+    return {"type": "sample", "record_type": 0, "index": k, "value": {
         "timestamp_ms": ts, "heart_rate": 55 + (k * 7) % 40, "steps": (k * 13) % 120,
         "lat": 52.52 + float(k) * 1e-5, "lon": 13.405 - float(k) * 2e-5,
         "battery_pct": 100 - (k * 100) // TOTAL, "activity": ACT[(k // 50) % 4],

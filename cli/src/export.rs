@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 use koffer::json::Exporter;
 use koffer::meta::{Entry, Value};
-use koffer::read::{Completeness, Frame, Reader, Tail};
+use koffer::read::{Completeness, Frame, Reader, Record, Tail};
 use koffer::schema::{Definition, Kind, Node, Schema};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -179,9 +179,11 @@ pub fn export(file: &Path, format: ExportFormat, output: Option<&Path>, strict: 
             fail!("koffer: {name}: {} (refused: --strict)", p.text);
             return p.status;
         }
-        if let Some((index, offset, e)) = first_bad_record(&scan.checked, &types) {
+        if let Some((index, e, detail)) = first_bad_record(&scan.checked, &types) {
             fail!(
-                "koffer: {name}: at byte {offset}: record {index} does not follow its schema: {e} (refused: --strict)"
+                "koffer: {name}: at byte {}: record {index} does not follow its schema: {}: {detail} (refused: --strict)",
+                e.offset,
+                e.kind.name(),
             );
             return status::CORRUPT;
         }
@@ -209,16 +211,16 @@ pub fn export(file: &Path, format: ExportFormat, output: Option<&Path>, strict: 
     };
     let mut warnings = Vec::new();
     if let Some(p) = &scan.problem {
-        warnings.push(p.text.clone());
+        warnings.push(format!(
+            "{}; every intact record before it was exported",
+            p.text
+        ));
     }
     if let Some(b) = bad {
         warnings.push(b);
     }
     if !warnings.is_empty() {
-        fail!(
-            "koffer: {name}: warning: {}; every intact record before it was exported",
-            warnings.join("; ")
-        );
+        fail!("koffer: {name}: warning: {}", warnings.join("; "));
     }
     0
 }
@@ -237,11 +239,13 @@ fn types<'a>(schemas: &[Schema<'a>]) -> Vec<Option<TypeInfo<'a>>> {
     types
 }
 
-/// The first record that does not follow its definition: index, offset, why.
+/// The first record that does not follow its definition: its index, the
+/// container's error (kind and file offset by spec `format.md` §10.4) and
+/// the decoder's detail (the value that could not be read).
 fn first_bad_record(
     reader: &Reader<'_>,
     types: &[Option<TypeInfo<'_>>],
-) -> Option<(u64, u64, koffer::dynamic::Error)> {
+) -> Option<(u64, koffer::read::Error, String)> {
     let mut progress = progress(reader, "checking records");
     for rec in reader.records().map_while(Result::ok) {
         progress.set(rec.offset);
@@ -250,30 +254,59 @@ fn first_bad_record(
             .and_then(|t| t.root)
         {
             if let Err(e) = koffer::dynamic::check(root, rec.payload) {
-                return Some((rec.index, rec.offset + e.offset as u64, e));
+                return Some((rec.index, e.in_record(&rec), detail(&e, &rec)));
             }
         }
     }
     None
 }
 
+/// The decoder's detail of a payload fault, in file offsets: what was wrong
+/// with the value at which byte.
+fn detail(e: &koffer::dynamic::Error, rec: &Record<'_>) -> String {
+    format!("{} (the value at byte {})", e.kind, e.file_offset(rec))
+}
+
+/// A record's `"error"` entry (spec `export-json.md` §4): the kind and file
+/// offset of spec `format.md` §10.4, the offset of the value that could not
+/// be read, and why.
+#[derive(Serialize)]
+struct RecordError {
+    kind: &'static str,
+    offset: u64,
+    value_offset: u64,
+    message: String,
+}
+
+impl RecordError {
+    fn new(e: &koffer::dynamic::Error, rec: &Record<'_>) -> Self {
+        RecordError {
+            kind: e.kind.name(),
+            offset: e.in_record(rec).offset,
+            value_offset: e.file_offset(rec),
+            message: e.kind.to_string(),
+        }
+    }
+}
+
 /// Counts records that do not follow their definition, for the warning.
 #[derive(Default)]
 struct BadRecords {
     count: u64,
-    first: Option<(u64, u64)>,
+    /// The first one: its index and the container's error.
+    first: Option<(u64, koffer::read::Error)>,
 }
 
 impl BadRecords {
-    fn note(&mut self, index: u64, offset: u64) {
+    fn note(&mut self, index: u64, error: koffer::read::Error) {
         self.count += 1;
-        self.first.get_or_insert((index, offset));
+        self.first.get_or_insert((index, error));
     }
 
     fn warning(&self, what: &str) -> Option<String> {
-        let (index, offset) = self.first?;
+        let (index, e) = self.first?;
         Some(format!(
-            "at byte {offset}: {} records do not follow their schema (the first is record {index}); {what}",
+            "{} records do not follow their schema (the first is record {index}, {e}); {what}",
             self.count
         ))
     }
@@ -388,32 +421,16 @@ fn json(
         }),
     )?;
     out.write_all(b",\n\"records\":[")?;
-    // Per record type: `{"type":NAME,"record_type":ID,`.
-    let prefixes: Vec<Vec<u8>> = types
-        .iter()
-        .enumerate()
-        .map(|(id, t)| {
-            let name = t.as_ref().map_or("", |t| t.name);
-            format!(
-                "{{\"type\":{},\"record_type\":{id},",
-                serde_json::to_string(name).unwrap_or_default()
-            )
-            .into_bytes()
-        })
-        .collect();
+    let prefixes = record_prefixes(types);
     let mut bad = BadRecords::default();
     let mut line = Vec::with_capacity(256);
+    let mut num = itoa_buf();
     let mut progress = progress(reader, "exporting");
     for (i, rec) in reader.records().map_while(Result::ok).enumerate() {
         progress.set(rec.offset);
         line.clear();
         line.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-        let t = usize::from(rec.record_type);
-        line.extend_from_slice(&prefixes[t]);
-        value_or_payload(types[t].as_ref(), rec.payload, &mut line, || {
-            bad.note(rec.index, rec.offset)
-        });
-        line.push(b'}');
+        record_object(types, &prefixes, &rec, &mut num, &mut line, &mut bad);
         out.write_all(&line)?;
     }
     out.write_all(b"\n],\n")?;
@@ -422,30 +439,65 @@ fn json(
     Ok(bad.warning("they are exported as \"payload\" hex with an \"error\""))
 }
 
+/// Per record type, the start of its record objects: `{"type":NAME,"record_type":ID,"index":`.
+fn record_prefixes(types: &[Option<TypeInfo<'_>>]) -> Vec<Vec<u8>> {
+    types
+        .iter()
+        .enumerate()
+        .map(|(id, t)| {
+            let name = t.as_ref().map_or("", |t| t.name);
+            format!(
+                "{{\"type\":{},\"record_type\":{id},\"index\":",
+                serde_json::to_string(name).unwrap_or_default()
+            )
+            .into_bytes()
+        })
+        .collect()
+}
+
+/// Appends one record object (spec `export-json.md` §4), the same in the
+/// `json` document and in `ndjson` lines: `{"type","record_type","index"`,
+/// then `"value"`, or `"payload"` (and `"error"`).
+fn record_object(
+    types: &[Option<TypeInfo<'_>>],
+    prefixes: &[Vec<u8>],
+    rec: &Record<'_>,
+    num: &mut Num,
+    line: &mut Vec<u8>,
+    bad: &mut BadRecords,
+) {
+    let t = usize::from(rec.record_type);
+    line.extend_from_slice(&prefixes[t]);
+    line.extend_from_slice(num.format(rec.index));
+    line.push(b',');
+    value_or_payload(types[t].as_ref(), rec, line, bad);
+    line.push(b'}');
+}
+
 /// Appends `"value":JSON` or, for a record type without a definition or a
-/// payload that does not follow it, `"payload":"HEX"` (and `"error"`).
+/// payload that does not follow it, `"error":{...},"payload":"HEX"`.
 fn value_or_payload(
     t: Option<&TypeInfo<'_>>,
-    payload: &[u8],
+    rec: &Record<'_>,
     line: &mut Vec<u8>,
-    mut on_bad: impl FnMut(),
+    bad: &mut BadRecords,
 ) {
     if let Some(exporter) = t.and_then(|t| t.exporter.as_ref()) {
         line.extend_from_slice(b"\"value\":");
-        match exporter.append(payload, line) {
+        match exporter.append(rec.payload, line) {
             Ok(()) => return,
             Err(e) => {
-                on_bad();
+                bad.note(rec.index, e.in_record(rec));
                 line.truncate(line.len() - b"\"value\":".len());
                 line.extend_from_slice(b"\"error\":");
-                let msg = serde_json::to_string(&e.to_string()).unwrap_or_default();
-                line.extend_from_slice(msg.as_bytes());
+                // A struct of plain fields always serialises.
+                let _ = serde_json::to_writer(&mut *line, &RecordError::new(&e, rec));
                 line.push(b',');
             }
         }
     }
     line.extend_from_slice(b"\"payload\":\"");
-    line.extend_from_slice(hex(payload).as_bytes());
+    line.extend_from_slice(hex(rec.payload).as_bytes());
     line.push(b'"');
 }
 
@@ -456,17 +508,7 @@ fn ndjson(
     types: &[Option<TypeInfo<'_>>],
     out: &mut dyn Write,
 ) -> io::Result<Option<String>> {
-    let prefixes: Vec<Vec<u8>> = types
-        .iter()
-        .map(|t| {
-            let name = t.as_ref().map_or("", |t| t.name);
-            format!(
-                "{{\"type\":{},\"index\":",
-                serde_json::to_string(name).unwrap_or_default()
-            )
-            .into_bytes()
-        })
-        .collect();
+    let prefixes = record_prefixes(types);
     let mut bad = BadRecords::default();
     let mut line = Vec::with_capacity(256);
     let mut num = itoa_buf();
@@ -474,14 +516,8 @@ fn ndjson(
     for rec in reader.records().map_while(Result::ok) {
         progress.set(rec.offset);
         line.clear();
-        let t = usize::from(rec.record_type);
-        line.extend_from_slice(&prefixes[t]);
-        line.extend_from_slice(num.format(rec.index));
-        line.push(b',');
-        value_or_payload(types[t].as_ref(), rec.payload, &mut line, || {
-            bad.note(rec.index, rec.offset)
-        });
-        line.extend_from_slice(b"}\n");
+        record_object(types, &prefixes, &rec, &mut num, &mut line, &mut bad);
+        line.push(b'\n');
         out.write_all(&line)?;
     }
     Ok(bad.warning("their lines carry \"payload\" hex and an \"error\""))
@@ -715,8 +751,19 @@ fn csv(
             None => row.push(hex(rec.payload)),
             Some(root) => match cells(root, rec.payload, &mut row) {
                 Ok(n) if n == rec.payload.len() => {}
-                _ => {
-                    bad.note(rec.index, rec.offset);
+                Ok(n) => {
+                    let at = rec.offset + n as u64;
+                    bad.note(
+                        rec.index,
+                        koffer::read::Error {
+                            offset: at,
+                            kind: koffer::read::ErrorKind::PayloadTrailingBytes,
+                        },
+                    );
+                    continue;
+                }
+                Err(e) => {
+                    bad.note(rec.index, e.in_record(&rec));
                     continue;
                 }
             },

@@ -14,7 +14,7 @@
 //! | 0 | intact; for `verify` also complete (`inspect` reports an incomplete container and exits 0) |
 //! | 1 | corrupt: damaged or malformed (for `import`: the JSON input) |
 //! | 2 | usage error (from the argument parser) |
-//! | 3 | `verify`, `export --strict`: incomplete (truncated, torn tail, no end frame) |
+//! | 3 | `verify`, `export --strict`: incomplete (truncated, torn tail, no end frame); every command: the input ends inside the file header (it holds nothing) |
 //! | 4 | not a koffer container, or one this version cannot read |
 //! | 5 | the file cannot be read (or the output cannot be written) |
 //!
@@ -65,7 +65,8 @@ mod status {
     about = "Inspect, verify, export and import koffer containers"
 )]
 #[command(
-    after_help = "Exit status: 0 ok, 1 corrupt, 2 usage, 3 incomplete (verify), \
+    after_help = "Exit status: 0 ok, 1 corrupt, 2 usage, 3 incomplete (verify, export --strict; \
+                        any command when the input ends inside the header), \
                         4 not a koffer container or unsupported, 5 cannot read the file."
 )]
 struct Cli {
@@ -247,10 +248,11 @@ fn read_input(path: &std::path::Path, name: &str) -> Result<Vec<u8>, u8> {
     })
 }
 
-/// The exit status for a reader error.
+/// The exit status for a reader error: its class's (spec `command.md` §2).
 fn error_status(e: &Error) -> u8 {
     match e.kind.class() {
         Class::NotAContainer | Class::Unsupported => status::NOT_KOFFER,
+        Class::Incomplete => status::INCOMPLETE,
         Class::Corrupt | Class::Payload => status::CORRUPT,
     }
 }
@@ -258,6 +260,7 @@ fn error_status(e: &Error) -> u8 {
 fn class_name(class: Class) -> &'static str {
     match class {
         Class::NotAContainer => "not_a_container",
+        Class::Incomplete => "incomplete",
         Class::Unsupported => "unsupported",
         Class::Corrupt => "corrupt",
         Class::Payload => "payload",
@@ -375,12 +378,14 @@ fn verify(path: &std::path::Path) -> u8 {
         }
         Ok(summary) => {
             let c = summary.counted;
+            // The end frame's totals (spec §8): `frames` counts the frames
+            // before it, so the end frame makes one more checksum.
             let line = format!(
-                "{name}: OK: koffer {}.{}, complete, {} frames, {} blocks, {} records; \
+                "{name}: OK: koffer {}.{}, complete: {} frames before the end frame, {} blocks, {} records; \
                  all {} frame checksums OK\n",
                 summary.header.major,
                 summary.header.minor,
-                s.frames.total,
+                c.frames,
                 c.blocks,
                 c.records,
                 s.frames.total

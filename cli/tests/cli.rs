@@ -181,6 +181,32 @@ fn verify_accepts_the_sample() {
     assert!(out.contains("all 1208 frame checksums OK"), "{out}");
 }
 
+/// Spec §8: the end frame's `frames` total counts the frames before it;
+/// `verify` prints that number, named as such, and the checksums of all
+/// frames (one more: the end frame's).
+#[test]
+fn verify_counts_frames_as_the_end_frame_does() {
+    let bytes = sample();
+    let stated = koffer::read::Reader::new(&bytes)
+        .unwrap()
+        .verify()
+        .unwrap()
+        .counted
+        .frames;
+    let o = koffer(&["verify", &sample_arg()]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(stated, 1207);
+    assert!(
+        out.contains(&format!("complete: {stated} frames before the end frame, ")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("all {} frame checksums OK", stated + 1)),
+        "{out}"
+    );
+}
+
 #[test]
 fn verify_reads_stdin() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_koffer"))
@@ -211,11 +237,15 @@ fn not_a_container_is_4() {
     }
 }
 
+/// An empty file is a container whose writer stopped before its header
+/// (spec §3.3): incomplete, holding nothing — not a foreign file.
 #[test]
-fn empty_file_is_4() {
+fn empty_file_is_3() {
     let f = TempFile::new("empty", b"");
     let o = koffer(&["verify", f.arg()]);
-    assert_failure(&o, 4, f.arg());
+    let err = assert_failure(&o, 3, f.arg());
+    assert!(err.contains("at byte 0:"), "{err}");
+    assert!(err.contains("holds nothing"), "{err}");
 }
 
 #[test]
@@ -413,6 +443,8 @@ fn export_json_document_shape() {
     assert_eq!(records.len(), 10_133);
     assert_eq!(records[0]["type"], "sample");
     assert_eq!(records[0]["record_type"], 0);
+    assert_eq!(records[0]["index"], 0);
+    assert_eq!(records[10_132]["index"], 10_132);
     assert_eq!(records[0]["value"]["heart_rate"], 51);
     let frames = v["frames"].as_array().expect("frames");
     assert_eq!(frames.len(), 1_208);
@@ -432,11 +464,11 @@ fn export_ndjson_first_lines() {
     assert_eq!(lines.len(), 10_133);
     assert_eq!(
         lines[0],
-        r#"{"type":"sample","index":0,"value":{"timestamp_ms":1789344000000,"heart_rate":51,"steps":0,"lat":52.52000721321155,"lon":13.404943663813892,"battery_pct":83,"activity":"Rest","note":null}}"#
+        r#"{"type":"sample","record_type":0,"index":0,"value":{"timestamp_ms":1789344000000,"heart_rate":51,"steps":0,"lat":52.52000721321155,"lon":13.404943663813892,"battery_pct":83,"activity":"Rest","note":null}}"#
     );
     assert_eq!(
         lines[1],
-        r#"{"type":"sample","index":1,"value":{"timestamp_ms":1789344060000,"heart_rate":52,"steps":0,"lat":52.52000440774994,"lon":13.404958695296962,"battery_pct":82,"activity":"Rest","note":null}}"#
+        r#"{"type":"sample","record_type":0,"index":1,"value":{"timestamp_ms":1789344060000,"heart_rate":52,"steps":0,"lat":52.52000440774994,"lon":13.404958695296962,"battery_pct":82,"activity":"Rest","note":null}}"#
     );
     let event = lines
         .iter()
@@ -619,6 +651,18 @@ fn a_faulty_description_stops_verify_and_export_at_its_frame() {
     assert!(err.contains("warning: at byte 54"), "{err}");
     assert!(err.contains("dropped"), "{err}");
 
+    // export-json.md §6: the same prefix in the JSON document, and one line
+    // naming the error's offset and the bytes dropped (from the faulty frame on).
+    let o = koffer(&["export", f.arg(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["records"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["frames"].as_array().unwrap().len(), 2);
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("warning: at byte 54: "), "{err}");
+    assert!(err.contains("dropped 41 bytes at bytes 45..86"), "{err}");
+
     let o = koffer(&["export", f.arg(), "--format", "ndjson", "--strict"]);
     assert_failure(&o, 1, f.arg());
     assert!(o.stdout.is_empty(), "nothing exported");
@@ -721,4 +765,214 @@ fn verbose_errors_add_detail_after_the_one_line() {
     assert!(lines[0].contains("at JSON byte"), "{err}");
     assert_eq!(lines[1], "   \"format\": [}");
     assert!(lines[2].ends_with('^'), "{err}");
+}
+
+// ---------------------------------------------------------------- spec tables
+
+fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/vectors")
+}
+
+/// The class of each error kind and the exit status of each class, as the
+/// tables of spec `format.md` §10.4 and `command.md` §2 give them (written
+/// here from the text, not taken from the crate).
+fn status_of_kind(kind: &str) -> (&'static str, i32) {
+    match kind {
+        "BadSignature" => ("not_a_container", 4),
+        "HeaderTruncated" => ("incomplete", 3),
+        "UnsupportedVersion" | "UnknownRequiredFeatures" | "UnknownCriticalFrame" => {
+            ("unsupported", 4)
+        }
+        "PayloadTruncated" | "PayloadTrailingBytes" | "PayloadInvalid" => ("payload", 1),
+        _ => ("corrupt", 1),
+    }
+}
+
+/// `command.md` §2: `verify`'s exit status for every vector is the one the
+/// class of its outcome gives — 0 complete, 3 incomplete, and for a reject
+/// the status of its error kind's class; the error line names the vector's
+/// offset, and `-v` the kind and class.
+#[test]
+fn verify_status_matches_the_class_table() {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(vectors_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() > 90, "{} vectors", paths.len());
+    for json in paths {
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        let input = json.with_extension("koffer");
+        let file = input.to_str().unwrap();
+        let o = koffer(&["verify", "-v", file]);
+        let err = stderr(&o);
+        let (class, status) = match v["outcome"].as_str().unwrap() {
+            "complete" => ("complete", 0),
+            "incomplete" => ("incomplete", 3),
+            "reject" => {
+                let kind = v["error"].as_str().unwrap();
+                let offset = v["offset"].as_u64().unwrap();
+                let (class, status) = status_of_kind(kind);
+                let first = err.lines().next().unwrap_or_default();
+                assert!(
+                    first.starts_with(&format!("koffer: {file}: at byte {offset}: ")),
+                    "{file}: {err}"
+                );
+                assert!(
+                    err.contains(&format!("  error kind: {kind} ({class})")),
+                    "{file}: {err}"
+                );
+                (class, status)
+            }
+            other => panic!("{file}: outcome {other}"),
+        };
+        assert_eq!(o.status.code(), Some(status), "{file} ({class}): {err}");
+        seen.insert(class);
+    }
+    // One vector of each class at least (payload faults are no vector's
+    // outcome: see export_record_errors_use_file_offsets).
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        [
+            "complete",
+            "corrupt",
+            "incomplete",
+            "not_a_container",
+            "unsupported"
+        ]
+    );
+}
+
+/// Spec §3.3: a header cut by a power loss (here: erased flash from byte 12)
+/// is an incomplete container that holds nothing: every command exits 3
+/// (`command.md` §2), with the error line at byte 0.
+#[test]
+fn header_cut_short_is_3_for_every_command() {
+    for name in ["reject-header-truncated", "reject-header-erased"] {
+        let path = vectors_dir().join(format!("{name}.koffer"));
+        let file = path.to_str().unwrap();
+        for args in [
+            &["verify", file][..],
+            &["inspect", file],
+            &["inspect", "--json", file],
+            &["export", file, "--format", "json"],
+            &["export", file, "--format", "ndjson"],
+        ] {
+            let o = koffer(args);
+            let err = assert_failure(&o, 3, file);
+            assert!(err.contains("at byte 0: "), "{args:?}: {err}");
+            assert!(err.contains("holds nothing"), "{args:?}: {err}");
+            assert!(o.stdout.is_empty(), "{args:?}");
+        }
+    }
+}
+
+/// A container with one record of each payload fault (spec §10.4), each of
+/// its own record type, then a good record: (definition, payload).
+const FAULTS: [(&[u8], &[u8]); 4] = [
+    (&[0x16, 0x02, 0x02, 0x04], &[0x07, 0x80]), // (u8, u32): the u32 cut short
+    (&[0x16, 0x02, 0x02, 0x01], &[0x07, 0x02]), // (u8, bool): bool 02
+    (&[0x16, 0x02, 0x02, 0x01], &[0x07, 0x01, 0x09]), // (u8, bool) and a byte left over
+    (&[0x16, 0x02, 0x02, 0x01], &[0x07, 0x01]), // good
+];
+
+fn faulty_records() -> Vec<u8> {
+    let mut buf = [0u8; 256];
+    let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+    for (t, (def, payload)) in FAULTS.iter().enumerate() {
+        w.declare(t as u8, &format!("t{t}"), 1, def).unwrap();
+        w.write_payload(t as u8, payload).unwrap();
+    }
+    w.finish().unwrap()
+}
+
+/// Spec `export-json.md` §4 and `format.md` §10.4: a record that does not
+/// follow its definition carries `"error"` with the kind and the file offset
+/// of §10.4 and the file offset of the value; `--strict` refuses it with
+/// the same offset (exit 1, class payload); the JSON document and NDJSON
+/// lines hold the same record objects.
+#[test]
+fn export_record_errors_use_file_offsets() {
+    let bytes = faulty_records();
+    let reader = koffer::read::Reader::new(&bytes).unwrap();
+    let recs: Vec<_> = reader.records().map(Result::unwrap).collect();
+    // (kind, §10.4 offset, the value's offset) per faulty record.
+    let expected = [
+        ("PayloadTruncated", recs[0].offset + 2, recs[0].offset + 1),
+        ("PayloadInvalid", recs[1].offset, recs[1].offset + 1),
+        (
+            "PayloadTrailingBytes",
+            recs[2].offset + 2,
+            recs[2].offset + 2,
+        ),
+    ];
+    let f = TempFile::new("payload-faults.koffer", &bytes);
+
+    let o = koffer(&["export", f.arg(), "--format", "ndjson"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    for (i, (kind, offset, value_offset)) in expected.iter().enumerate() {
+        let l = &lines[i];
+        assert_eq!(l["type"], format!("t{i}"));
+        assert_eq!(l["record_type"], i);
+        assert_eq!(l["index"], i);
+        assert_eq!(l["error"]["kind"], *kind, "{l}");
+        assert_eq!(l["error"]["offset"], *offset, "{l}");
+        assert_eq!(l["error"]["value_offset"], *value_offset, "{l}");
+        assert!(l["error"]["message"].is_string(), "{l}");
+        assert!(l.get("value").is_none(), "{l}");
+        assert_eq!(l["payload"], hex_of(FAULTS[i].1));
+    }
+    assert_eq!(lines[3]["value"], serde_json::json!([7, true]));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "3 records do not follow their schema (the first is record 0, at byte {}: ",
+            expected[0].1
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains("before it"), "nothing was dropped: {err}");
+
+    // The JSON document's records are the NDJSON lines, object for object.
+    let o = koffer(&["export", f.arg(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["records"].as_array().unwrap(), &lines);
+
+    // --strict: the first faulty record, at its §10.4 offset; class payload.
+    for format in ["json", "ndjson"] {
+        let o = koffer(&["export", f.arg(), "--format", format, "--strict"]);
+        let err = assert_failure(&o, status_of_kind("PayloadTruncated").1, f.arg());
+        assert!(
+            err.contains(&format!(
+                "at byte {}: record 0 does not follow its schema: PayloadTruncated: payload ends inside a value (the value at byte {})",
+                expected[0].1, expected[0].2
+            )),
+            "{err}"
+        );
+        assert!(o.stdout.is_empty());
+    }
+
+    // import takes the document back, byte for byte.
+    let json = TempFile::new("payload-faults.json", &o_stdout(f.arg()));
+    let out = TempFile::new("payload-faults-out.koffer", b"");
+    let o = koffer(&["import", json.arg(), "-o", out.arg()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&out.0).unwrap(), bytes);
+}
+
+fn o_stdout(file: &str) -> Vec<u8> {
+    koffer(&["export", file, "--format", "json"]).stdout
+}
+
+fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -3,6 +3,11 @@
 use core::fmt;
 
 /// A payload does not follow its definition: what was wrong and where.
+///
+/// `offset` counts from the start of the payload and names the value that
+/// could not be read (spec `schema.md` §6); [`Error::in_record`] turns it into
+/// the container's error at the file offset spec `format.md` §10.4 gives, the
+/// same for every decoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Error {
@@ -66,6 +71,51 @@ pub enum Invalid {
         /// Its limit: the bytes left after the count.
         limit: u64,
     },
+}
+
+impl Error {
+    /// This fault of `record`'s payload as the container's error: its kind,
+    /// at the file offset spec `format.md` §10.4 gives — the end of the
+    /// payload for `PayloadTruncated`, the first byte left over for
+    /// `PayloadTrailingBytes`, the record's first byte for `PayloadInvalid`:
+    /// what [`Record::decode`](crate::read::Record::decode) reports for a
+    /// compiled type too. The value's own offset is [`Error::file_offset`].
+    ///
+    /// ```
+    /// use koffer::{dynamic, read::{ErrorKind, Record}, schema::Definition};
+    /// let def = Definition::parse(&[0x01]).unwrap(); // bool
+    /// let record = Record { record_type: 0, index: 0, offset: 100, payload: &[0x02] };
+    /// let e = dynamic::check(def.root().unwrap(), record.payload).unwrap_err();
+    /// let at = e.in_record(&record);
+    /// assert_eq!((at.kind, at.offset), (ErrorKind::PayloadInvalid, 100));
+    /// assert_eq!(record.decode::<bool>().unwrap_err(), at); // the compiled type agrees
+    /// ```
+    pub fn in_record(&self, record: &crate::read::Record<'_>) -> crate::read::Error {
+        use crate::read::ErrorKind as K;
+        let (offset, kind) = match self.kind {
+            ErrorKind::PayloadTruncated => (
+                record.offset + record.payload.len() as u64,
+                K::PayloadTruncated,
+            ),
+            ErrorKind::PayloadTrailingBytes => (self.file_offset(record), K::PayloadTrailingBytes),
+            ErrorKind::PayloadInvalid(_) => (record.offset, K::PayloadInvalid),
+        };
+        crate::read::Error { offset, kind }
+    }
+
+    /// The file offset of the value that could not be read (or of the first
+    /// byte left over): `record`'s payload offset plus [`Error::offset`].
+    ///
+    /// ```
+    /// use koffer::{dynamic, read::Record, schema::Definition};
+    /// let def = Definition::parse(&[0x01]).unwrap(); // bool
+    /// let record = Record { record_type: 0, index: 0, offset: 100, payload: &[0x01, 0x07] };
+    /// let e = dynamic::check(def.root().unwrap(), record.payload).unwrap_err();
+    /// assert_eq!(e.file_offset(&record), 101);
+    /// ```
+    pub fn file_offset(&self, record: &crate::read::Record<'_>) -> u64 {
+        record.offset + self.offset as u64
+    }
 }
 
 impl ErrorKind {

@@ -19,12 +19,18 @@ pub struct Error {
     pub kind: ErrorKind,
 }
 
-/// Broad classes of [`ErrorKind`], for callers that act on the class.
+/// Broad classes of [`ErrorKind`], for callers that act on the class (spec
+/// `format.md` §10.4: the class column; `command.md` §2: the exit status
+/// of each class).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Class {
     /// The input is not a koffer container at all.
     NotAContainer,
+    /// The input was cut inside the file header (`HeaderTruncated`, spec
+    /// §3.3): an incomplete container that holds nothing, its valid prefix
+    /// empty. A writer starts over at offset 0 (§11.2).
+    Incomplete,
     /// A container this reader cannot read (a later major version, a required feature).
     Unsupported,
     /// The container is damaged or malformed.
@@ -166,19 +172,31 @@ pub enum ErrorKind {
     DataAfterEnd,
     /// A schema frame's definition breaks a rule of spec `schema.md` §4.
     Definition(crate::schema::ErrorKind),
-    /// A record's payload is shorter than its type needs.
+    /// A record's payload is shorter than its type needs; reported at the
+    /// end of the payload (§10.4), whichever value ran out.
     PayloadTruncated,
-    /// Bytes remain after a record's value was decoded.
+    /// Bytes remain after a record's value was decoded; reported at the
+    /// first byte left over (§10.4).
     PayloadTrailingBytes,
-    /// A record's payload is not a valid encoding of the requested type.
+    /// A record's payload is not a valid encoding of the requested type;
+    /// reported at the record's first byte (§10.4).
     PayloadInvalid,
 }
 
 impl ErrorKind {
-    /// The broad class of this error.
+    /// The broad class of this error (spec §10.4).
+    ///
+    /// ```
+    /// use koffer::read::{Class, ErrorKind, Reader};
+    /// // 12 bytes of a header: cut by a power loss, not a foreign file.
+    /// let e = Reader::new(&[0x8B, 0x4B, 0x4F, 0x46, 0x0D, 0x0A, 0x1A, 0x0A, 1, 0, 0, 0]).unwrap_err();
+    /// assert_eq!((e.kind, e.kind.class()), (ErrorKind::HeaderTruncated, Class::Incomplete));
+    /// assert_eq!(Reader::new(b"PK\x03\x04").unwrap_err().kind.class(), Class::NotAContainer);
+    /// ```
     pub fn class(&self) -> Class {
         match self {
-            ErrorKind::BadSignature | ErrorKind::HeaderTruncated => Class::NotAContainer,
+            ErrorKind::BadSignature => Class::NotAContainer,
+            ErrorKind::HeaderTruncated => Class::Incomplete,
             ErrorKind::UnsupportedVersion { .. }
             | ErrorKind::UnknownRequiredFeatures { .. }
             | ErrorKind::UnknownCriticalFrame { .. } => Class::Unsupported,
@@ -232,7 +250,7 @@ impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             ErrorKind::BadSignature => f.write_str("not a koffer container: expected the signature 8B 4B 4F 46 0D 0A 1A 0A"),
-            ErrorKind::HeaderTruncated => f.write_str("the 18-byte file header is incomplete: its writer stopped inside it"),
+            ErrorKind::HeaderTruncated => f.write_str("the 18-byte file header is incomplete: its writer stopped inside it, so the container holds nothing"),
             ErrorKind::HeaderChecksum { stored, computed } => write!(f, "header checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"),
             ErrorKind::UnsupportedVersion { major, minor } => write!(f, "format version {major}.{minor} is not supported: expected major version {}", crate::header::MAJOR),
             ErrorKind::UnknownRequiredFeatures { bits } => write!(f, "unknown required feature bits {bits:#06x}"),

@@ -23,7 +23,9 @@ pub struct Record<'a> {
 
 impl<'a> Record<'a> {
     /// Decodes the payload as a `T`, borrowing `&str` and `&[u8]` fields from
-    /// the input. The whole payload must be consumed.
+    /// the input. The whole payload must be consumed. A payload error is
+    /// reported at the file offset of spec §10.4, as
+    /// [`dynamic::Error::in_record`](crate::dynamic::Error::in_record) reports it.
     ///
     /// ```
     /// # use koffer::{write::Writer, read::Reader};
