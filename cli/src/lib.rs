@@ -479,7 +479,9 @@ struct MetaEntry {
     #[serde(rename = "type")]
     type_name: String,
     type_code: u8,
-    value: serde_json::Value,
+    /// A float as its `schema.md` §9 text (as `export` writes it), the
+    /// rest as serde_json writes them.
+    value: Box<serde_json::value::RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rfc3339: Option<String>,
     #[serde(skip)]
@@ -591,11 +593,21 @@ impl MetaEntry {
                 format!("{} ({} bytes, type not known)", hex(bytes, 32), bytes.len()),
             ),
         };
+        let value = match e.value {
+            Value::Float(v) => koffer::schema::Definition::parse(doc::F64_DEFINITION)
+                .ok()
+                .and_then(|d| {
+                    let ty = d.root()?;
+                    koffer::json::to_json(ty, &v.to_le_bytes()).ok()
+                })
+                .and_then(|t| serde_json::value::RawValue::from_string(t).ok()),
+            _ => serde_json::value::to_raw_value(&value).ok(),
+        };
         MetaEntry {
             key: e.key.to_string(),
             type_name: type_name(e.value.value_type()),
             type_code: e.value.value_type(),
-            value,
+            value: value.unwrap_or_else(|| serde_json::value::RawValue::NULL.to_owned()),
             rfc3339,
             text,
         }
