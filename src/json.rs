@@ -1780,8 +1780,8 @@ mod float_text_tests {
         (f32::MIN_POSITIVE, "1.1754944e-38"),
         (f32::EPSILON, "1.1920929e-7"),
         // A tie between two shortest candidates goes to the even digit.
-        (522429.125, "522429.12"),
-        (-522429.375, "-522429.38"),
+        (522429.0 + 0.125, "522429.12"),
+        (-(522429.0 + 0.375), "-522429.38"),
     ];
 
     const F32_BITS_CASES: &[(u32, &str)] = &[
