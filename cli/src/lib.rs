@@ -554,6 +554,15 @@ fn type_name(code: u8) -> String {
     .to_string()
 }
 
+/// A metadata float as its `schema.md` §9 text (`1e-6`, `0.00001`, `"NaN"`),
+/// as `export` writes it; `inspect` shows the same text, unquoted.
+fn float_text(v: f64) -> String {
+    koffer::schema::Definition::parse(doc::F64_DEFINITION)
+        .ok()
+        .and_then(|d| koffer::json::to_json(d.root()?, &v.to_le_bytes()).ok())
+        .unwrap_or_else(|| format!("{v:?}"))
+}
+
 impl MetaEntry {
     fn new(e: &Entry<'_>) -> Self {
         use serde_json::json;
@@ -561,7 +570,7 @@ impl MetaEntry {
             Value::Bool(b) => (json!(b), None, b.to_string()),
             Value::Uint(v) => (json!(v), None, v.to_string()),
             Value::Int(v) => (json!(v), None, v.to_string()),
-            Value::Float(v) => (json!(v), None, format!("{v:?}")),
+            Value::Float(v) => (json!(v), None, float_text(v).trim_matches('"').to_string()),
             Value::Str(v) => (json!(v), None, format!("{v:?}")),
             Value::Bytes(b) => {
                 let more = if b.len() > 32 { "…" } else { "" };
@@ -594,13 +603,7 @@ impl MetaEntry {
             ),
         };
         let value = match e.value {
-            Value::Float(v) => koffer::schema::Definition::parse(doc::F64_DEFINITION)
-                .ok()
-                .and_then(|d| {
-                    let ty = d.root()?;
-                    koffer::json::to_json(ty, &v.to_le_bytes()).ok()
-                })
-                .and_then(|t| serde_json::value::RawValue::from_string(t).ok()),
+            Value::Float(v) => serde_json::value::RawValue::from_string(float_text(v)).ok(),
             _ => serde_json::value::to_raw_value(&value).ok(),
         };
         MetaEntry {
