@@ -116,3 +116,45 @@ fn there_are_at_least_twenty_distinct_must_reject_kinds() {
         kinds.len()
     );
 }
+
+/// Spec `format.md` §13: a complete vector states its totals, metadata,
+/// schemas and records; an incomplete one its valid length, tail and
+/// records; a rejected one its check, error and offset; and every record of
+/// a described type carries its JSON text.
+#[test]
+fn every_vector_states_what_section_13_promises() {
+    for case in cases::all() {
+        let e = &case.expect;
+        let keys: &[&str] = match e["outcome"].as_str().unwrap() {
+            "complete" => &["totals", "metadata", "schemas", "records"],
+            "incomplete" => &["valid_len", "tail", "records"],
+            "reject" => &["check", "error", "offset"],
+            other => panic!("{}: outcome {other}", case.name),
+        };
+        for k in keys {
+            assert!(e.get(*k).is_some(), "vector {} states no {k}", case.name);
+        }
+        if e["outcome"] == "complete" {
+            for t in ["frames", "blocks", "records"] {
+                assert!(e["totals"][t].is_u64(), "vector {}: totals.{t}", case.name);
+            }
+            let described: Vec<u64> = e["schemas"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| s["definition"] != "")
+                .map(|s| s["record_type"].as_u64().unwrap())
+                .collect();
+            for r in e["records"].as_array().unwrap() {
+                let t = r["record_type"].as_u64().unwrap();
+                assert_eq!(
+                    r.get("json").is_some(),
+                    described.contains(&t),
+                    "vector {}: record {} of type {t}",
+                    case.name,
+                    r["index"]
+                );
+            }
+        }
+    }
+}

@@ -484,7 +484,9 @@ struct MetaEntry {
     #[serde(rename = "type")]
     type_name: String,
     type_code: u8,
-    value: serde_json::Value,
+    /// A float as its `schema.md` §9 text (as `export` writes it), the
+    /// rest as serde_json writes them.
+    value: Box<serde_json::value::RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rfc3339: Option<String>,
     #[serde(skip)]
@@ -557,6 +559,15 @@ fn type_name(code: u8) -> String {
     .to_string()
 }
 
+/// A metadata float as its `schema.md` §9 text (`1e-6`, `0.00001`, `"NaN"`),
+/// as `export` writes it; `inspect` shows the same text, unquoted.
+fn float_text(v: f64) -> String {
+    koffer::schema::Definition::parse(doc::F64_DEFINITION)
+        .ok()
+        .and_then(|d| koffer::json::to_json(d.root()?, &v.to_le_bytes()).ok())
+        .unwrap_or_else(|| format!("{v:?}"))
+}
+
 impl MetaEntry {
     fn new(e: &Entry<'_>) -> Self {
         use serde_json::json;
@@ -564,7 +575,7 @@ impl MetaEntry {
             Value::Bool(b) => (json!(b), None, b.to_string()),
             Value::Uint(v) => (json!(v), None, v.to_string()),
             Value::Int(v) => (json!(v), None, v.to_string()),
-            Value::Float(v) => (json!(v), None, format!("{v:?}")),
+            Value::Float(v) => (json!(v), None, float_text(v).trim_matches('"').to_string()),
             Value::Str(v) => (json!(v), None, format!("{v:?}")),
             Value::Bytes(b) => {
                 let more = if b.len() > 32 { "…" } else { "" };
@@ -596,11 +607,15 @@ impl MetaEntry {
                 format!("{} ({} bytes, type not known)", hex(bytes, 32), bytes.len()),
             ),
         };
+        let value = match e.value {
+            Value::Float(v) => serde_json::value::RawValue::from_string(float_text(v)).ok(),
+            _ => serde_json::value::to_raw_value(&value).ok(),
+        };
         MetaEntry {
             key: e.key.to_string(),
             type_name: type_name(e.value.value_type()),
             type_code: e.value.value_type(),
-            value,
+            value: value.unwrap_or_else(|| serde_json::value::RawValue::NULL.to_owned()),
             rfc3339,
             text,
         }

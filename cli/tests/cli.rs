@@ -975,4 +975,37 @@ fn o_stdout(file: &str) -> Vec<u8> {
 
 fn hex_of(b: &[u8]) -> String {
     b.iter().map(|b| format!("{b:02x}")).collect()
+/// `inspect --json` writes a float metadata value as its `schema.md` §9 text,
+/// as `export` does: one notation rule, NaN and infinities as strings.
+#[test]
+fn inspect_json_metadata_floats_are_their_schema_text() {
+    use koffer::meta::{Entry, Value};
+    let mut buf = [0u8; 64];
+    let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+    w.metadata(&[
+        Entry::new("x:big", Value::Float(1e16)),
+        Entry::new("x:small", Value::Float(1e-6)),
+        Entry::new("x:plain", Value::Float(0.00001)),
+        Entry::new("x:nan", Value::Float(f64::NAN)),
+        Entry::new("x:inf", Value::Float(f64::NEG_INFINITY)),
+    ])
+    .unwrap();
+    let f = TempFile::new("floats.koffer", &w.finish().unwrap());
+    let o = koffer(&["inspect", "--json", f.arg()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for (key, value) in [
+        ("x:big", "1e+16"),
+        ("x:small", "1e-6"),
+        ("x:plain", "0.00001"),
+        ("x:nan", "\"NaN\""),
+        ("x:inf", "\"-inf\""),
+    ] {
+        let at = text.find(&format!("\"{key}\"")).expect(key);
+        let entry = &text[at..at + text[at..].find('}').unwrap()];
+        assert!(
+            entry.contains(&format!("\"value\": {value}\n")),
+            "{key}: {entry}"
+        );
+    }
 }

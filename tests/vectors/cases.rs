@@ -10,6 +10,9 @@
 #[path = "types.rs"]
 mod types;
 
+#[path = "described.rs"]
+mod described;
+
 use koffer::frame::{kind, FrameHead};
 use koffer::header::Header;
 use koffer::meta::{key, value_type, Entry, Value};
@@ -238,6 +241,12 @@ impl<'b> Builder<'b> {
             let c = self.w.counted().records as usize;
             self.boundaries.push((self.w.position(), c));
         }
+    }
+    /// A record of a described type, with its JSON text by `schema.md` §9.
+    fn record_json<T: Serialize>(&mut self, t: u8, value: &T, text: &str) {
+        self.record(t, value);
+        let last = self.records.last_mut().unwrap();
+        last["json"] = json!(text);
     }
     fn flush(&mut self) {
         self.w.flush().unwrap();
@@ -603,6 +612,7 @@ pub fn all() -> Vec<Case> {
     }
 
     // ---- the data model: schema and dynamic-decode vectors ----------------
+    cases.extend(described::all());
     cases.extend(types::all());
     cases.extend(types::rejects());
 

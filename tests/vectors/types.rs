@@ -29,15 +29,18 @@ fn typed<T: Serialize>(
         records
             .push(json!({ "record_type": 0, "index": i, "payload": hex(&payload), "json": text }));
     }
-    let totals = w.counted();
     let bytes = w.finish().unwrap();
-    let _ = totals;
+    // By construction: one schema frame and one block holding every record
+    // (the 1 KiB buffer holds them all), no metadata frame.
+    let totals = json!({ "frames": 2, "blocks": 1, "records": values.len() });
     Case {
         name,
         rule,
         bytes,
         expect: json!({
             "outcome": "complete",
+            "totals": totals,
+            "metadata": [],
             "schemas": [schema_json(0, "value", 1, def)],
             "records": records,
         }),
@@ -131,6 +134,127 @@ const SHAPE: Type = Type::Enum(
         },
     ],
 );
+
+#[derive(Serialize)]
+struct Floats {
+    a: f32,
+    b: f64,
+    n: u8,
+    c: Option<f32>,
+}
+
+const FLOATS: Type = Type::Struct(
+    "Floats",
+    &[
+        Field {
+            name: "a",
+            meta: Meta::NONE,
+            ty: &Type::F32,
+        },
+        Field {
+            name: "b",
+            meta: Meta::NONE,
+            ty: &Type::F64,
+        },
+        Field {
+            name: "n",
+            meta: Meta::NONE,
+            ty: &Type::U8,
+        },
+        Field {
+            name: "c",
+            meta: Meta::NONE,
+            ty: &Type::Option(&Type::F32),
+        },
+    ],
+);
+
+/// Records of f32 and f64 values at and around the notation thresholds of
+/// `schema.md` §9 (plain when −5 ≤ e ≤ 15, the same rule for both widths).
+/// Each text is written by hand from that rule; the shortest digits were
+/// checked with Python's `repr` (f64) and a search for the shortest decimal
+/// that reads back to the same f32.
+fn float_notation() -> Vec<(Floats, &'static str)> {
+    let f = |a: f32, b: f64, n: u8, c: Option<f32>| Floats { a, b, n, c };
+    vec![
+        (
+            f(1e-5, 1e-5, 0, Some(-1e-5)),
+            r#"{"a":0.00001,"b":0.00001,"n":0,"c":-0.00001}"#,
+        ),
+        (
+            // The values just below 1e-5: e = −6.
+            f(9.999999e-6, 9.999999999999999e-6, 1, Some(-9.999999e-6)),
+            r#"{"a":9.999999e-6,"b":9.999999999999999e-6,"n":1,"c":-9.999999e-6}"#,
+        ),
+        (
+            f(1e-6, 1e-6, 2, Some(-1e-6)),
+            r#"{"a":1e-6,"b":1e-6,"n":2,"c":-1e-6}"#,
+        ),
+        (
+            f(1.2345678e-5, 1.2345678901234568e-5, 3, Some(1.2345678e-6)),
+            r#"{"a":0.000012345678,"b":0.000012345678901234568,"n":3,"c":1.2345678e-6}"#,
+        ),
+        (
+            f(1e-7, 1.5e-7, 4, Some(1.5e-7)),
+            r#"{"a":1e-7,"b":1.5e-7,"n":4,"c":1.5e-7}"#,
+        ),
+        (
+            f(1e12, 1e13, 5, Some(1e13)),
+            r#"{"a":1000000000000.0,"b":10000000000000.0,"n":5,"c":10000000000000.0}"#,
+        ),
+        (
+            f(1e15, 1e15, 6, Some(-1e15)),
+            r#"{"a":1000000000000000.0,"b":1000000000000000.0,"n":6,"c":-1000000000000000.0}"#,
+        ),
+        (
+            // The values just below 1e16: e = 15.
+            f(9.999999e15, 9_999_999_999_999_998.0, 7, Some(-9.999999e15)),
+            r#"{"a":9999999000000000.0,"b":9999999999999998.0,"n":7,"c":-9999999000000000.0}"#,
+        ),
+        (
+            f(1e16, 1e16, 8, Some(-1e16)),
+            r#"{"a":1e+16,"b":1e+16,"n":8,"c":-1e+16}"#,
+        ),
+        (
+            f(1.0000001e16, 1.0000000000000002e16, 9, None),
+            r#"{"a":1.0000001e+16,"b":1.0000000000000002e+16,"n":9,"c":null}"#,
+        ),
+        (
+            f(f32::MAX, f64::MAX, 10, Some(f32::MIN)),
+            r#"{"a":3.4028235e+38,"b":1.7976931348623157e+308,"n":10,"c":-3.4028235e+38}"#,
+        ),
+        (
+            // Smallest normals; the largest f32 subnormal.
+            f(
+                f32::MIN_POSITIVE,
+                f64::MIN_POSITIVE,
+                11,
+                Some(f32::from_bits(0x007F_FFFF)),
+            ),
+            r#"{"a":1.1754944e-38,"b":2.2250738585072014e-308,"n":11,"c":1.1754942e-38}"#,
+        ),
+        (
+            // Smallest subnormals.
+            f(
+                f32::from_bits(1),
+                f64::from_bits(1),
+                12,
+                Some(-f32::from_bits(1)),
+            ),
+            r#"{"a":1e-45,"b":5e-324,"n":12,"c":-1e-45}"#,
+        ),
+        (
+            // f32's largest as an f64; a tie between two shortest f32
+            // candidates (522429.125) goes to the even digit.
+            f(0.0, f64::from(f32::MAX), 13, Some(522_429.0 + 0.125)),
+            r#"{"a":0.0,"b":3.4028234663852886e+38,"n":13,"c":522429.12}"#,
+        ),
+        (
+            f(-0.0, -0.0, 14, Some(16_777_216.0)),
+            r#"{"a":-0.0,"b":-0.0,"n":14,"c":16777216.0}"#,
+        ),
+    ]
+}
 
 /// Every type of the data model, in the order of spec `schema.md` §2.
 pub fn all() -> Vec<Case> {
@@ -226,6 +350,12 @@ pub fn all() -> Vec<Case> {
             (f64::INFINITY, "\"inf\""),
             (5e-324f64, "5e-324"),
         ],
+    ));
+    c.push(typed(
+        "type-float-notation",
+        "§2 f32 and f64 in a struct; §9 one notation rule for both: plain when -5 <= e <= 15, else scientific with the exponent's sign (both thresholds, negatives, subnormals, limits, a tie)",
+        def!(FLOATS),
+        &float_notation(),
     ));
     c.push(typed(
         "type-char",
