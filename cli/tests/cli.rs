@@ -975,6 +975,8 @@ fn o_stdout(file: &str) -> Vec<u8> {
 
 fn hex_of(b: &[u8]) -> String {
     b.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// `inspect --json` writes a float metadata value as its `schema.md` §9 text,
 /// as `export` does: one notation rule, NaN and infinities as strings.
 #[test]
