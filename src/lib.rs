@@ -57,7 +57,7 @@
 //! | §2–§5 definitions, fingerprint | [`schema`] (and `#[derive(Describe)]`) |
 //! | §6 payloads | [`dynamic`] (no allocator), [`value`] (`alloc`) |
 //! | §8 evolution | [`schema::compare`], [`read::Reader::typed`] |
-//! | §9 JSON mapping | [`json`] (`std`) |
+//! | §9 JSON mapping | [`json`] (`json`) |
 //!
 //! ## Feature flags
 //!
@@ -65,9 +65,10 @@
 //!   fully, and [`dynamic`] decodes any record by its definition alone.
 //! - `alloc`: `Vec<u8>` as a sink; [`value::Value`], an owned tree of any
 //!   record decoded by its definition.
-//! - `std`: `std::io::Write` sinks ([`write::IoSink`]), the processor's
-//!   CRC-32C instruction for checksums (same values), and [`json`], the
-//!   lossless JSON mapping of spec `schema.md` §9.
+//! - `std` (implies `alloc`): `std::io::Write` sinks ([`write::IoSink`]) and
+//!   the processor's CRC-32C instruction for checksums (same values).
+//! - `json` (implies `std`): [`json`], the lossless JSON mapping of spec
+//!   `schema.md` §9, written to `std::io::Write`.
 //! - `derive` (default): `#[derive(koffer::Describe)]` for record types, with
 //!   units, descriptions, scale and offset, time bases.
 //! - `heapless`: [`schema::Describe`] for `heapless::String` and `heapless::Vec`.
@@ -93,7 +94,7 @@ pub mod dynamic;
 pub mod end;
 pub mod frame;
 pub mod header;
-#[cfg(feature = "std")]
+#[cfg(feature = "json")]
 pub mod json;
 pub mod limits;
 pub mod meta;

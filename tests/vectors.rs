@@ -18,7 +18,7 @@ fn dir() -> PathBuf {
 /// The record's JSON text by spec `schema.md` §9, decoded with nothing but
 /// the definition in the file; also checks that the JSON maps back to the
 /// exact payload. `None` when the record type's layout is not described.
-#[cfg(feature = "std")]
+#[cfg(feature = "json")]
 fn json_of(reader: &Reader<'_>, r: &koffer::read::Record<'_>) -> Option<String> {
     let schema = reader.schema(r.record_type).unwrap()?;
     let def = schema.definition().unwrap();
@@ -29,7 +29,7 @@ fn json_of(reader: &Reader<'_>, r: &koffer::read::Record<'_>) -> Option<String> 
     Some(text)
 }
 
-#[cfg(not(feature = "std"))]
+#[cfg(not(feature = "json"))]
 fn json_of(_: &Reader<'_>, _: &koffer::read::Record<'_>) -> Option<String> {
     None
 }
