@@ -40,7 +40,7 @@
 //!
 //! | spec `format.md` | module |
 //! |---|---|
-//! | §2.2 varints | [`varint`] |
+//! | §2.2 varints | [`varint`] (also payload integers and zigzag) |
 //! | §2.3 checksum | [`crc`] |
 //! | §3 file header | [`header`] |
 //! | §4 frames | [`frame`] |
@@ -57,7 +57,7 @@
 //! | §2–§5 definitions, fingerprint | [`schema`] (and `#[derive(Describe)]`) |
 //! | §6 payloads | [`dynamic`] (no allocator), [`value`] (`alloc`) |
 //! | §8 evolution | [`schema::compare`], [`read::Reader::typed`] |
-//! | §9 JSON mapping | [`json`] (`json`) |
+//! | §9 JSON mapping | [`json`] (`json`); [`hex`] for byte strings |
 //!
 //! ## Feature flags
 //!
@@ -94,6 +94,7 @@ pub mod dynamic;
 pub mod end;
 pub mod frame;
 pub mod header;
+pub mod hex;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod limits;
