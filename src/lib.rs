@@ -76,8 +76,10 @@
 //!   default 64-byte nibble table (about 1 KiB more flash, checksums about
 //!   twice as fast; same values). With `std` the processor's instruction is used.
 //! - `defmt`: `defmt::Format` on errors and plain public types.
-//! - `arbitrary` (implies `alloc`): [`arbitrary`](mod@arbitrary), structurally valid
-//!   containers with optional injected faults, built from fuzzer input.
+//!
+//! Structurally valid containers with injected faults, built from fuzzer
+//! input for crates that fuzz their own parsing on top of koffer's, are in
+//! the separate crate `koffer-arbitrary`.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -85,8 +87,6 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-#[cfg(feature = "arbitrary")]
-pub mod arbitrary;
 pub mod block;
 pub mod crc;
 mod cursor;

@@ -1,4 +1,6 @@
-//! Structurally valid containers from fuzzer input (feature `arbitrary`).
+//! # koffer-arbitrary
+//!
+//! Structurally valid koffer containers from fuzzer input.
 //!
 //! For crates that fuzz their own parsing on top of koffer's: an
 //! [`ArbitraryContainer`] is built with koffer's own [`Writer`] from the
@@ -11,17 +13,17 @@
 //! for the resulting bytes, and [`ArbitraryContainer::check`] checks koffer's
 //! own reader against it.
 //!
-//! A downstream fuzz target (a `cargo fuzz` crate depending on `koffer` with
-//! `features = ["arbitrary"]`):
+//! A downstream fuzz target (a `cargo fuzz` crate depending on
+//! `koffer-arbitrary`):
 //!
 //! ```text
 //! #![no_main]
-//! use koffer::arbitrary::{ArbitraryContainer, Expected};
+//! use koffer_arbitrary::{ArbitraryContainer, Expected};
 //! use libfuzzer_sys::fuzz_target;
 //!
 //! fuzz_target!(|c: ArbitraryContainer| {
 //!     // Your parser over koffer's bytes: it must never panic...
-//!     let parsed = my_crate::parse_export(&c.bytes);
+//!     let parsed = my_koffer::parse_export(&c.bytes);
 //!     // ...and must agree with what any reader must report.
 //!     match c.expected() {
 //!         Expected::Exact { records, complete, .. } => {
@@ -44,13 +46,17 @@
 //!
 //! ```
 //! use arbitrary::{Arbitrary, Unstructured};
-//! use koffer::arbitrary::ArbitraryContainer;
+//! use koffer_arbitrary::ArbitraryContainer;
 //!
 //! let data = [7u8; 600]; // the fuzzer's input
 //! let c = ArbitraryContainer::arbitrary(&mut Unstructured::new(&data)).unwrap();
 //! assert!(c.original.len() >= 18);
 //! c.check().unwrap(); // koffer's reader reports what `c.expected()` says
 //! ```
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 extern crate alloc;
 
@@ -61,12 +67,12 @@ use alloc::vec::Vec;
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 
-use crate::header::HEADER_LEN;
-use crate::meta::{key, Entry};
-use crate::read::{Completeness, Reader};
-use crate::schema::{tag, Annotations, Builder, Definition};
-use crate::value::{Value, VariantValue};
-use crate::write::Writer;
+use koffer::header::HEADER_LEN;
+use koffer::meta::{key, Entry};
+use koffer::read::{Completeness, Reader};
+use koffer::schema::{tag, Annotations, Builder, Definition};
+use koffer::value::{Value, VariantValue};
+use koffer::write::Writer;
 
 /// Deepest nesting of generated types (well within the spec's 32).
 const MAX_TYPE_DEPTH: u32 = 4;
@@ -139,14 +145,14 @@ impl Fault {
     }
 }
 
-/// An owned metadata value: [`crate::meta::OwnedValue`] (floats are compared
+/// An owned metadata value: [`koffer::meta::OwnedValue`] (floats are compared
 /// by bits in [`ArbitraryContainer::check`]).
-pub use crate::meta::OwnedValue as MetaValue;
+pub use koffer::meta::OwnedValue as MetaValue;
 
 /// Equal as stored: floats by bits.
-fn same(v: &MetaValue, other: &crate::meta::Value<'_>) -> bool {
+fn same(v: &MetaValue, other: &koffer::meta::Value<'_>) -> bool {
     match (v.as_value(), other) {
-        (crate::meta::Value::Float(a), crate::meta::Value::Float(b)) => a.to_bits() == b.to_bits(),
+        (koffer::meta::Value::Float(a), koffer::meta::Value::Float(b)) => a.to_bits() == b.to_bits(),
         (a, b) => a == *b,
     }
 }
