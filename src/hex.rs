@@ -114,7 +114,7 @@ impl core::error::Error for HexError {}
 /// assert_eq!(out, [0xBE, 0xEF]);
 /// ```
 pub fn decode_to_slice(text: &[u8], out: &mut [u8]) -> Result<(), HexError> {
-    if text.len() % 2 != 0 || text.len() / 2 != out.len() {
+    if !text.len().is_multiple_of(2) || text.len() / 2 != out.len() {
         return Err(HexError {
             offset: text.len(),
             kind: HexErrorKind::OddLength,
@@ -164,7 +164,7 @@ pub fn encode(bytes: &[u8]) -> alloc::string::String {
 /// ```
 #[cfg(feature = "alloc")]
 pub fn decode_into(text: &[u8], out: &mut alloc::vec::Vec<u8>) -> Result<(), HexError> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(HexError {
             offset: text.len(),
             kind: HexErrorKind::OddLength,

@@ -152,7 +152,9 @@ pub use koffer::meta::OwnedValue as MetaValue;
 /// Equal as stored: floats by bits.
 fn same(v: &MetaValue, other: &koffer::meta::Value<'_>) -> bool {
     match (v.as_value(), other) {
-        (koffer::meta::Value::Float(a), koffer::meta::Value::Float(b)) => a.to_bits() == b.to_bits(),
+        (koffer::meta::Value::Float(a), koffer::meta::Value::Float(b)) => {
+            a.to_bits() == b.to_bits()
+        }
         (a, b) => a == *b,
     }
 }
