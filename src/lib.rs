@@ -64,7 +64,8 @@
 //! - *(no features)*: `no_std`, no allocator. Reading and writing work
 //!   fully, and [`dynamic`] decodes any record by its definition alone.
 //! - `alloc`: `Vec<u8>` as a sink; [`value::Value`], an owned tree of any
-//!   record decoded by its definition.
+//!   record decoded by its definition; [`schema::Builder`], definitions
+//!   built at run time; the `Vec`-appending helpers of [`varint`] and [`hex`].
 //! - `std` (implies `alloc`): `std::io::Write` sinks ([`write::IoSink`]) and
 //!   the processor's CRC-32C instruction for checksums (same values).
 //! - `json` (implies `std`): [`json`], the lossless JSON mapping of spec
@@ -74,7 +75,9 @@
 //! - `heapless`: [`schema::Describe`] for `heapless::String` and `heapless::Vec`.
 //! - `fast-crc`: CRC-32C from a 1 KiB byte table on the device instead of the
 //!   default 64-byte nibble table (about 1 KiB more flash, checksums about
-//!   twice as fast; same values). With `std` the processor's instruction is used.
+//!   twice as fast; same values). With `std` the processor's instruction is
+//!   used. The tables are computed at compile time by koffer itself: no
+//!   CRC crate is a dependency.
 //! - `defmt`: `defmt::Format` on errors and plain public types.
 //!
 //! Structurally valid containers with injected faults, built from fuzzer
