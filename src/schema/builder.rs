@@ -357,10 +357,14 @@ impl Builder {
     /// let mut b = koffer::schema::Builder::new();
     /// b.enum_("Event", 2).variant_unit("Start").variant_newtype("Lap").u16();
     /// let bytes = b.finish()?;
-    /// #[derive(serde::Serialize, koffer::Describe)]
-    /// enum Event { Start, Lap(u16) }
-    /// # use koffer::schema::Describe;
-    /// assert_eq!(bytes, koffer::definition!(Event::TYPE));
+    ///
+    /// use koffer::schema::{Type, Variant, VariantData};
+    /// // What `#[derive(Describe)]` gives `enum Event { Start, Lap(u16) }`:
+    /// const EVENT: Type = Type::Enum("Event", &[
+    ///     Variant { name: "Start", data: VariantData::Unit },
+    ///     Variant { name: "Lap", data: VariantData::Newtype(&Type::U16) },
+    /// ]);
+    /// assert_eq!(bytes, koffer::definition!(&EVENT));
     /// # Ok::<(), koffer::schema::BuildError>(())
     /// ```
     pub fn enum_(&mut self, name: &str, n: usize) -> &mut Self {
