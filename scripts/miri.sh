@@ -27,7 +27,8 @@ skip=(
 )
 for target in ${MIRI_TARGETS:-x86_64-unknown-linux-gnu s390x-unknown-linux-gnu}; do
   echo "== miri: $target"
-  cargo +nightly miri test -p koffer --target "$target" --features arbitrary --lib "$@"
+  cargo +nightly miri test -p koffer --target "$target" --features alloc --lib "$@"
+  cargo +nightly miri test -p koffer-arbitrary --target "$target" --lib "$@"
   # The vectors' byte-for-byte regeneration (every vector, wearable-sized
   # ones included) takes more than 7 minutes under Miri: skipped here.
   cargo +nightly miri test -p koffer --target "$target" \

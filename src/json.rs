@@ -46,8 +46,10 @@ use std::string::String;
 use std::vec::Vec;
 
 use crate::dynamic::{self, Reader};
+use crate::hex::digit as hex_digit;
 use crate::schema::{FieldRef, Fields, Kind, Node, VariantKind};
-use crate::value::{put_bytes, put_varint, put_varint128, zigzag, zigzag128};
+use crate::value::put_bytes;
+use crate::varint::{push_u128 as put_varint128, push_u64 as put_varint, zigzag, zigzag128};
 
 /// Converting between payloads and JSON failed.
 #[derive(Debug)]
@@ -655,7 +657,7 @@ static ESCAPE: [u8; 256] = {
     t
 };
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+const HEX: &[u8; 16] = crate::hex::DIGITS;
 
 /// `s` as a JSON string: quotes, backslashes and control characters
 /// escaped, everything else as is (UTF-8).
@@ -966,15 +968,6 @@ struct Parser<'j> {
     text: &'j str,
     s: &'j [u8],
     pos: usize,
-}
-
-fn hex_digit(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// Bits of a NaN written `nan:0x…` (1 to `max_digits` hex digits).

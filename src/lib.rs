@@ -40,7 +40,7 @@
 //!
 //! | spec `format.md` | module |
 //! |---|---|
-//! | §2.2 varints | [`varint`] |
+//! | §2.2 varints | [`varint`] (also payload integers and zigzag) |
 //! | §2.3 checksum | [`crc`] |
 //! | §3 file header | [`header`] |
 //! | §4 frames | [`frame`] |
@@ -57,26 +57,32 @@
 //! | §2–§5 definitions, fingerprint | [`schema`] (and `#[derive(Describe)]`) |
 //! | §6 payloads | [`dynamic`] (no allocator), [`value`] (`alloc`) |
 //! | §8 evolution | [`schema::compare`], [`read::Reader::typed`] |
-//! | §9 JSON mapping | [`json`] (`std`) |
+//! | §9 JSON mapping | [`json`] (`json`); [`hex`] for byte strings |
 //!
 //! ## Feature flags
 //!
 //! - *(no features)*: `no_std`, no allocator. Reading and writing work
 //!   fully, and [`dynamic`] decodes any record by its definition alone.
 //! - `alloc`: `Vec<u8>` as a sink; [`value::Value`], an owned tree of any
-//!   record decoded by its definition.
-//! - `std`: `std::io::Write` sinks ([`write::IoSink`]), the processor's
-//!   CRC-32C instruction for checksums (same values), and [`json`], the
-//!   lossless JSON mapping of spec `schema.md` §9.
+//!   record decoded by its definition; [`schema::Builder`], definitions
+//!   built at run time; the `Vec`-appending helpers of [`varint`] and [`hex`].
+//! - `std` (implies `alloc`): `std::io::Write` sinks ([`write::IoSink`]) and
+//!   the processor's CRC-32C instruction for checksums (same values).
+//! - `json` (implies `std`): [`json`], the lossless JSON mapping of spec
+//!   `schema.md` §9, written to `std::io::Write`.
 //! - `derive` (default): `#[derive(koffer::Describe)]` for record types, with
 //!   units, descriptions, scale and offset, time bases.
 //! - `heapless`: [`schema::Describe`] for `heapless::String` and `heapless::Vec`.
 //! - `fast-crc`: CRC-32C from a 1 KiB byte table on the device instead of the
 //!   default 64-byte nibble table (about 1 KiB more flash, checksums about
-//!   twice as fast; same values). With `std` the processor's instruction is used.
+//!   twice as fast; same values). With `std` the processor's instruction is
+//!   used. The tables are computed at compile time by koffer itself: no
+//!   CRC crate is a dependency.
 //! - `defmt`: `defmt::Format` on errors and plain public types.
-//! - `arbitrary` (implies `alloc`): [`arbitrary`](mod@arbitrary), structurally valid
-//!   containers with optional injected faults, built from fuzzer input.
+//!
+//! Structurally valid containers with injected faults, built from fuzzer
+//! input for crates that fuzz their own parsing on top of koffer's, are in
+//! the separate crate `koffer-arbitrary`.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -84,8 +90,6 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-#[cfg(feature = "arbitrary")]
-pub mod arbitrary;
 pub mod block;
 pub mod crc;
 mod cursor;
@@ -93,7 +97,8 @@ pub mod dynamic;
 pub mod end;
 pub mod frame;
 pub mod header;
-#[cfg(feature = "std")]
+pub mod hex;
+#[cfg(feature = "json")]
 pub mod json;
 pub mod limits;
 pub mod meta;

@@ -29,6 +29,7 @@ use core::fmt;
 
 use crate::dynamic::{self, Visitor};
 use crate::schema::{FieldRef, Kind, Node, VariantKind, VariantRef};
+use crate::varint::{push_u128, push_u64, zigzag, zigzag128};
 
 /// A value of any type of the serde data model, as a definition describes it
 /// (spec `schema.md` §2). Integer and float widths stay distinct, and bytes
@@ -643,41 +644,10 @@ impl<'a> Visitor<'a> for Builder {
 // Encoding.
 // ---------------------------------------------------------------------------
 
-/// Appends the varint of `v` (spec `format.md` §2.2).
-#[inline]
-pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push(v as u8 | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-/// Appends the varint of a 128-bit `v` (at most 19 bytes).
-pub(crate) fn put_varint128(out: &mut Vec<u8>, mut v: u128) {
-    while v >= 0x80 {
-        out.push(v as u8 | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-/// Zigzag of a signed value of up to 64 bits.
-#[inline]
-pub(crate) fn zigzag(v: i64) -> u64 {
-    ((v << 1) ^ (v >> 63)) as u64
-}
-
-/// Zigzag of a 128-bit signed value.
-#[inline]
-pub(crate) fn zigzag128(v: i128) -> u128 {
-    ((v << 1) ^ (v >> 127)) as u128
-}
-
 /// Appends a length-prefixed run of bytes.
 #[inline]
 pub(crate) fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    put_varint(out, b.len() as u64);
+    push_u64(out, b.len() as u64);
     out.extend_from_slice(b);
 }
 
@@ -753,15 +723,15 @@ fn encode(value: &Value, ty: Node<'_>, out: &mut Vec<u8>) -> Result<(), EncodeEr
     match (ty.kind(), value) {
         (Kind::Bool, Value::Bool(v)) => out.push(u8::from(*v)),
         (Kind::U8, Value::U8(v)) => out.push(*v),
-        (Kind::U16, Value::U16(v)) => put_varint(out, u64::from(*v)),
-        (Kind::U32, Value::U32(v)) => put_varint(out, u64::from(*v)),
-        (Kind::U64, Value::U64(v)) => put_varint(out, *v),
-        (Kind::U128, Value::U128(v)) => put_varint128(out, *v),
+        (Kind::U16, Value::U16(v)) => push_u64(out, u64::from(*v)),
+        (Kind::U32, Value::U32(v)) => push_u64(out, u64::from(*v)),
+        (Kind::U64, Value::U64(v)) => push_u64(out, *v),
+        (Kind::U128, Value::U128(v)) => push_u128(out, *v),
         (Kind::I8, Value::I8(v)) => out.push(*v as u8),
-        (Kind::I16, Value::I16(v)) => put_varint(out, zigzag(i64::from(*v))),
-        (Kind::I32, Value::I32(v)) => put_varint(out, zigzag(i64::from(*v))),
-        (Kind::I64, Value::I64(v)) => put_varint(out, zigzag(*v)),
-        (Kind::I128, Value::I128(v)) => put_varint128(out, zigzag128(*v)),
+        (Kind::I16, Value::I16(v)) => push_u64(out, zigzag(i64::from(*v))),
+        (Kind::I32, Value::I32(v)) => push_u64(out, zigzag(i64::from(*v))),
+        (Kind::I64, Value::I64(v)) => push_u64(out, zigzag(*v)),
+        (Kind::I128, Value::I128(v)) => push_u128(out, zigzag128(*v)),
         (Kind::F32, Value::F32(v)) => out.extend_from_slice(&v.to_le_bytes()),
         (Kind::F64, Value::F64(v)) => out.extend_from_slice(&v.to_le_bytes()),
         (Kind::Char, Value::Char(c)) => put_bytes(out, c.encode_utf8(&mut [0u8; 4]).as_bytes()),
@@ -779,7 +749,7 @@ fn encode(value: &Value, ty: Node<'_>, out: &mut Vec<u8>) -> Result<(), EncodeEr
             encode(value, inner, out)?;
         }
         (Kind::Seq(element), Value::Seq(xs)) => {
-            put_varint(out, xs.len() as u64);
+            push_u64(out, xs.len() as u64);
             elements(xs, core::iter::repeat(element), out)?;
         }
         (Kind::Tuple(types), Value::Tuple(xs)) => {
@@ -805,7 +775,7 @@ fn encode(value: &Value, ty: Node<'_>, out: &mut Vec<u8>) -> Result<(), EncodeEr
             elements(xs, core::iter::repeat(element), out)?;
         }
         (Kind::Map { key, value: val }, Value::Map(entries)) => {
-            put_varint(out, entries.len() as u64);
+            push_u64(out, entries.len() as u64);
             for (i, (k, v)) in entries.iter().enumerate() {
                 at(encode(k, key, out), || alloc::format!("[{i}].key"))?;
                 at(encode(v, val, out), || alloc::format!("[{i}].value"))?;
@@ -843,7 +813,7 @@ fn encode(value: &Value, ty: Node<'_>, out: &mut Vec<u8>) -> Result<(), EncodeEr
                 }));
             };
             check_name(v.name, variant)?;
-            put_varint(out, u64::from(*index));
+            push_u64(out, u64::from(*index));
             let segment = || alloc::format!("::{variant}");
             match (v.kind, data) {
                 (VariantKind::Unit, VariantValue::Unit) => {}

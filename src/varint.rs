@@ -6,16 +6,36 @@
 //! varint longer than one byte is never `0x00`, and a value never takes more
 //! bytes than its width allows (5 for `u32`, 10 for `u64`).
 //!
+//! Record payloads (spec `schema.md` §6, postcard's encoding) use the same
+//! varints for integers wider than a byte, up to 128 bits, and *zigzag* for
+//! signed ones. This module is the one implementation of both in koffer.
+//!
 //! ```
-//! let mut buf = [0u8; koffer::varint::MAX_LEN_U64];
-//! assert_eq!(koffer::varint::encode_u64(300, &mut buf), &[0xAC, 0x02]);
-//! assert_eq!(koffer::varint::decode_u64(&[0xAC, 0x02]), Ok((300, 2)));
+//! use koffer::varint;
+//!
+//! let mut buf = [0u8; varint::MAX_LEN_U64];
+//! assert_eq!(varint::encode_u64(300, &mut buf), &[0xAC, 0x02]);
+//! assert_eq!(varint::decode_u64(&[0xAC, 0x02]), Ok((300, 2)));
+//!
+//! // A signed payload integer: zigzag, then the varint.
+//! assert_eq!(varint::zigzag(-3), 5);
+//! assert_eq!(varint::encode_u64(varint::zigzag(-3), &mut buf), &[0x05]);
+//! assert_eq!(varint::unzigzag(5), -3);
+//!
+//! // 128-bit payload integers take up to 19 bytes.
+//! let mut wide = [0u8; varint::MAX_LEN_U128];
+//! assert_eq!(varint::encode_u128(u128::MAX, &mut wide).len(), 19);
 //! ```
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
 
 /// Largest number of bytes a `u32` varint takes.
 pub const MAX_LEN_U32: usize = 5;
 /// Largest number of bytes a `u64` varint takes.
 pub const MAX_LEN_U64: usize = 10;
+/// Largest number of bytes a `u128` varint takes (payload integers only).
+pub const MAX_LEN_U128: usize = 19;
 
 /// Why a varint could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,16 +48,67 @@ pub enum VarintError {
 }
 
 /// Encodes `value` into `buf` and returns the bytes written.
-pub fn encode_u64(value: u64, buf: &mut [u8; MAX_LEN_U64]) -> &[u8] {
+///
+/// ```
+/// let mut buf = [0u8; koffer::varint::MAX_LEN_U64];
+/// assert_eq!(koffer::varint::encode_u64(127, &mut buf), &[0x7F]);
+/// assert_eq!(koffer::varint::encode_u64(128, &mut buf), &[0x80, 0x01]);
+/// ```
+pub const fn encode_u64(value: u64, buf: &mut [u8; MAX_LEN_U64]) -> &[u8] {
     let n = encode_into(value, buf);
-    &buf[..n]
+    buf.split_at(n).0
+}
+
+/// Encodes a 128-bit `value` into `buf` and returns the bytes written.
+///
+/// ```
+/// let mut buf = [0u8; koffer::varint::MAX_LEN_U128];
+/// assert_eq!(koffer::varint::encode_u128(1 << 70, &mut buf).len(), 11);
+/// ```
+pub fn encode_u128(mut value: u128, buf: &mut [u8; MAX_LEN_U128]) -> &[u8] {
+    let mut n = 0;
+    while value >= 0x80 {
+        buf[n] = value as u8 | 0x80;
+        value >>= 7;
+        n += 1;
+    }
+    buf[n] = value as u8;
+    &buf[..n + 1]
+}
+
+/// Appends the varint of `value` to `out` (feature `alloc`).
+///
+/// ```
+/// let mut out = vec![0xFF];
+/// koffer::varint::push_u64(&mut out, 300);
+/// assert_eq!(out, [0xFF, 0xAC, 0x02]);
+/// ```
+#[cfg(feature = "alloc")]
+#[inline]
+pub fn push_u64(out: &mut alloc::vec::Vec<u8>, value: u64) {
+    let mut buf = [0u8; MAX_LEN_U64];
+    out.extend_from_slice(encode_u64(value, &mut buf));
+}
+
+/// Appends the varint of a 128-bit `value` to `out` (feature `alloc`).
+///
+/// ```
+/// let mut out = Vec::new();
+/// koffer::varint::push_u128(&mut out, u128::from(u64::MAX) + 1);
+/// assert_eq!(out, [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02]);
+/// ```
+#[cfg(feature = "alloc")]
+pub fn push_u128(out: &mut alloc::vec::Vec<u8>, value: u128) {
+    let mut buf = [0u8; MAX_LEN_U128];
+    out.extend_from_slice(encode_u128(value, &mut buf));
 }
 
 /// Encodes `value` at the start of `out` and returns its length.
 ///
 /// Lets fixed-size headers be encoded in place, without a copy through a
-/// temporary. Panics if `out` is shorter than the encoding.
-pub(crate) fn encode_into(mut value: u64, out: &mut [u8]) -> usize {
+/// temporary; `const` for the definitions and fingerprints computed at
+/// compile time. Panics if `out` is shorter than the encoding.
+pub(crate) const fn encode_into(mut value: u64, out: &mut [u8]) -> usize {
     let mut n = 0;
     while value >= 0x80 {
         out[n] = value as u8 | 0x80;
@@ -102,14 +173,43 @@ fn decode(input: &[u8], max_len: usize, max: u64) -> Result<(u64, usize), Varint
 }
 
 /// Maps a signed value onto an unsigned one so that small magnitudes stay small
-/// (zigzag: 0, -1, 1, -2, … ↦ 0, 1, 2, 3, …).
+/// (zigzag: 0, -1, 1, -2, … ↦ 0, 1, 2, 3, …), as postcard encodes `i16`,
+/// `i32` and `i64` (sign-extend the narrower ones first).
+///
+/// ```
+/// use koffer::varint::zigzag;
+/// assert_eq!([0, -1, 1, -2].map(zigzag), [0, 1, 2, 3]);
+/// assert_eq!(zigzag(i64::MIN), u64::MAX);
+/// ```
 pub const fn zigzag(value: i64) -> u64 {
     ((value << 1) ^ (value >> 63)) as u64
 }
 
 /// Inverse of [`zigzag`].
+///
+/// ```
+/// assert_eq!(koffer::varint::unzigzag(u64::MAX), i64::MIN);
+/// ```
 pub const fn unzigzag(value: u64) -> i64 {
     ((value >> 1) as i64) ^ -((value & 1) as i64)
+}
+
+/// [`zigzag`] for `i128`.
+///
+/// ```
+/// assert_eq!(koffer::varint::zigzag128(i128::MIN), u128::MAX);
+/// ```
+pub const fn zigzag128(value: i128) -> u128 {
+    ((value << 1) ^ (value >> 127)) as u128
+}
+
+/// Inverse of [`zigzag128`].
+///
+/// ```
+/// assert_eq!(koffer::varint::unzigzag128(3), -2);
+/// ```
+pub const fn unzigzag128(value: u128) -> i128 {
+    ((value >> 1) as i128) ^ -((value & 1) as i128)
 }
 
 #[cfg(test)]
@@ -174,5 +274,35 @@ mod tests {
         }
         assert_eq!(zigzag(-1), 1);
         assert_eq!(zigzag(1), 2);
+        for v in [
+            0,
+            -1,
+            1,
+            -2,
+            2,
+            i128::MIN,
+            i128::MAX,
+            i128::from(i64::MIN) - 1,
+        ] {
+            assert_eq!(unzigzag128(zigzag128(v)), v);
+        }
+        for v in [0, -1, 1, i64::MIN, i64::MAX] {
+            assert_eq!(zigzag128(i128::from(v)), u128::from(zigzag(v)));
+        }
+    }
+
+    #[test]
+    fn u128_agrees_with_u64_and_has_19_bytes_at_most() {
+        let mut wide = [0u8; MAX_LEN_U128];
+        let mut buf = [0u8; MAX_LEN_U64];
+        for v in [0, 1, 127, 128, 300, u64::MAX] {
+            assert_eq!(
+                encode_u128(u128::from(v), &mut wide),
+                encode_u64(v, &mut buf)
+            );
+        }
+        let max = encode_u128(u128::MAX, &mut wide);
+        assert_eq!(max.len(), MAX_LEN_U128);
+        assert_eq!(max[18], 0x03);
     }
 }

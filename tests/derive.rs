@@ -858,3 +858,97 @@ mod hygiene {
         super::parses(<H as koffer::schema::RecordType>::DEFINITION);
     }
 }
+
+// ---- the run-time builder gives the derived bytes ---------------------------
+
+/// `koffer::schema::Builder`, called as a converter would at run time,
+/// produces the definitions `#[derive(Describe)]` produces at compile time.
+#[cfg(feature = "alloc")]
+#[test]
+fn builder_bytes_equal_derived_definitions() {
+    use koffer::schema::{Annotations, Builder, RecordType};
+    let none = Annotations::default;
+
+    let mut b = Builder::new();
+    b.struct_("Beat", 2)
+        .field(
+            "at_ms",
+            Annotations {
+                unit: Some("ms"),
+                time: Some(""),
+                ..none()
+            },
+        )
+        .u64()
+        .field("bpm", none())
+        .u8();
+    assert_eq!(b.finish().unwrap(), Beat::DEFINITION);
+
+    let mut b = Builder::new();
+    b.struct_("Thermo", 4)
+        .field(
+            "skin",
+            Annotations {
+                unit: Some("Cel"),
+                description: Some("Temperature of the skin."),
+                scale: Some(0.01),
+                offset: Some(-40.0),
+                ..none()
+            },
+        )
+        .i16()
+        .field(
+            "at",
+            Annotations {
+                unit: Some("s"),
+                description: Some("taken at"),
+                time: Some("unix"),
+                ..none()
+            },
+        )
+        .u32()
+        .field(
+            "since_boot",
+            Annotations {
+                unit: Some("ms"),
+                time: Some("boot"),
+                ..none()
+            },
+        )
+        .u64()
+        .field(
+            "kelvin_offset",
+            Annotations {
+                offset: Some(273.15),
+                ..none()
+            },
+        )
+        .f32();
+    assert_eq!(b.finish().unwrap(), Thermo::DEFINITION);
+
+    let mut b = Builder::new();
+    b.enum_("Event", 5)
+        .variant_unit("Boot")
+        .variant_newtype("Battery")
+        .u8()
+        .variant_tuple("Fix", 2)
+        .f32()
+        .f32()
+        .variant_struct("Lap", 2)
+        .field(
+            "distance",
+            Annotations {
+                unit: Some("m"),
+                ..none()
+            },
+        )
+        .newtype_struct("Meters")
+        .u32()
+        .field("at", none())
+        .tuple_struct("Point", 2)
+        .i32()
+        .i32()
+        .variant_newtype("Mark")
+        .unit_struct("Marker");
+    assert_eq!(b.finish().unwrap(), Event::DEFINITION);
+}

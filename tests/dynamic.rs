@@ -5,7 +5,7 @@
 //! `koffer::definition!`, so it also compiles under the compile-time checks.
 //!
 //! Run with `cargo test -p koffer --features std --test dynamic`.
-#![cfg(feature = "std")]
+#![cfg(feature = "json")]
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;

@@ -2,7 +2,7 @@
 //! back, every field with its name, type, unit and description, as JSON —
 //! with nothing but the file. `samples/wearable.koffer` is written by
 //! `examples/wearable.rs`, whose Rust types this test does not know.
-#![cfg(feature = "std")]
+#![cfg(feature = "json")]
 
 use koffer::read::Reader;
 use koffer::schema::Kind;

@@ -38,42 +38,11 @@ pub enum FrameDesc {
 }
 
 /// Bytes as lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(2 * bytes.len());
-    for &b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    s
-}
+pub use koffer::hex::encode as hex;
 
 /// Hex digits (either case) as bytes.
 pub fn unhex(s: &str) -> Result<Vec<u8>, String> {
-    if !s.len().is_multiple_of(2) {
-        return Err(format!(
-            "expected an even number of hex digits, found {}",
-            s.len()
-        ));
-    }
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    };
-    s.as_bytes()
-        .chunks(2)
-        .enumerate()
-        .map(|(i, p)| match (digit(p[0]), digit(p[1])) {
-            (Some(h), Some(l)) => Ok(h << 4 | l),
-            _ => Err(format!(
-                "expected hex digits, found {:?} at digit {}",
-                s,
-                2 * i
-            )),
-        })
-        .collect()
+    koffer::hex::decode(s).map_err(|e| e.to_string())
 }
 
 /// The name of a metadata value type, as the test vectors write it

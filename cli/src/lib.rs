@@ -537,11 +537,7 @@ struct ErrorInfo {
 
 /// Bytes as hex, at most `max` of them.
 fn hex(bytes: &[u8], max: usize) -> String {
-    let mut s = String::with_capacity(2 * bytes.len().min(max));
-    for b in bytes.iter().take(max) {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+    koffer::hex::encode(&bytes[..bytes.len().min(max)])
 }
 
 fn type_name(code: u8) -> String {

@@ -1,8 +1,10 @@
-//! Record type definitions built at run time, encoded as `spec/schema.md`
-//! specifies (the core crate's encoder works on compile-time descriptors).
-//! Every definition built here is checked again by `Writer::declare`.
+//! Record type definitions built at run time: the converters' type tree,
+//! encoded by the core crate's `koffer::schema::Builder` (canonical bytes,
+//! checked), and declared with `Writer::declare`.
 
 use std::collections::HashSet;
+
+use koffer::schema::{tag, Annotations, Builder};
 
 use crate::Error;
 
@@ -168,152 +170,59 @@ impl StructTy {
     }
 }
 
-/// Encodes `ty` as a definition (`schema.md` §1–§3).
+/// Encodes `ty` as a definition (`schema.md` §1–§3), through the core
+/// crate's run-time [`Builder`], which checks it.
 pub fn encode(ty: &Ty) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
-    put_ty(ty, &mut out)?;
-    Ok(out)
+    let mut b = Builder::new();
+    build(ty, &mut b);
+    b.finish().map_err(|e| Error::Definition(e.to_string()))
 }
 
-/// Appends a varint (`format.md` §2.2).
-pub fn put_varint(mut v: u64, out: &mut Vec<u8>) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-/// Appends a zigzag varint.
-pub fn put_zigzag(v: i64, out: &mut Vec<u8>) {
-    put_varint(((v << 1) ^ (v >> 63)) as u64, out);
-}
-
-fn put_name(s: &str, out: &mut Vec<u8>) -> Result<(), Error> {
-    if s.is_empty() || s.len() > 255 {
-        return Err(Error::Definition(format!("bad name {s:?}")));
-    }
-    put_varint(s.len() as u64, out);
-    out.extend_from_slice(s.as_bytes());
-    Ok(())
-}
-
-fn put_count(n: usize, max: usize, what: &str, out: &mut Vec<u8>) -> Result<(), Error> {
-    if n > max {
-        return Err(Error::Definition(format!("{n} {what} (at most {max})")));
-    }
-    put_varint(n as u64, out);
-    Ok(())
-}
-
-fn put_ty(ty: &Ty, out: &mut Vec<u8>) -> Result<(), Error> {
-    match ty {
-        Ty::Bool => out.push(0x01),
-        Ty::U8 => out.push(0x02),
-        Ty::U16 => out.push(0x03),
-        Ty::U32 => out.push(0x04),
-        Ty::U64 => out.push(0x05),
-        Ty::I8 => out.push(0x07),
-        Ty::I16 => out.push(0x08),
-        Ty::I32 => out.push(0x09),
-        Ty::I64 => out.push(0x0A),
-        Ty::F32 => out.push(0x0C),
-        Ty::F64 => out.push(0x0D),
-        Ty::Str => out.push(0x0F),
-        Ty::Bytes => out.push(0x10),
-        Ty::Option(inner) => {
-            out.push(0x11);
-            put_ty(inner, out)?;
-        }
-        Ty::Array(len, elem) => {
-            if *len == 0 {
-                return Err(Error::Definition("array of length 0".into()));
-            }
-            out.push(0x18);
-            put_varint(u64::from(*len), out);
-            put_ty(elem, out)?;
-        }
+fn build(ty: &Ty, b: &mut Builder) {
+    let primitive = match ty {
+        Ty::Bool => tag::BOOL,
+        Ty::U8 => tag::U8,
+        Ty::U16 => tag::U16,
+        Ty::U32 => tag::U32,
+        Ty::U64 => tag::U64,
+        Ty::I8 => tag::I8,
+        Ty::I16 => tag::I16,
+        Ty::I32 => tag::I32,
+        Ty::I64 => tag::I64,
+        Ty::F32 => tag::F32,
+        Ty::F64 => tag::F64,
+        Ty::Str => tag::STRING,
+        Ty::Bytes => tag::BYTES,
+        Ty::Option(inner) => return build(inner, b.option()),
+        Ty::Array(len, elem) => return build(elem, b.array(u32::from(*len))),
         Ty::Struct(s) => {
-            out.push(0x1A);
-            put_name(&s.name, out)?;
-            put_count(s.fields.len(), 255, "fields", out)?;
+            b.struct_(&s.name, s.fields.len());
             for f in &s.fields {
-                put_field(f, out)?;
+                let annotations = Annotations {
+                    unit: f.unit.as_deref(),
+                    description: f.description.as_deref(),
+                    scale: f.scale,
+                    offset: f.offset,
+                    time: f.time.as_deref(),
+                };
+                build(&f.ty, b.field(&f.name, annotations));
             }
+            return;
         }
         Ty::Enum { name, variants } => {
-            out.push(0x1B);
-            put_name(name, out)?;
-            if variants.is_empty() {
-                return Err(Error::Definition("enum without variants".into()));
-            }
-            put_count(variants.len(), 255, "variants", out)?;
+            b.enum_(name, variants.len());
             for (vname, data) in variants {
-                put_name(vname, out)?;
                 match data {
-                    None => out.push(0x00),
-                    Some(t) => {
-                        out.push(0x01);
-                        put_ty(t, out)?;
+                    None => {
+                        b.variant_unit(vname);
                     }
+                    Some(t) => build(t, b.variant_newtype(vname)),
                 }
             }
+            return;
         }
-    }
-    Ok(())
-}
-
-fn put_field(f: &FieldDef, out: &mut Vec<u8>) -> Result<(), Error> {
-    put_name(&f.name, out)?;
-    let mut flags = 0u8;
-    if f.unit.is_some() {
-        flags |= 0x01;
-    }
-    if f.description.is_some() {
-        flags |= 0x02;
-    }
-    if f.scale.is_some() {
-        flags |= 0x04;
-    }
-    if f.offset.is_some() {
-        flags |= 0x08;
-    }
-    if f.time.is_some() {
-        flags |= 0x10;
-    }
-    out.push(flags);
-    if let Some(u) = &f.unit {
-        put_name(u, out)?;
-    }
-    if let Some(d) = &f.description {
-        put_name(d, out)?;
-    }
-    if let Some(s) = f.scale {
-        if !s.is_finite() || s == 0.0 {
-            return Err(Error::Definition(format!(
-                "field {}: bad scale {s}",
-                f.name
-            )));
-        }
-        out.extend_from_slice(&s.to_le_bytes());
-    }
-    if let Some(o) = f.offset {
-        if !o.is_finite() {
-            return Err(Error::Definition(format!(
-                "field {}: bad offset {o}",
-                f.name
-            )));
-        }
-        out.extend_from_slice(&o.to_le_bytes());
-    }
-    if let Some(t) = &f.time {
-        if t.len() > 255 {
-            return Err(Error::Definition("time base longer than 255 bytes".into()));
-        }
-        put_varint(t.len() as u64, out);
-        out.extend_from_slice(t.as_bytes());
-    }
-    put_ty(&f.ty, out)
+    };
+    b.primitive(primitive);
 }
 
 #[cfg(test)]

@@ -24,7 +24,9 @@ use std::collections::HashMap;
 
 use koffer::meta::{key, OwnedValue};
 
-use crate::def::{put_varint, put_zigzag, FieldDef, StructTy, Ty};
+use koffer::varint::{push_u64, zigzag};
+
+use crate::def::{FieldDef, StructTy, Ty};
 use crate::{Error, Export};
 
 const MAGIC: [u8; 7] = [0x55, 0x4C, 0x6F, 0x67, 0x01, 0x12, 0x35];
@@ -101,10 +103,10 @@ impl Prim {
         match self {
             Prim::U8 | Prim::I8 | Prim::Char => out.push(buf[0]),
             Prim::Bool => out.push(u8::from(buf[0] != 0)),
-            Prim::U16 | Prim::U32 | Prim::U64 => put_varint(u, out),
-            Prim::I16 => put_zigzag(i64::from(u as u16 as i16), out),
-            Prim::I32 => put_zigzag(i64::from(u as u32 as i32), out),
-            Prim::I64 => put_zigzag(u as i64, out),
+            Prim::U16 | Prim::U32 | Prim::U64 => push_u64(out, u),
+            Prim::I16 => push_u64(out, zigzag(i64::from(u as u16 as i16))),
+            Prim::I32 => push_u64(out, zigzag(i64::from(u as u32 as i32))),
+            Prim::I64 => push_u64(out, zigzag(u as i64)),
             Prim::F32 | Prim::F64 => out.extend_from_slice(&buf[..n]),
         }
     }
@@ -359,16 +361,16 @@ fn encode_value(v: &UValue, out: &mut Vec<u8>) {
     match v {
         UValue::Str(s) => {
             out.push(0);
-            put_varint(s.len() as u64, out);
+            push_u64(out, s.len() as u64);
             out.extend_from_slice(s.as_bytes());
         }
         UValue::Int(i) => {
             out.push(1);
-            put_zigzag(*i, out);
+            push_u64(out, zigzag(*i));
         }
         UValue::Uint(u) => {
             out.push(2);
-            put_varint(*u, out);
+            push_u64(out, *u);
         }
         UValue::Float(f) => {
             out.push(3);
@@ -376,7 +378,7 @@ fn encode_value(v: &UValue, out: &mut Vec<u8>) {
         }
         UValue::Bytes(b) => {
             out.push(4);
-            put_varint(b.len() as u64, out);
+            push_u64(out, b.len() as u64);
             out.extend_from_slice(b);
         }
     }
@@ -384,7 +386,7 @@ fn encode_value(v: &UValue, out: &mut Vec<u8>) {
 
 fn put_str(s: &[u8], out: &mut Vec<u8>) {
     let text = String::from_utf8_lossy(s);
-    put_varint(text.len() as u64, out);
+    push_u64(out, text.len() as u64);
     out.extend_from_slice(text.as_bytes());
 }
 
@@ -831,11 +833,11 @@ pub fn convert(input: &[u8], source_name: &str) -> Result<Converted, Error> {
                     match tag {
                         Some(tag) => {
                             out.push(1);
-                            put_varint(u64::from(tag), out);
+                            push_u64(out, u64::from(tag));
                         }
                         None => out.push(0),
                     }
-                    put_varint(ts, out);
+                    push_u64(out, ts);
                     let end = text.iter().position(|&c| c == 0).unwrap_or(text.len());
                     put_str(&text[..end], out);
                 });
@@ -851,7 +853,7 @@ pub fn convert(input: &[u8], source_name: &str) -> Result<Converted, Error> {
                             .describe("data lost by the logger"),
                     );
                     let t = fixed_type(&mut export, &mut fixed.dropout, "ulog.dropout", st)?;
-                    export.push_record(t, |out| put_varint(u64::from(ms), out));
+                    export.push_record(t, |out| push_u64(out, u64::from(ms)));
                 }
             }
             b'S' => syncs += 1,

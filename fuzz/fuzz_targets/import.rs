@@ -6,7 +6,7 @@
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
-use koffer::arbitrary::ArbitraryContainer;
+use koffer_arbitrary::ArbitraryContainer;
 use koffer::read::Reader;
 use libfuzzer_sys::fuzz_target;
 

@@ -1,4 +1,4 @@
-//! Write-then-read round trips of generated containers (`koffer::arbitrary`):
+//! Write-then-read round trips of generated containers (`koffer-arbitrary`):
 //! metadata of every value type, record types with generated definitions,
 //! records encoded from values of them, any block buffer size, flushes, with
 //! or without an end frame, and optionally one injected fault. The reader
@@ -7,7 +7,7 @@
 //! payload decodes by its definition back to the same bytes.
 #![no_main]
 
-use koffer::arbitrary::{ArbitraryContainer, Expected};
+use koffer_arbitrary::{ArbitraryContainer, Expected};
 use koffer::schema::Definition;
 use koffer::value::Value;
 use libfuzzer_sys::fuzz_target;

@@ -176,22 +176,22 @@ impl<'a> Reader<'a> {
     #[inline]
     pub(crate) fn i16(&mut self) -> Result<i16, Error> {
         self.varint(3, u16::MAX.into())
-            .map(|v| unzigzag64(v) as i16)
+            .map(|v| crate::varint::unzigzag(v) as i16)
     }
 
     #[inline]
     pub(crate) fn i32(&mut self) -> Result<i32, Error> {
         self.varint(5, u32::MAX.into())
-            .map(|v| unzigzag64(v) as i32)
+            .map(|v| crate::varint::unzigzag(v) as i32)
     }
 
     #[inline]
     pub(crate) fn i64(&mut self) -> Result<i64, Error> {
-        self.varint(10, u64::MAX).map(unzigzag64)
+        self.varint(10, u64::MAX).map(crate::varint::unzigzag)
     }
 
     pub(crate) fn i128(&mut self) -> Result<i128, Error> {
-        self.varint128().map(unzigzag128)
+        self.varint128().map(crate::varint::unzigzag128)
     }
 
     #[inline]
@@ -266,14 +266,4 @@ impl<'a> Reader<'a> {
         // n ≤ the payload's length: it fits a usize.
         Ok(n as usize)
     }
-}
-
-#[inline]
-fn unzigzag64(v: u64) -> i64 {
-    ((v >> 1) as i64) ^ -((v & 1) as i64)
-}
-
-#[inline]
-fn unzigzag128(v: u128) -> i128 {
-    ((v >> 1) as i128) ^ -((v & 1) as i128)
 }

@@ -221,16 +221,9 @@ impl Out<'_> {
         self.pos += 1;
     }
 
-    const fn varint(&mut self, mut v: u64) {
-        loop {
-            let b = (v & 0x7F) as u8;
-            v >>= 7;
-            if v == 0 {
-                self.byte(b);
-                return;
-            }
-            self.byte(b | 0x80);
-        }
+    const fn varint(&mut self, v: u64) {
+        let (_, rest) = self.buf.split_at_mut(self.pos);
+        self.pos += crate::varint::encode_into(v, rest);
     }
 
     const fn bytes(&mut self, s: &[u8]) {
@@ -435,6 +428,14 @@ pub const fn encode<const N: usize>(ty: &Type) -> [u8; N] {
     };
     out.ty(ty);
     buf
+}
+
+/// Writes the definition of `ty` at the start of `buf`, which must hold
+/// [`encoded_len`]`(ty)` bytes (for the run-time builder).
+#[cfg(feature = "alloc")]
+pub(crate) fn encode_to(ty: &Type, buf: &mut [u8]) {
+    let mut out = Out { buf, pos: 0 };
+    out.ty(ty);
 }
 
 /// The canonical definition of a type descriptor, as a `&'static [u8]`

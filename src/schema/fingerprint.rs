@@ -32,25 +32,12 @@ pub const fn fnv1a64_continue(mut hash: u64, bytes: &[u8]) -> u64 {
 /// The fingerprint of a record type from its name, version and definition.
 pub const fn fingerprint(name: &str, version: u32, definition: &[u8]) -> u64 {
     let mut tmp = [0u8; crate::varint::MAX_LEN_U64];
-    let mut h = fnv1a64_continue(OFFSET_BASIS, const_varint(name.len() as u64, &mut tmp));
+    let mut h = fnv1a64_continue(
+        OFFSET_BASIS,
+        crate::varint::encode_u64(name.len() as u64, &mut tmp),
+    );
     h = fnv1a64_continue(h, name.as_bytes());
     let mut tmp = [0u8; crate::varint::MAX_LEN_U64];
-    h = fnv1a64_continue(h, const_varint(version as u64, &mut tmp));
+    h = fnv1a64_continue(h, crate::varint::encode_u64(version as u64, &mut tmp));
     fnv1a64_continue(h, definition)
-}
-
-const fn const_varint(mut v: u64, buf: &mut [u8; crate::varint::MAX_LEN_U64]) -> &[u8] {
-    let mut n = 0;
-    loop {
-        let b = (v & 0x7F) as u8;
-        v >>= 7;
-        if v == 0 {
-            buf[n] = b;
-            n += 1;
-            break;
-        }
-        buf[n] = b | 0x80;
-        n += 1;
-    }
-    buf.split_at(n).0
 }

@@ -5,7 +5,7 @@
 //! | spec `schema.md` | here |
 //! |---|---|
 //! | §2 types, §3 fields and annotations | [`Type`], [`Field`], [`Meta`], [`Variant`] (descriptors); [`Kind`], [`FieldRef`], [`Annotations`] (views) |
-//! | §4 canonical form and checks | [`encode`], [`encoded_len`], [`definition!`](crate::definition) (writing); [`Definition::parse`] (reading) |
+//! | §4 canonical form and checks | [`encode`], [`encoded_len`], [`definition!`](crate::definition) (writing at compile time); `Builder` (writing at run time, feature `alloc`); [`Definition::parse`] (reading) |
 //! | §5 fingerprint | [`fingerprint`], [`Schema::fingerprint`] |
 //! | §8 evolution | [`compare`], [`Compat`], [`Mismatch`]; typed reading in [`read::Reader::typed`](crate::read::Reader::typed) |
 //!
@@ -29,6 +29,8 @@
 //! assert_eq!(Beat::DEFINITION.len(), 31);
 //! ```
 
+#[cfg(feature = "alloc")]
+mod builder;
 mod compat;
 mod definition;
 mod encode;
@@ -36,6 +38,8 @@ mod fingerprint;
 mod frame;
 mod types;
 
+#[cfg(feature = "alloc")]
+pub use builder::{BuildError, Builder};
 pub use compat::{compare, same_layout, undescribed, Compat, Difference, Mismatch};
 pub use definition::{
     Annotations, Definition, Elements, Error, ErrorKind, FieldRef, Fields, Kind, Node, VariantKind,

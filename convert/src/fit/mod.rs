@@ -24,7 +24,9 @@ use std::fmt::Write as _;
 
 use koffer::meta::{key, OwnedValue};
 
-use crate::def::{put_varint, put_zigzag, FieldDef, StructTy, Ty};
+use koffer::varint::{push_u64, zigzag};
+
+use crate::def::{FieldDef, StructTy, Ty};
 use crate::{map_unit, Error, Export};
 
 /// Seconds from the Unix epoch to the FIT epoch (1989-12-31T00:00:00Z).
@@ -169,8 +171,8 @@ impl Scalar {
         match (self, v) {
             (Scalar::U8, RawValue::U(u)) => out.push(*u as u8),
             (Scalar::I8, RawValue::I(i)) => out.push(*i as i8 as u8),
-            (Scalar::U16 | Scalar::U32 | Scalar::U64, RawValue::U(u)) => put_varint(*u, out),
-            (Scalar::I16 | Scalar::I32 | Scalar::I64, RawValue::I(i)) => put_zigzag(*i, out),
+            (Scalar::U16 | Scalar::U32 | Scalar::U64, RawValue::U(u)) => push_u64(out, *u),
+            (Scalar::I16 | Scalar::I32 | Scalar::I64, RawValue::I(i)) => push_u64(out, zigzag(*i)),
             (Scalar::F32, RawValue::F(f)) => out.extend_from_slice(&(*f as f32).to_le_bytes()),
             (Scalar::F64, RawValue::F(f)) => out.extend_from_slice(&f.to_le_bytes()),
             // read() and encode() are driven by the same Scalar: unreachable,
@@ -275,7 +277,7 @@ impl Codec {
                 }
             }
             (Codec::Str, RawValue::Str(text)) => {
-                put_varint(text.len() as u64, out);
+                push_u64(out, text.len() as u64);
                 out.extend_from_slice(text.as_bytes());
             }
             (Codec::Raw, RawValue::U(u)) => out.push(*u as u8),
@@ -984,18 +986,14 @@ fn invalid_text(base: u8) -> &'static str {
     }
 }
 
-fn varint_len(v: u64) -> usize {
-    (64 - v.max(1).leading_zeros() as usize).div_ceil(7).max(1)
-}
-
 /// Payload bytes of `v` stored plainly by `codec`.
 fn plain_len(codec: Codec, v: &RawValue) -> usize {
     match (codec, v) {
         (Codec::One(Scalar::U8 | Scalar::I8), _) => 1,
         (Codec::One(Scalar::F32), _) => 4,
         (Codec::One(Scalar::F64), _) => 8,
-        (Codec::One(_), RawValue::U(u)) => varint_len(*u),
-        (Codec::One(_), RawValue::I(i)) => varint_len(((*i << 1) ^ (*i >> 63)) as u64),
+        (Codec::One(_), RawValue::U(u)) => koffer::varint::encoded_len(*u),
+        (Codec::One(_), RawValue::I(i)) => koffer::varint::encoded_len(koffer::varint::zigzag(*i)),
         _ => 0,
     }
 }
@@ -1038,7 +1036,8 @@ fn plan_field<'v>(
                 .clone()
                 .map(|v| match v.as_i64() {
                     Some(x) if !invalid(v) => {
-                        usize::from(any_invalid) + varint_len((x - reference) as u64)
+                        usize::from(any_invalid)
+                            + koffer::varint::encoded_len((x - reference) as u64)
                     }
                     _ => 1,
                 })
@@ -1121,10 +1120,10 @@ fn encode_planned(codec: Codec, kind: FieldKind, plan: Plan, v: &RawValue, out: 
         Plan::Delta { reference, opt } => {
             let x = v.as_i64().filter(|_| !codec_invalid(codec, v));
             match (x, opt) {
-                (Some(x), false) => put_varint((x - reference) as u64, out),
+                (Some(x), false) => push_u64(out, (x - reference) as u64),
                 (Some(x), true) => {
                     out.push(1);
-                    put_varint((x - reference) as u64, out);
+                    push_u64(out, (x - reference) as u64);
                 }
                 (None, true) => out.push(0),
                 // Not chosen by plan_field: keep the payload well-formed.

@@ -1,4 +1,6 @@
-//! Structurally valid containers from fuzzer input (feature `arbitrary`).
+//! # koffer-arbitrary
+//!
+//! Structurally valid koffer containers from fuzzer input.
 //!
 //! For crates that fuzz their own parsing on top of koffer's: an
 //! [`ArbitraryContainer`] is built with koffer's own [`Writer`] from the
@@ -11,17 +13,17 @@
 //! for the resulting bytes, and [`ArbitraryContainer::check`] checks koffer's
 //! own reader against it.
 //!
-//! A downstream fuzz target (a `cargo fuzz` crate depending on `koffer` with
-//! `features = ["arbitrary"]`):
+//! A downstream fuzz target (a `cargo fuzz` crate depending on
+//! `koffer-arbitrary`):
 //!
 //! ```text
 //! #![no_main]
-//! use koffer::arbitrary::{ArbitraryContainer, Expected};
+//! use koffer_arbitrary::{ArbitraryContainer, Expected};
 //! use libfuzzer_sys::fuzz_target;
 //!
 //! fuzz_target!(|c: ArbitraryContainer| {
 //!     // Your parser over koffer's bytes: it must never panic...
-//!     let parsed = my_crate::parse_export(&c.bytes);
+//!     let parsed = my_koffer::parse_export(&c.bytes);
 //!     // ...and must agree with what any reader must report.
 //!     match c.expected() {
 //!         Expected::Exact { records, complete, .. } => {
@@ -44,13 +46,17 @@
 //!
 //! ```
 //! use arbitrary::{Arbitrary, Unstructured};
-//! use koffer::arbitrary::ArbitraryContainer;
+//! use koffer_arbitrary::ArbitraryContainer;
 //!
 //! let data = [7u8; 600]; // the fuzzer's input
 //! let c = ArbitraryContainer::arbitrary(&mut Unstructured::new(&data)).unwrap();
 //! assert!(c.original.len() >= 18);
 //! c.check().unwrap(); // koffer's reader reports what `c.expected()` says
 //! ```
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 extern crate alloc;
 
@@ -61,12 +67,12 @@ use alloc::vec::Vec;
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 
-use crate::header::HEADER_LEN;
-use crate::meta::{key, Entry};
-use crate::read::{Completeness, Reader};
-use crate::schema::{tag, Definition};
-use crate::value::{Value, VariantValue};
-use crate::write::Writer;
+use koffer::header::HEADER_LEN;
+use koffer::meta::{key, Entry};
+use koffer::read::{Completeness, Reader};
+use koffer::schema::{tag, Annotations, Builder, Definition};
+use koffer::value::{Value, VariantValue};
+use koffer::write::Writer;
 
 /// Deepest nesting of generated types (well within the spec's 32).
 const MAX_TYPE_DEPTH: u32 = 4;
@@ -139,14 +145,16 @@ impl Fault {
     }
 }
 
-/// An owned metadata value: [`crate::meta::OwnedValue`] (floats are compared
+/// An owned metadata value: [`koffer::meta::OwnedValue`] (floats are compared
 /// by bits in [`ArbitraryContainer::check`]).
-pub use crate::meta::OwnedValue as MetaValue;
+pub use koffer::meta::OwnedValue as MetaValue;
 
 /// Equal as stored: floats by bits.
-fn same(v: &MetaValue, other: &crate::meta::Value<'_>) -> bool {
+fn same(v: &MetaValue, other: &koffer::meta::Value<'_>) -> bool {
     match (v.as_value(), other) {
-        (crate::meta::Value::Float(a), crate::meta::Value::Float(b)) => a.to_bits() == b.to_bits(),
+        (koffer::meta::Value::Float(a), koffer::meta::Value::Float(b)) => {
+            a.to_bits() == b.to_bits()
+        }
         (a, b) => a == *b,
     }
 }
@@ -465,7 +473,7 @@ enum Ty {
     TupleStruct(String, Vec<Ty>),
     Array(u32, Box<Ty>),
     Map(Box<Ty>, Box<Ty>),
-    Struct(String, Vec<(String, Vec<u8>, Ty)>),
+    Struct(String, Vec<(String, Ann, Ty)>),
     Enum(String, Vec<(String, VariantTy)>),
 }
 
@@ -474,7 +482,7 @@ enum VariantTy {
     Unit,
     Newtype(Ty),
     Tuple(Vec<Ty>),
-    Struct(Vec<(String, Vec<u8>, Ty)>),
+    Struct(Vec<(String, Ann, Ty)>),
 }
 
 const NAMES: [&str; 12] = [
@@ -518,33 +526,48 @@ fn short_string(u: &mut Unstructured<'_>, max: usize) -> Result<String> {
     Ok(s[..end].into())
 }
 
-/// Annotations (spec `schema.md` §3), encoded.
-fn annotations(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
+/// Annotations of a generated field (spec `schema.md` §3).
+#[derive(Debug, Clone, Default)]
+struct Ann {
+    unit: Option<&'static str>,
+    description: Option<String>,
+    scale: Option<f64>,
+    offset: Option<f64>,
+    time: Option<&'static str>,
+}
+
+impl Ann {
+    fn annotations(&self) -> Annotations<'_> {
+        Annotations {
+            unit: self.unit,
+            description: self.description.as_deref(),
+            scale: self.scale,
+            offset: self.offset,
+            time: self.time,
+        }
+    }
+}
+
+fn annotations(u: &mut Unstructured<'_>) -> Result<Ann> {
     let flags: u8 = u.arbitrary::<u8>()? & tag::annotation::ALL;
-    let mut out = Vec::from([flags]);
-    let text = |out: &mut Vec<u8>, s: &str| {
-        out.push(s.len() as u8); // every generated text is < 128 bytes
-        out.extend_from_slice(s.as_bytes());
-    };
+    let mut ann = Ann::default();
     if flags & tag::annotation::UNIT != 0 {
-        text(&mut out, u.choose(&UNITS)?);
+        ann.unit = Some(u.choose(&UNITS)?);
     }
     if flags & tag::annotation::DESCRIPTION != 0 {
         let d = short_string(u, 60)?;
-        text(&mut out, if d.is_empty() { "what" } else { &d });
+        ann.description = Some(if d.is_empty() { "what".into() } else { d });
     }
     if flags & tag::annotation::SCALE != 0 {
-        let s = *u.choose(&[0.1f64, 0.01, 2.0, -1.0, 1e-7])?;
-        out.extend_from_slice(&s.to_bits().to_le_bytes());
+        ann.scale = Some(*u.choose(&[0.1f64, 0.01, 2.0, -1.0, 1e-7])?);
     }
     if flags & tag::annotation::OFFSET != 0 {
-        let o = *u.choose(&[0.0f64, -273.15, 100.0, 1.5])?;
-        out.extend_from_slice(&o.to_bits().to_le_bytes());
+        ann.offset = Some(*u.choose(&[0.0f64, -273.15, 100.0, 1.5])?);
     }
     if flags & tag::annotation::TIME != 0 {
-        text(&mut out, u.choose(&["", "unix", "boot"])?);
+        ann.time = Some(u.choose(&["", "unix", "boot"])?);
     }
-    Ok(out)
+    Ok(ann)
 }
 
 fn gen_types(u: &mut Unstructured<'_>, depth: u32, min: usize) -> Result<Vec<Ty>> {
@@ -552,7 +575,7 @@ fn gen_types(u: &mut Unstructured<'_>, depth: u32, min: usize) -> Result<Vec<Ty>
     (0..n).map(|_| gen_ty(u, depth + 1)).collect()
 }
 
-fn gen_fields(u: &mut Unstructured<'_>, depth: u32) -> Result<Vec<(String, Vec<u8>, Ty)>> {
+fn gen_fields(u: &mut Unstructured<'_>, depth: u32) -> Result<Vec<(String, Ann, Ty)>> {
     let n = u.int_in_range(0..=4)?;
     (0..n)
         .map(|i| Ok((name(u, i)?, annotations(u)?, gen_ty(u, depth + 1)?)))
@@ -594,93 +617,52 @@ fn gen_ty(u: &mut Unstructured<'_>, depth: u32) -> Result<Ty> {
     })
 }
 
-fn put_name(out: &mut Vec<u8>, s: &str) {
-    out.push(s.len() as u8); // names < 128 bytes: one varint byte
-    out.extend_from_slice(s.as_bytes());
-}
-
-fn encode_types(out: &mut Vec<u8>, ts: &[Ty]) {
-    out.push(ts.len() as u8);
+/// The definition of `ty` (spec `schema.md` §2), by the core crate's builder.
+fn build_types(b: &mut Builder, ts: &[Ty]) {
     for t in ts {
-        encode_ty(out, t);
+        build_ty(b, t);
     }
 }
 
-fn encode_fields(out: &mut Vec<u8>, fs: &[(String, Vec<u8>, Ty)]) {
-    out.push(fs.len() as u8);
+fn build_fields(b: &mut Builder, fs: &[(String, Ann, Ty)]) {
     for (n, ann, t) in fs {
-        put_name(out, n);
-        out.extend_from_slice(ann);
-        encode_ty(out, t);
+        b.field(n, ann.annotations());
+        build_ty(b, t);
     }
 }
 
-/// The definition encoding (spec `schema.md` §2).
-fn encode_ty(out: &mut Vec<u8>, ty: &Ty) {
+fn build_ty(b: &mut Builder, ty: &Ty) {
     match ty {
-        Ty::Prim(t) => out.push(*t),
-        Ty::Unit => out.push(tag::UNIT),
+        Ty::Prim(t) => {
+            b.primitive(*t);
+        }
+        Ty::Unit => {
+            b.unit();
+        }
         Ty::UnitStruct(n) => {
-            out.push(tag::UNIT_STRUCT);
-            put_name(out, n);
+            b.unit_struct(n);
         }
-        Ty::Option(t) => {
-            out.push(tag::OPTION);
-            encode_ty(out, t);
-        }
-        Ty::Newtype(n, t) => {
-            out.push(tag::NEWTYPE_STRUCT);
-            put_name(out, n);
-            encode_ty(out, t);
-        }
-        Ty::Seq(t) => {
-            out.push(tag::SEQ);
-            encode_ty(out, t);
-        }
-        Ty::Tuple(ts) => {
-            out.push(tag::TUPLE);
-            encode_types(out, ts);
-        }
-        Ty::TupleStruct(n, ts) => {
-            out.push(tag::TUPLE_STRUCT);
-            put_name(out, n);
-            encode_types(out, ts);
-        }
-        Ty::Array(n, t) => {
-            out.push(tag::ARRAY);
-            out.push(*n as u8); // < 128
-            encode_ty(out, t);
-        }
+        Ty::Option(t) => build_ty(b.option(), t),
+        Ty::Newtype(n, t) => build_ty(b.newtype_struct(n), t),
+        Ty::Seq(t) => build_ty(b.seq(), t),
+        Ty::Tuple(ts) => build_types(b.tuple(ts.len()), ts),
+        Ty::TupleStruct(n, ts) => build_types(b.tuple_struct(n, ts.len()), ts),
+        Ty::Array(n, t) => build_ty(b.array(*n), t),
         Ty::Map(k, v) => {
-            out.push(tag::MAP);
-            encode_ty(out, k);
-            encode_ty(out, v);
+            build_ty(b.map(), k);
+            build_ty(b, v);
         }
-        Ty::Struct(n, fs) => {
-            out.push(tag::STRUCT);
-            put_name(out, n);
-            encode_fields(out, fs);
-        }
+        Ty::Struct(n, fs) => build_fields(b.struct_(n, fs.len()), fs),
         Ty::Enum(n, vs) => {
-            out.push(tag::ENUM);
-            put_name(out, n);
-            out.push(vs.len() as u8);
+            b.enum_(n, vs.len());
             for (vn, data) in vs {
-                put_name(out, vn);
                 match data {
-                    VariantTy::Unit => out.push(tag::variant::UNIT),
-                    VariantTy::Newtype(t) => {
-                        out.push(tag::variant::NEWTYPE);
-                        encode_ty(out, t);
+                    VariantTy::Unit => {
+                        b.variant_unit(vn);
                     }
-                    VariantTy::Tuple(ts) => {
-                        out.push(tag::variant::TUPLE);
-                        encode_types(out, ts);
-                    }
-                    VariantTy::Struct(fs) => {
-                        out.push(tag::variant::STRUCT);
-                        encode_fields(out, fs);
-                    }
+                    VariantTy::Newtype(t) => build_ty(b.variant_newtype(vn), t),
+                    VariantTy::Tuple(ts) => build_types(b.variant_tuple(vn, ts.len()), ts),
+                    VariantTy::Struct(fs) => build_fields(b.variant_struct(vn, fs.len()), fs),
                 }
             }
         }
@@ -693,7 +675,7 @@ fn gen_values(u: &mut Unstructured<'_>, ts: &[Ty]) -> Result<Vec<Value>> {
 
 fn gen_field_values(
     u: &mut Unstructured<'_>,
-    fs: &[(String, Vec<u8>, Ty)],
+    fs: &[(String, Ann, Ty)],
 ) -> Result<Vec<(String, Value)>> {
     fs.iter()
         .map(|(n, _, t)| Ok((n.clone(), gen_value(u, t)?)))
@@ -827,9 +809,9 @@ fn gen_schema(u: &mut Unstructured<'_>, record_type: u8) -> Result<(SchemaSpec, 
         (Vec::new(), None)
     } else {
         let ty = gen_ty(u, 0)?;
-        let mut def = Vec::new();
-        encode_ty(&mut def, &ty);
-        if Definition::parse(&def).is_ok() {
+        let mut b = Builder::new();
+        build_ty(&mut b, &ty);
+        if let Ok(def) = b.finish() {
             (def, Some(ty))
         } else {
             // A sequence of zero-size elements, say: describe a u32 instead.
