@@ -36,8 +36,10 @@ fn main() {
          its totals, metadata, schemas and records; in {} of them records of described types carry\n\
          their decoded value as `schema.md` §9 JSON text (`\"json\"`): the `type-*` vectors (one per\n\
          type of the data model, plus `type-float-notation`: f32 and f64 at and around both notation\n\
-         thresholds of §9) and `valid-wearable-described` (multi-field records of two described types\n\
-         and an undescribed one).\n\n\
+         thresholds of §9), `valid-wearable-described` (multi-field records of two described types\n\
+         and an undescribed one) and `valid-payload-errors`, whose other records do not follow their\n\
+         definitions and carry `\"error\"` instead: one of each payload error kind of `format.md`\n\
+         §10.4, at the file offset it gives.\n\n\
          | vector | bytes | outcome | rule |\n|---|---:|---|---|\n",
         cases.len(),
         cases.len() - rejects,

@@ -120,9 +120,12 @@ fn there_are_at_least_twenty_distinct_must_reject_kinds() {
 /// Spec `format.md` §13: a complete vector states its totals, metadata,
 /// schemas and records; an incomplete one its valid length, tail and
 /// records; a rejected one its check, error and offset; and every record of
-/// a described type carries its JSON text.
+/// a described type carries its JSON text or, when its payload does not
+/// follow the definition, its error: `{"kind", "offset"}` with a payload
+/// kind of §10.4. Each payload kind has such a record.
 #[test]
 fn every_vector_states_what_section_13_promises() {
+    let mut payload_kinds = std::collections::BTreeSet::new();
     for case in cases::all() {
         let e = &case.expect;
         let keys: &[&str] = match e["outcome"].as_str().unwrap() {
@@ -147,14 +150,70 @@ fn every_vector_states_what_section_13_promises() {
                 .collect();
             for r in e["records"].as_array().unwrap() {
                 let t = r["record_type"].as_u64().unwrap();
+                let what = format!("vector {}: record {} of type {t}", case.name, r["index"]);
                 assert_eq!(
-                    r.get("json").is_some(),
+                    r.get("json").is_some() || r.get("error").is_some(),
                     described.contains(&t),
-                    "vector {}: record {} of type {t}",
-                    case.name,
-                    r["index"]
+                    "{what}"
                 );
+                assert!(
+                    r.get("json").is_none() || r.get("error").is_none(),
+                    "{what}: json and error"
+                );
+                if let Some(err) = r.get("error") {
+                    let err = err.as_object().unwrap();
+                    assert_eq!(err.len(), 2, "{what}: error {err:?}");
+                    assert!(err["offset"].is_u64(), "{what}: error {err:?}");
+                    let kind = err["kind"].as_str().unwrap().to_owned();
+                    assert!(
+                        PAYLOAD_KINDS.contains(&kind.as_str()),
+                        "{what}: error {kind}"
+                    );
+                    payload_kinds.insert(kind);
+                }
             }
+        }
+    }
+    assert_eq!(
+        payload_kinds.into_iter().collect::<Vec<_>>(),
+        PAYLOAD_KINDS,
+        "a vector holds a record of each payload kind"
+    );
+}
+
+/// The payload error kinds of spec `format.md` §10.4, in name order.
+const PAYLOAD_KINDS: [&str; 3] = ["PayloadInvalid", "PayloadTrailingBytes", "PayloadTruncated"];
+
+/// Spec `format.md` §10.4: a payload error has the same offset for every
+/// decoder. The records of `valid-payload-errors` decoded with the Rust types
+/// that describe them — `(u8, u32)` for type 0, `(u8, bool)` for types 1 to
+/// 3 — fail (or succeed) exactly as the vector states for a decoder by
+/// definition.
+#[test]
+fn a_compiled_type_reports_the_vectors_payload_errors() {
+    let case = cases::all()
+        .into_iter()
+        .find(|c| c.name == "valid-payload-errors")
+        .unwrap();
+    let reader = koffer::read::Reader::new(&case.bytes).unwrap();
+    let records: Vec<_> = reader.records().map(Result::unwrap).collect();
+    let expected = case.expect["records"].as_array().unwrap();
+    assert_eq!(records.len(), expected.len());
+    for (r, want) in records.iter().zip(expected) {
+        let got = match r.record_type {
+            0 => r.decode::<(u8, u32)>().map(|_| ()),
+            _ => r.decode::<(u8, bool)>().map(|_| ()),
+        };
+        match (got, want.get("error")) {
+            (Ok(()), None) => assert_eq!(r.decode::<(u8, bool)>(), Ok((7, true))),
+            (Err(e), Some(err)) => {
+                assert_eq!(e.kind.name(), err["kind"], "record {}", r.index);
+                assert_eq!(e.offset, err["offset"], "record {}", r.index);
+            }
+            (got, want) => panic!(
+                "record {}: decoded {got:?}, the vector says {want:?}",
+                r.index
+            ),
         }
     }
 }

@@ -15,7 +15,8 @@
 //!   and offsets numbers); numbers by value (`54` equals `54.0`); strings,
 //!   `"json"` text included, byte for byte.
 //! - [`Mode::Records`], a reader that only hands out records, may leave out
-//!   `"metadata"`, `"schemas"` and each record's `"json"` (present, they are
+//!   `"metadata"`, `"schemas"` and each record's `"json"` or `"error"` (a
+//!   payload error, found by decoding with the definition; present, they are
 //!   compared), and for a `"description"` vector may read past the error:
 //!   an outcome `"complete"` or `"incomplete"` passes, since the vector does
 //!   not state the repaired container's records; a `"reject"` must still be
@@ -112,7 +113,7 @@ fn optional(path: &str, key: &str, mode: Mode) -> bool {
         && match path {
             "$" => key == "metadata" || key == "schemas",
             _ => {
-                key == "json"
+                (key == "json" || key == "error")
                     && path
                         .strip_prefix("$.records[")
                         .is_some_and(|rest| rest.ends_with(']') && !rest.contains(['.', '[']))

@@ -17,11 +17,12 @@ use serde_json::{json, Value as Json};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// A verifier: structure and description checks on every frame; reports
-    /// metadata, schemas and each described record's canonical JSON.
+    /// metadata, schemas and each described record's canonical JSON, or its
+    /// payload error where the payload does not follow the definition.
     Verifier,
     /// A reader that only hands out records: structure checks alone. It
     /// reads past a faulty description and reports no metadata, no schemas
-    /// and no record JSON.
+    /// and no record JSON or payload error.
     Records,
 }
 
@@ -89,13 +90,18 @@ fn reject(e: koffer::read::Error, check: &str) -> Json {
     json!({ "outcome": "reject", "check": check, "error": e.kind.name(), "offset": e.offset })
 }
 
-/// The record's canonical JSON text, decoded with nothing but the definition
-/// in the file; `None` when its record type's layout is not described.
-fn record_json(
+/// What a verifier adds to a record of a described type (spec `format.md`
+/// §13), decoding it with nothing but the definition in the file:
+/// `("json", text)`, its canonical JSON text (when `mapping` is given), or,
+/// when the payload does not follow the definition, `("error", {"kind",
+/// "offset"})` — a payload kind of §10.4 at the file offset §10.4 gives.
+/// `None` when the record type's layout is not described (or the payload is
+/// good and there is no mapping).
+fn described(
     reader: &Reader<'_>,
     r: &Record<'_>,
-    mapping: JsonMapping,
-) -> Result<Option<String>, String> {
+    mapping: Option<JsonMapping>,
+) -> Result<Option<(&'static str, Json)>, String> {
     let at = |what: &str| format!("record {} (type {}): {what}", r.index, r.record_type);
     let schema = reader
         .schema(r.record_type)
@@ -107,8 +113,28 @@ fn record_json(
     let Some(root) = def.root() else {
         return Ok(None);
     };
-    let text = (mapping.to_json)(root, r.payload)
-        .map_err(|e| at(&format!("payload does not decode by its definition: {e}")))?;
+    // The payload error, if any: an error of the record, not of the
+    // container (spec §7), at the offset §10.4 gives for every decoder.
+    if let Err(fault) = koffer::dynamic::check(root, r.payload) {
+        let e = fault.in_record(r);
+        if let Some(text) = mapping.and_then(|m| (m.to_json)(root, r.payload).ok()) {
+            return Err(at(&format!(
+                "the payload check says {fault:?}, yet the JSON mapping gives {text}"
+            )));
+        }
+        return Ok(Some((
+            "error",
+            json!({ "kind": e.kind.name(), "offset": e.offset }),
+        )));
+    }
+    let Some(mapping) = mapping else {
+        return Ok(None);
+    };
+    let text = (mapping.to_json)(root, r.payload).map_err(|e| {
+        at(&format!(
+            "the payload check passed, the JSON mapping fails: {e}"
+        ))
+    })?;
     let back = (mapping.from_json)(root, &text)
         .map_err(|e| at(&format!("JSON {text} does not map back: {e}")))?;
     if back != r.payload {
@@ -118,19 +144,22 @@ fn record_json(
             hex(r.payload)
         )));
     }
-    Ok(Some(text))
+    Ok(Some(("json", json!(text))))
 }
 
 /// What koffer's reader reports for the container `bytes`, in the vectors'
 /// JSON shape (spec `format.md` §13), read as `mode` says.
 ///
-/// `mapping` is the JSON mapping for the records' `"json"` (verifier mode
-/// only); with `None` the records carry no `"json"`.
+/// In verifier mode, a record of a described type whose payload does not
+/// follow its definition carries `"error"`: `{"kind", "offset"}` (spec §13),
+/// found by `koffer::dynamic::check`, without `std`. `mapping` is the JSON
+/// mapping for the other records' `"json"` (verifier mode only); with `None`
+/// the records carry no `"json"`.
 ///
 /// `Err` means koffer contradicts itself — the records walk and `verify`
-/// disagree, a record of a verified container does not decode by its
-/// definition, or its JSON does not map back to its payload — never that the
-/// container is bad (a bad container is a `"reject"` outcome).
+/// disagree, the payload check and the JSON mapping disagree on a record, or
+/// its JSON does not map back to its payload — never that the container is
+/// bad (a bad container is a `"reject"` outcome, a bad record an `"error"`).
 pub fn outcome(bytes: &[u8], mode: Mode, mapping: Option<JsonMapping>) -> Result<Json, String> {
     let reader = match Reader::new(bytes) {
         Ok(r) => r,
@@ -179,9 +208,9 @@ pub fn outcome(bytes: &[u8], mode: Mode, mapping: Option<JsonMapping>) -> Result
     for r in &records {
         let mut rec =
             json!({ "record_type": r.record_type, "index": r.index, "payload": hex(r.payload) });
-        if let (Mode::Verifier, Some(mapping)) = (mode, mapping) {
-            if let Some(text) = record_json(&reader, r, mapping)? {
-                rec["json"] = json!(text);
+        if mode == Mode::Verifier {
+            if let Some((key, value)) = described(&reader, r, mapping)? {
+                rec[key] = value;
             }
         }
         records_json.push(rec);

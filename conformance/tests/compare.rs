@@ -96,6 +96,62 @@ fn a_records_only_reader_may_leave_out_descriptions_but_not_get_them_wrong() {
     );
 }
 
+/// Spec `format.md` §13: a record whose payload does not follow its
+/// definition carries `"error"` instead of `"json"`; a verifier must report
+/// it, kind and offset, and a records-only reader, which does not decode by
+/// the definition, may leave it out.
+#[test]
+fn a_records_payload_error_is_required_of_a_verifier_only() {
+    let mut e = complete();
+    e["records"][1] = json!({ "record_type": 0, "index": 1, "payload": "ff",
+                              "error": { "kind": "PayloadInvalid", "offset": 78 } });
+    assert_eq!(diff(&e, &e.clone(), Verifier), "same");
+    assert_eq!(
+        diff(
+            &e,
+            &without(e.clone(), &["records", "1", "error"]),
+            Verifier
+        ),
+        r#"$.records[1].error: expected {"kind":"PayloadInvalid","offset":78}, got (missing)"#
+    );
+    let mut wrong = e.clone();
+    wrong["records"][1]["error"]["offset"] = json!(79);
+    assert_eq!(
+        diff(&e, &wrong, Verifier),
+        "$.records[1].error.offset: expected 78, got 79"
+    );
+    let mut more = e.clone();
+    more["records"][1]["error"]["value_offset"] = json!(79);
+    assert_eq!(
+        diff(&e, &more, Verifier),
+        "$.records[1].error.value_offset: expected (no such key), got 79"
+    );
+    let mut json_instead = without(e.clone(), &["records", "1", "error"]);
+    json_instead["records"][1]["json"] = json!("255");
+    assert_eq!(
+        diff(&e, &json_instead, Verifier),
+        r#"$.records[1].error: expected {"kind":"PayloadInvalid","offset":78}, got (missing)"#
+    );
+    let bare = without(
+        without(
+            without(without(e.clone(), &["metadata"]), &["schemas"]),
+            &["records", "0", "json"],
+        ),
+        &["records", "1", "error"],
+    );
+    assert_eq!(diff(&e, &bare, Records), "same");
+    assert_eq!(
+        diff(&e, &wrong, Records),
+        "$.records[1].error.offset: expected 78, got 79"
+    );
+    // Only a record's "error" may be left out, not the reject's.
+    let reject = json!({ "outcome": "reject", "error": "FrameChecksum", "offset": 45 });
+    assert_eq!(
+        diff(&reject, &without(reject.clone(), &["error"]), Records),
+        r#"$.error: expected "FrameChecksum", got (missing)"#
+    );
+}
+
 #[test]
 fn a_records_only_reader_may_read_past_a_description_error_only() {
     let description =

@@ -1091,7 +1091,91 @@ pub fn all() -> Vec<Case> {
             end_at + 7,
         ));
     }
+    cases.push(payload_errors());
     cases
+}
+
+/// `valid-payload-errors`: a complete container whose records include one of
+/// each payload error kind of spec `format.md` §10.4, and a good record. A
+/// payload error is an error of the record, not of the container (§7): the
+/// container reads complete, and each faulty record carries `"error"` with
+/// the kind and the file offset §10.4 gives (§13) — for `PayloadTruncated`
+/// the end of the payload (not the value that runs out, one byte earlier),
+/// for `PayloadInvalid` the record's first byte (not the bool, one byte
+/// later), for `PayloadTrailingBytes` the first byte left over.
+///
+/// Each record is of its own record type, declared just before its block;
+/// every block holds one record with `base_len` its length and width 0, so
+/// its payload starts 4 bytes into the block body (record_type, count,
+/// base_len, width; no delta table).
+fn payload_errors() -> Case {
+    // (u8, u32) and (u8, bool): a tuple of two elements (schema.md §2).
+    const U8_U32: [u8; 4] = [0x16, 0x02, 0x02, 0x04];
+    const U8_BOOL: [u8; 4] = [0x16, 0x02, 0x02, 0x01];
+    let mut bytes = header();
+    let mut schemas = vec![];
+    let mut records = vec![];
+    for (t, (def, payload, fault)) in [
+        // The u32 is `80`: its continuation bit is set at the end of the
+        // payload, before the 5 bytes a u32 may take (schema.md §6).
+        (&U8_U32, &[0x07, 0x80][..], Some("PayloadTruncated")),
+        // The bool is `02`, neither `00` nor `01`.
+        (&U8_BOOL, &[0x07, 0x02][..], Some("PayloadInvalid")),
+        // (7, true), then `09` left over.
+        (
+            &U8_BOOL,
+            &[0x07, 0x01, 0x09][..],
+            Some("PayloadTrailingBytes"),
+        ),
+        // (7, true).
+        (&U8_BOOL, &[0x07, 0x01][..], None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("t{t}");
+        push(
+            &mut bytes,
+            kind::SCHEMA,
+            &[schema_body(t as u64, &name, 1), def.to_vec()].concat(),
+        );
+        schemas.push(schema_json(t as u8, &name, 1, def));
+        // The record's first byte: after the frame head (5 bytes) and the
+        // block fields (4 bytes).
+        let first = bytes.len() + 5 + 4;
+        let len = payload.len();
+        push(
+            &mut bytes,
+            kind::BLOCK,
+            &block_body(t as u64, 1, len as u64, 0, &[], payload),
+        );
+        let mut rec = json!({ "record_type": t, "index": t, "payload": hex(payload) });
+        match fault {
+            Some(kind) => {
+                let offset = match kind {
+                    "PayloadTruncated" => first + len, // the end of the payload
+                    "PayloadInvalid" => first,         // the record's first byte
+                    _ => first + 2,                    // after (7, true)
+                };
+                rec["error"] = json!({ "kind": kind, "offset": offset });
+            }
+            None => rec["json"] = json!("[7,true]"),
+        }
+        records.push(rec);
+    }
+    push(&mut bytes, kind::END, &end_body(8, 4, 4));
+    Case {
+        name: "valid-payload-errors",
+        rule: "§7, §10.4, §13: a record whose payload does not follow its definition is an error of the record, not of the container: one PayloadTruncated (offset: the end of the payload), one PayloadInvalid (the record's first byte), one PayloadTrailingBytes (the first byte left over), and a good record",
+        bytes,
+        expect: json!({
+            "outcome": "complete",
+            "totals": {"frames": 8, "blocks": 4, "records": 4},
+            "metadata": [],
+            "schemas": schemas,
+            "records": records,
+        }),
+    }
 }
 
 /// Serialises the vector's expectation exactly as stored in `<name>.json`.
