@@ -13,27 +13,28 @@
 //! ```
 //! use koffer::{meta::{key, Entry, Value}, read::Reader, write::Writer};
 //!
-//! #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+//! #[derive(serde::Serialize, serde::Deserialize, koffer::Describe, Debug, PartialEq)]
+//! #[koffer(record = "sample", version = 1)]
 //! struct Sample { timestamp_ms: u64, heart_rate: u8, steps: u16 }
 //!
 //! // Device side: stream into any embedded_io::Write sink.
 //! let mut block = [0u8; 256];
 //! let mut w = Writer::new(Vec::new(), &mut block)?;
 //! w.metadata(&[Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3"))])?;
-//! w.declare(0, "sample", 1, &[])?;
+//! let samples = w.declare_type::<Sample>(0)?; // writes Samples, and nothing else
 //! for i in 0..100u16 {
-//!     w.write(0, &Sample { timestamp_ms: 60_000 * u64::from(i), heart_rate: 70, steps: i })?;
+//!     w.write(samples, &Sample { timestamp_ms: 60_000 * u64::from(i), heart_rate: 70, steps: i })?;
 //! }
 //! let bytes = w.finish()?;
 //!
-//! // Host side: zero-copy over the bytes.
+//! // Host side: zero-copy over the bytes, the file's schema checked against the type.
 //! let reader = Reader::new(&bytes)?;
-//! let last: Sample = reader.records().last().unwrap()?.decode()?;
+//! let last = reader.typed::<Sample>()?.last().ok_or("no samples")??;
 //! assert_eq!(last.steps, 99);
 //! let summary = reader.verify()?;
 //! assert!(summary.is_complete());
 //! assert_eq!(summary.counted.records, 100);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
 //! ```
 //!
 //! ## Modules and the spec

@@ -16,9 +16,9 @@ use crate::schema::Schema;
 /// use koffer::{read::Reader, write::Writer};
 /// let mut buf = [0u8; 64];
 /// let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-/// w.declare(3, "steps", 1, &[]).unwrap();
+/// let steps = w.declare(3, "steps", 1, &[]).unwrap();
 /// for n in [120u16, 98, 4000] {
-///     w.write(3, &n).unwrap();
+///     w.write_serialized(steps, &n).unwrap();
 /// }
 /// let bytes = w.finish().unwrap();
 ///

@@ -9,11 +9,13 @@
 //! was cut by a power loss.
 
 mod error;
+mod handle;
 mod resume;
 mod sink;
 mod writer;
 
 pub use error::Error;
+pub use handle::{RawHandle, RecordHandle};
 pub use resume::ResumePoint;
 #[cfg(feature = "std")]
 pub use sink::IoSink;
