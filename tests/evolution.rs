@@ -72,9 +72,9 @@ impl RecordType for SampleWide {
 fn container<T: RecordType + Serialize>(values: &[T]) -> Vec<u8> {
     let mut buf = [0u8; 128];
     let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-    w.declare_type::<T>(0).unwrap();
+    let h = w.declare_type::<T>(0).unwrap();
     for v in values {
-        w.write(0, v).unwrap();
+        w.write(h, v).unwrap();
     }
     w.finish().unwrap()
 }

@@ -696,6 +696,43 @@ impl<'b, W: Write> Writer<'b, W> {
         Ok(())
     }
 
+    /// Writes an ancillary frame of a vendor kind (`0x60..=0x7F`, spec
+    /// `format.md` §4.2) holding `body`, after flushing buffered records,
+    /// chained to the frames before it like every frame.
+    ///
+    /// Readers that do not know the kind skip it, so the container stays
+    /// fully readable. Other kinds are refused with [`Error::FrameKind`] and a
+    /// body over [`limits::MAX_FRAME_BODY`] with [`Error::FrameTooLarge`];
+    /// a refusal writes nothing.
+    ///
+    /// ```
+    /// use koffer::read::{Frame, Reader};
+    /// use koffer::write::{Error, Writer};
+    ///
+    /// let mut buf = [0u8; 32];
+    /// let mut w = Writer::new(Vec::new(), &mut buf)?;
+    /// w.ancillary(0x60, b"acme calibration 7")?;
+    /// assert_eq!(w.ancillary(0x02, b"not a schema"), Err(Error::FrameKind { kind: 0x02 }));
+    /// let bytes = w.finish()?;
+    ///
+    /// let reader = Reader::new(&bytes)?;
+    /// let first = reader.frames().next().unwrap()?;
+    /// assert_eq!(first.frame, Frame::Ancillary { kind: 0x60, body: b"acme calibration 7" });
+    /// assert!(reader.verify()?.is_complete());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ancillary(&mut self, kind: u8, body: &[u8]) -> Result<(), Error<W::Error>> {
+        self.check()?;
+        if !(kind::VENDOR_FIRST..=kind::VENDOR_LAST).contains(&kind) {
+            return Err(Error::FrameKind { kind });
+        }
+        if body.len() > limits::MAX_FRAME_BODY as usize {
+            return Err(Error::FrameTooLarge { len: body.len() });
+        }
+        self.flush()?;
+        self.out.frame(kind, &[body])
+    }
+
     /// Writes buffered records and the end frame, flushes the sink and
     /// returns it. The container is complete.
     pub fn finish(mut self) -> Result<W, Error<W::Error>> {
