@@ -41,6 +41,7 @@
 //!
 //! | spec `format.md` | module |
 //! |---|---|
+//! | errors of every layer: rule broken, byte offset | [`error`] (re-exported by [`read`]) |
 //! | §2.2 varints | [`varint`] |
 //! | §2.3 checksum | [`crc`] |
 //! | §3 file header | [`header`] |
@@ -59,6 +60,43 @@
 //! | §6 payloads | [`dynamic`] (no allocator), [`value`] (`alloc`) |
 //! | §8 evolution | [`schema::compare`], [`read::Reader::typed`] |
 //! | §9 JSON mapping | [`json`] (`std`) |
+//!
+//! ## Errors
+//!
+//! One naming pattern: a module's error is `module::Error`, and its kinds,
+//! when it has them, `module::ErrorKind` ([`header::Error`],
+//! [`frame::Error`], [`varint::Error`], [`schema::Error`] and
+//! [`schema::ErrorKind`], [`dynamic::Error`], [`write::Error`], `value::Error`).
+//! A module's second error is named for what it reports
+//! ([`read::TypedError`], [`error::BodyError`]). The kinds every layer shares
+//! — one per rule of the spec, [`error::ErrorKind`] — live in [`error`] with
+//! [`error::Error`], which adds the byte offset; [`read`] re-exports them as
+//! `read::Error` and `read::ErrorKind`.
+//!
+//! Every error enum is `#[non_exhaustive]`: later versions may report new
+//! kinds. Every error implements `core::error::Error` and borrows nothing,
+//! so `?` turns it into a `Box<dyn std::error::Error + Send + Sync>`:
+//!
+//! ```
+//! #[derive(serde::Serialize, serde::Deserialize, koffer::Describe)]
+//! #[koffer(record = "hr", version = 1)]
+//! struct HeartRate(u8);
+//!
+//! fn first_heart_rate(bytes: &[u8]) -> Result<Option<u8>, Box<dyn std::error::Error + Send + Sync>> {
+//!     let reader = koffer::read::Reader::new(bytes)?; // koffer::error::Error
+//!     let mut rates = reader.typed::<HeartRate>()?; // koffer::read::TypedError
+//!     Ok(rates.next().transpose()?.map(|hr| hr.0))
+//! }
+//!
+//! let mut buf = [0u8; 32];
+//! let mut w = koffer::write::Writer::new(Vec::new(), &mut buf)?;
+//! let hr = w.declare_type::<HeartRate>(0)?; // koffer::write::Error
+//! w.write(hr, &HeartRate(61))?;
+//! let bytes = w.finish()?;
+//! assert_eq!(first_heart_rate(&bytes)?, Some(61));
+//! assert!(first_heart_rate(b"not a container").is_err());
+//! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+//! ```
 //!
 //! ## Feature flags
 //!
@@ -92,6 +130,7 @@ pub mod crc;
 mod cursor;
 pub mod dynamic;
 pub mod end;
+pub mod error;
 pub mod frame;
 pub mod header;
 #[cfg(feature = "std")]
@@ -104,8 +143,6 @@ pub mod schema;
 pub mod value;
 pub mod varint;
 pub mod write;
-
-pub use cursor::BodyError;
 
 /// Derives [`schema::Describe`] for a struct or enum — and, with
 /// `#[koffer(record = "name", version = N)]`, [`schema::RecordType`] — as a

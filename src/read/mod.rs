@@ -38,14 +38,13 @@
 //! assert!(matches!(summary.completeness, Completeness::Incomplete { tail: Tail::Torn { .. }, .. }));
 //! ```
 
-mod error;
 mod frames;
 mod reader;
 mod records;
 mod typed;
 pub(crate) mod walk;
 
-pub use error::{Class, Error, ErrorKind};
+pub use crate::error::{Class, Error, ErrorKind};
 pub use frames::{Frame, FrameRef, Frames};
 pub use reader::Reader;
 pub use records::{Record, Records};

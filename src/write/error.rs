@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::read;
+use crate::error::ErrorKind;
 
 /// Why the writer refused or failed. `E` is the sink's error type.
 ///
@@ -43,7 +43,7 @@ pub enum Error<E> {
         record_type: u8,
     },
     /// A metadata entry or schema that breaks a rule of the spec.
-    Invalid(read::ErrorKind),
+    Invalid(ErrorKind),
     /// A metadata or schema frame body over the frame size limit.
     FrameTooLarge {
         /// The body length.
