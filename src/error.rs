@@ -62,9 +62,12 @@ pub struct Error {
 }
 
 /// Broad classes of [`ErrorKind`], for callers that act on the class.
+///
+/// Exhaustive, unlike the kinds: a new kind falls into one of these four
+/// classes, so a caller's `match` on the class (an exit status, a retry
+/// policy) stays complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
 pub enum Class {
     /// The input is not a koffer container at all.
     NotAContainer,

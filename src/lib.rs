@@ -74,7 +74,7 @@
 //! `read::Error` and `read::ErrorKind`.
 //!
 //! Every error enum is `#[non_exhaustive]`: later versions may report new
-//! kinds. Every error implements `core::error::Error` and borrows nothing,
+//! kinds (the four broad classes of [`error::Class`] stay as they are). Every error implements `core::error::Error` and borrows nothing,
 //! so `?` turns it into a `Box<dyn std::error::Error + Send + Sync>`:
 //!
 //! ```

@@ -499,7 +499,7 @@ fn export_csv_shows_scaled_integers_as_their_quantity() {
     }
     let mut buf = [0u8; 256];
     let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
-    w.declare_type::<Fix>(0).unwrap();
+    let fixes = w.declare_type::<Fix>(0).unwrap();
     let rows = [(1, 2876, Some(1021), 7), (2, 0, None, 8)];
     for (timestamp, altitude, battery, steps) in rows {
         let fix = Fix {
@@ -508,7 +508,7 @@ fn export_csv_shows_scaled_integers_as_their_quantity() {
             battery,
             steps,
         };
-        w.write(0, &fix).unwrap();
+        w.write(fixes, &fix).unwrap();
     }
     let f = TempFile::new("scaled.koffer", &w.finish().unwrap());
     let dir = std::env::temp_dir().join(format!("koffer-cli-test-{}-scaled", std::process::id()));
