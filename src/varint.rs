@@ -156,10 +156,7 @@ mod tests {
     #[test]
     fn rejects_non_canonical() {
         assert_eq!(decode_u64(&[0x80, 0x00]), Err(Error::NonCanonical));
-        assert_eq!(
-            decode_u64(&[0x81, 0x80, 0x00]),
-            Err(Error::NonCanonical)
-        );
+        assert_eq!(decode_u64(&[0x81, 0x80, 0x00]), Err(Error::NonCanonical));
         // 11 bytes
         assert_eq!(decode_u64(&[0xFF; 11]), Err(Error::NonCanonical));
         // u64::MAX + 1 territory: tenth byte may only hold one bit.

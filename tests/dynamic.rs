@@ -1480,7 +1480,10 @@ fn encode_refuses_values_that_do_not_fit() {
     }
     .to_payload(ev)
     .unwrap_err();
-    assert_eq!(e.kind, value::ErrorKind::VariantIndex { index: 9, count: 7 });
+    assert_eq!(
+        e.kind,
+        value::ErrorKind::VariantIndex { index: 9, count: 7 }
+    );
     let e = Value::Enum {
         name: "Ev".into(),
         variant: "B".into(),

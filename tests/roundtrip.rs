@@ -839,7 +839,9 @@ fn a_refused_ancillary_kind_leaves_the_container_unchanged() {
     let plain = written(&[]);
     // Critical, invalid and reserved ancillary kinds (spec format.md §4.2),
     // and a vendor kind with a body over the limit.
-    let kinds = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x3F, 0x40, 0x5F, 0x80, 0xFE, 0xFF];
+    let kinds = [
+        0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x3F, 0x40, 0x5F, 0x80, 0xFE, 0xFF,
+    ];
     let mut refused: Vec<(u8, usize)> = kinds.iter().map(|&k| (k, 3)).collect();
     refused.push((0x60, koffer::limits::MAX_FRAME_BODY as usize + 1));
     assert_eq!(written(&refused), plain);

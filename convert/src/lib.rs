@@ -191,7 +191,8 @@ impl Export {
             handles.push(handle);
         }
         for (t, payload) in self.records() {
-            w.write_payload(handles[usize::from(t)], payload).map_err(werr)?;
+            w.write_payload(handles[usize::from(t)], payload)
+                .map_err(werr)?;
         }
         w.finish().map_err(werr)
     }

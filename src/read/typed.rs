@@ -116,6 +116,7 @@ impl<'a> Reader<'a> {
     /// let beats: Vec<Beat> = reader.typed::<Beat>().unwrap().map(Result::unwrap).collect();
     /// assert_eq!(beats, [Beat { at_ms: 1000, bpm: 61 }]);
     /// ```
+    #[allow(clippy::result_large_err)] // a Mismatch inline: see schema/compat.rs
     pub fn typed<T: RecordType>(&self) -> Result<Typed<'a, T>, TypedError> {
         let mut found = None;
         for s in self.schemas() {

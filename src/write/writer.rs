@@ -6,10 +6,10 @@ use serde::Serialize;
 use crate::block::{self, BlockHeader};
 use crate::crc::Crc32c;
 use crate::end::End;
+use crate::error::ErrorKind;
 use crate::frame::{kind, FrameHead};
 use crate::header::{Header, HEADER_LEN};
 use crate::meta::{self, Entry};
-use crate::error::ErrorKind;
 use crate::read::TypeSet;
 use crate::schema::{RecordType, Schema, SCHEMA_PARTS_TMP_LEN};
 use crate::write::handle::{RawHandle, RecordHandle};
@@ -594,7 +594,11 @@ impl<'b, W: Write> Writer<'b, W> {
     /// assert_eq!(reader.records().next().unwrap()?.payload, [1, 2, 3]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn write_payload(&mut self, handle: RawHandle, payload: &[u8]) -> Result<(), Error<W::Error>> {
+    pub fn write_payload(
+        &mut self,
+        handle: RawHandle,
+        payload: &[u8],
+    ) -> Result<(), Error<W::Error>> {
         self.push(handle.record_type(), |dst| {
             let d = dst.get_mut(..payload.len()).ok_or(Full::Yes)?;
             d.copy_from_slice(payload);
