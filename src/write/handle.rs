@@ -29,6 +29,18 @@ use core::marker::PhantomData;
 /// assert_eq!(koffer::read::Reader::new(&bytes)?.verify()?.counted.records, 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// Writing another type through it does not compile:
+///
+/// ```compile_fail
+/// # #[derive(serde::Serialize, serde::Deserialize, koffer::Describe)]
+/// # #[koffer(record = "beat", version = 1)]
+/// # struct Beat { at_ms: u64, bpm: u8 }
+/// let mut buf = [0u8; 64];
+/// let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+/// let beats = w.declare_type::<Beat>(3).unwrap();
+/// w.write(beats, &61u8).unwrap(); // error: expected `&Beat`, found `&u8`
+/// ```
 pub struct RecordHandle<T: ?Sized> {
     record_type: u8,
     /// Covariant in `T` (a handle for `Sample<'static>` writes a
