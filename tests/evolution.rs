@@ -128,6 +128,26 @@ fn a_field_the_reader_lacks_is_a_mismatch_naming_it() {
 }
 
 #[test]
+fn a_typed_error_outlives_the_container_as_a_boxed_error() {
+    let err: Box<dyn std::error::Error + Send + Sync + 'static> = {
+        let bytes = container(&[SampleV2 {
+            t: 7,
+            hr: 70,
+            spo2: Some(97),
+        }]);
+        let reader = Reader::new(&bytes).unwrap();
+        match reader.typed::<SampleV1>() {
+            Err(e) => e.into(),
+            Ok(_) => panic!("expected a mismatch"),
+        }
+    }; // the container's bytes are gone; the writer's field name was copied
+    assert_eq!(
+        err.to_string(),
+        "schema mismatch: Sample.spo2: the writer has a field the reader lacks"
+    );
+}
+
+#[test]
 fn a_changed_field_type_is_a_mismatch_naming_the_field() {
     let bytes = container(&[SampleV1 { t: 7, hr: 70 }]);
     let reader = Reader::new(&bytes).unwrap();

@@ -346,3 +346,50 @@ pub fn compare<'r>(reader: Node<'r>, writer: Node<'_>) -> Result<Compat, Mismatc
 pub fn undescribed<'r>() -> Mismatch<'r> {
     Mismatch::new(Difference::Undescribed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Definition;
+
+    /// `struct S { <reader's fields> }` and the writer's `S` with one more
+    /// field named `extra`.
+    fn extra_field_mismatch(extra: &str) -> ([u8; 64], usize) {
+        let mut def = [0u8; 64];
+        let head = b"\x1A\x01S\x02\x01a\x00\x02";
+        def[..head.len()].copy_from_slice(head);
+        let mut n = head.len();
+        def[n] = extra.len() as u8;
+        n += 1;
+        def[n..n + extra.len()].copy_from_slice(extra.as_bytes());
+        n += extra.len();
+        def[n..n + 2].copy_from_slice(b"\x00\x02");
+        (def, n + 2)
+    }
+
+    #[test]
+    fn an_extra_field_name_is_copied_and_cut_at_a_character_boundary() {
+        let reader = Definition::parse(b"\x1A\x01S\x01\x01a\x00\x02").unwrap();
+        // 31 ASCII bytes, then 'é' (2 bytes) across the 32-byte cut, then more.
+        let long = "abcdefghijklmnopqrstuvwxyz01234\u{e9}tail";
+        for (name, kept) in [
+            ("b", "b"),
+            (long, "abcdefghijklmnopqrstuvwxyz01234"),
+            (
+                "0123456789abcdef0123456789abcdef",
+                "0123456789abcdef0123456789abcdef",
+            ),
+        ] {
+            let (bytes, len) = extra_field_mismatch(name);
+            let m = {
+                let writer = Definition::parse(&bytes[..len]).unwrap();
+                compare(reader.root().unwrap(), writer.root().unwrap()).unwrap_err()
+            };
+            assert_eq!(m.difference, Difference::ExtraField);
+            let mut path = m.path();
+            assert_eq!(path.next(), Some("S"));
+            assert_eq!(path.next(), Some(kept));
+            assert_eq!(path.next(), None);
+        }
+    }
+}
