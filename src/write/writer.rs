@@ -474,7 +474,7 @@ impl<'b, W: Write> Writer<'b, W> {
     /// assert_eq!(reader.verify()?.counted.records, 2);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn declared_type<T: ?Sized>(
+    pub fn declared_type<T: RecordType + ?Sized>(
         &self,
         record_type: u8,
     ) -> Result<RecordHandle<T>, Error<W::Error>> {
