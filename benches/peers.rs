@@ -153,12 +153,12 @@ fn encode_postcard(records: &[Record<'_>], out: &mut [u8]) -> usize {
 
 fn encode_koffer(records: &[Record<'_>], sink: Vec<u8>, buf: &mut [u8]) -> Vec<u8> {
     let mut w = Writer::new(sink, buf).unwrap();
-    w.declare_type::<Sample<'static>>(SAMPLE).unwrap();
-    w.declare_type::<Event<'static>>(EVENT).unwrap();
+    let samples = w.declare_type::<Sample<'static>>(SAMPLE).unwrap();
+    let events = w.declare_type::<Event<'static>>(EVENT).unwrap();
     for r in records {
         match r {
-            Record::Sample(s) => w.write(SAMPLE, s).unwrap(),
-            Record::Event(e) => w.write(EVENT, e).unwrap(),
+            Record::Sample(s) => w.write(samples, s).unwrap(),
+            Record::Event(e) => w.write(events, e).unwrap(),
         }
     }
     w.finish().unwrap()

@@ -336,8 +336,8 @@ pub fn generate() -> Result<(Vec<u8>, Counts), koffer::write::Error<core::conver
             Value::Str("koffer examples/wearable.rs, xorshift64* seed 0x5EED202609140001"),
         ),
     ])?;
-    w.declare_type::<Sample>(SAMPLE)?;
-    w.declare_type::<Event>(EVENT)?;
+    let samples = w.declare_type::<Sample>(SAMPLE)?;
+    let events_h = w.declare_type::<Event>(EVENT)?;
 
     let mut counts = Counts::default();
     let mut dev = Device {
@@ -511,7 +511,7 @@ pub fn generate() -> Result<(Vec<u8>, Counts), koffer::write::Error<core::conver
                 activity: if charging { Activity::Rest } else { activity },
                 note,
             };
-            w.write(SAMPLE, &sample)?;
+            w.write(samples, &sample)?;
             counts.samples += 1;
             dev.unsynced += 1;
 
@@ -554,7 +554,7 @@ pub fn generate() -> Result<(Vec<u8>, Counts), koffer::write::Error<core::conver
             for (kind, detail) in &events {
                 at += 1_000 * u64::from(dev.rng.between(1, 12));
                 w.write(
-                    EVENT,
+                    events_h,
                     &Event {
                         timestamp_ms: at,
                         kind,

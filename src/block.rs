@@ -25,8 +25,9 @@
 //! assert_eq!(records, [&[0x2A][..], &[0x01, 0x02][..]]);
 //! ```
 
-use crate::cursor::{BodyError, Cursor};
-use crate::read::ErrorKind;
+use crate::cursor::Cursor;
+use crate::error::BodyError;
+use crate::error::ErrorKind;
 use crate::{limits, varint};
 
 /// The fields before a block's delta table.

@@ -3,17 +3,10 @@
 //! Every method either returns a value that lies wholly inside the body or an
 //! error that names the position of the field that failed.
 
-use crate::read::ErrorKind;
-use crate::varint::{self, VarintError};
+use crate::error::ErrorKind;
+use crate::varint;
 
-/// An error inside a frame body: the position in the body and what was wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BodyError {
-    /// Position of the offending field, from the start of the body.
-    pub at: usize,
-    /// What was wrong.
-    pub kind: ErrorKind,
-}
+use crate::error::BodyError;
 
 pub(crate) type BodyResult<T> = Result<T, BodyError>;
 
@@ -43,12 +36,12 @@ impl<'a> Cursor<'a> {
         Err(BodyError { at, kind })
     }
 
-    fn varint_error(&self, e: VarintError) -> BodyError {
+    fn varint_error(&self, e: varint::Error) -> BodyError {
         BodyError {
             at: self.pos,
             kind: match e {
-                VarintError::Truncated => ErrorKind::BodyTruncated,
-                VarintError::NonCanonical => ErrorKind::BadVarint,
+                varint::Error::Truncated => ErrorKind::BodyTruncated,
+                varint::Error::NonCanonical => ErrorKind::BadVarint,
             },
         }
     }

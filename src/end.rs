@@ -16,7 +16,8 @@
 //! assert_eq!(End::parse(&out[..n]), Ok(end));
 //! ```
 
-use crate::cursor::{BodyError, Cursor};
+use crate::cursor::Cursor;
+use crate::error::BodyError;
 use crate::varint;
 
 /// Totals of a complete container.
@@ -60,7 +61,7 @@ impl End {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read::ErrorKind;
+    use crate::error::ErrorKind;
 
     #[test]
     fn refusals() {

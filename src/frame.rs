@@ -101,9 +101,18 @@ pub struct RawFrame<'a> {
 }
 
 /// Why a frame could not be read.
+///
+/// ```
+/// use koffer::frame::{self, FrameHead};
+/// // A frame head (kind 0x04, body of 3 bytes) and nothing more.
+/// let head = FrameHead::new(0x04, 3);
+/// assert_eq!(frame::parse(&[0; 4], head.as_bytes()), Err(frame::Error::Truncated));
+/// assert_eq!(frame::Error::Truncated.to_string(), "the input ends inside the frame");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum FrameError {
+#[non_exhaustive]
+pub enum Error {
     /// The kind byte is `0x00` or `0xFF`.
     InvalidKind(u8),
     /// The input ends inside the frame.
@@ -128,6 +137,17 @@ pub enum FrameError {
     },
 }
 
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::Truncated => f.write_str("the input ends inside the frame"),
+            e => crate::error::Error::from_frame(0, *e).kind.fmt(f),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
 /// The head check of a frame head (kind and length bytes).
 pub fn head_check(kind_and_length: &[u8]) -> u8 {
     crc::checksum(kind_and_length) as u8
@@ -147,29 +167,29 @@ pub fn checksum(prev: &[u8; 4], frame: &[u8]) -> u32 {
 ///
 /// The checks run in this order: kind byte valid, head complete, head check,
 /// length within the limit, frame complete in `input`, checksum.
-pub fn parse<'a>(prev: &[u8; 4], input: &'a [u8]) -> Result<RawFrame<'a>, FrameError> {
+pub fn parse<'a>(prev: &[u8; 4], input: &'a [u8]) -> Result<RawFrame<'a>, Error> {
     let Some(&kind) = input.first() else {
-        return Err(FrameError::Truncated);
+        return Err(Error::Truncated);
     };
     if kind::class(kind) == kind::Class::Invalid {
-        return Err(FrameError::InvalidKind(kind));
+        return Err(Error::InvalidKind(kind));
     }
     let Some(head) = input.get(..FrameHead::LEN) else {
-        return Err(FrameError::Truncated);
+        return Err(Error::Truncated);
     };
     let (stored, computed) = (head[4], head_check(&head[..4]));
     if stored != computed {
-        return Err(FrameError::HeadCheck { stored, computed });
+        return Err(Error::HeadCheck { stored, computed });
     }
     let len = u32::from_le_bytes([head[1], head[2], head[3], 0]);
     if len > limits::MAX_FRAME_BODY {
-        return Err(FrameError::TooLarge(len));
+        return Err(Error::TooLarge(len));
     }
     let body_start = FrameHead::LEN;
     let body_end = body_start + len as usize;
     let size = body_end + 4;
     let Some(frame) = input.get(..size) else {
-        return Err(FrameError::Truncated);
+        return Err(Error::Truncated);
     };
     let stored = u32::from_le_bytes([
         frame[body_end],
@@ -179,7 +199,7 @@ pub fn parse<'a>(prev: &[u8; 4], input: &'a [u8]) -> Result<RawFrame<'a>, FrameE
     ]);
     let computed = checksum(prev, &frame[..body_end]);
     if stored != computed {
-        return Err(FrameError::Checksum {
+        return Err(Error::Checksum {
             stored,
             computed,
             size,
@@ -272,7 +292,7 @@ mod tests {
         for cut in 0..n {
             assert_eq!(
                 parse(&PREV, &buf[..cut]),
-                Err(FrameError::Truncated),
+                Err(Error::Truncated),
                 "cut {cut}"
             );
         }
@@ -309,18 +329,18 @@ mod tests {
     fn limits_and_kinds() {
         assert_eq!(
             parse(&PREV, &[0xFF, 0, 0, 0, 0, 0]),
-            Err(FrameError::InvalidKind(0xFF))
+            Err(Error::InvalidKind(0xFF))
         );
-        assert_eq!(parse(&PREV, &[0x00]), Err(FrameError::InvalidKind(0)));
+        assert_eq!(parse(&PREV, &[0x00]), Err(Error::InvalidKind(0)));
         // 2^20 + 1
         let too_large = FrameHead::new(kind::BLOCK, (1 << 20) + 1);
         assert_eq!(
             parse(&PREV, too_large.as_bytes()),
-            Err(FrameError::TooLarge((1 << 20) + 1))
+            Err(Error::TooLarge((1 << 20) + 1))
         );
         assert!(matches!(
             parse(&PREV, &[kind::BLOCK, 0x01, 0x00, 0x10, 0x00]),
-            Err(FrameError::HeadCheck { .. })
+            Err(Error::HeadCheck { .. })
         ));
     }
 }

@@ -61,9 +61,20 @@ pub struct Header {
 }
 
 /// Why a header was refused.
+///
+/// ```
+/// use koffer::header::{self, Header};
+/// assert_eq!(Header::parse(b"{\"a\":1}"), Err(header::Error::BadSignature));
+/// let mut bytes = Header::CURRENT.to_bytes();
+/// bytes[8] = 9; // major version 9
+/// let e = Header::parse(&bytes).unwrap_err();
+/// assert!(matches!(e, header::Error::Checksum { .. }));
+/// assert!(e.to_string().starts_with("header checksum mismatch"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum HeaderError {
+#[non_exhaustive]
+pub enum Error {
     /// Fewer than [`HEADER_LEN`] bytes, and the ones present match a header.
     Truncated,
     /// The first eight bytes are not the signature.
@@ -88,6 +99,14 @@ pub enum HeaderError {
         bits: u16,
     },
 }
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        crate::error::Error::from_header(*self).kind.fmt(f)
+    }
+}
+
+impl core::error::Error for Error {}
 
 impl Header {
     /// The header this crate writes.
@@ -120,17 +139,17 @@ impl Header {
     ///
     /// The checks run in this order: signature, length, checksum, major
     /// version, required feature bits.
-    pub fn parse(input: &[u8]) -> Result<Header, HeaderError> {
+    pub fn parse(input: &[u8]) -> Result<Header, Error> {
         if !starts_like_signature(input) {
-            return Err(HeaderError::BadSignature);
+            return Err(Error::BadSignature);
         }
         let Some(bytes) = input.get(..HEADER_LEN) else {
-            return Err(HeaderError::Truncated);
+            return Err(Error::Truncated);
         };
         let stored = u32::from_le_bytes([bytes[14], bytes[15], bytes[16], bytes[17]]);
         let computed = crc::checksum(&bytes[..14]);
         if stored != computed {
-            return Err(HeaderError::Checksum { stored, computed });
+            return Err(Error::Checksum { stored, computed });
         }
         let header = Header {
             major: bytes[8],
@@ -139,14 +158,14 @@ impl Header {
             optional_features: u16::from_le_bytes([bytes[12], bytes[13]]),
         };
         if header.major != MAJOR {
-            return Err(HeaderError::UnsupportedVersion {
+            return Err(Error::UnsupportedVersion {
                 major: header.major,
                 minor: header.minor,
             });
         }
         let unknown = header.required_features & !KNOWN_REQUIRED_FEATURES;
         if unknown != 0 {
-            return Err(HeaderError::UnknownRequiredFeatures { bits: unknown });
+            return Err(Error::UnknownRequiredFeatures { bits: unknown });
         }
         Ok(header)
     }
@@ -184,7 +203,7 @@ mod tests {
         };
         assert_eq!(
             Header::parse(&h.to_bytes()),
-            Err(HeaderError::UnsupportedVersion { major: 2, minor: 0 })
+            Err(Error::UnsupportedVersion { major: 2, minor: 0 })
         );
         let h = Header {
             required_features: 0x0100,
@@ -192,30 +211,30 @@ mod tests {
         };
         assert_eq!(
             Header::parse(&h.to_bytes()),
-            Err(HeaderError::UnknownRequiredFeatures { bits: 0x0100 })
+            Err(Error::UnknownRequiredFeatures { bits: 0x0100 })
         );
         let good = Header::CURRENT.to_bytes();
-        assert_eq!(Header::parse(&good[..5]), Err(HeaderError::Truncated));
-        assert_eq!(Header::parse(&[]), Err(HeaderError::Truncated));
-        assert_eq!(Header::parse(b"{\"a\":1}"), Err(HeaderError::BadSignature));
+        assert_eq!(Header::parse(&good[..5]), Err(Error::Truncated));
+        assert_eq!(Header::parse(&[]), Err(Error::Truncated));
+        assert_eq!(Header::parse(b"{\"a\":1}"), Err(Error::BadSignature));
         // Text-mode damage: LF -> CRLF, CRLF -> LF, high bit cleared.
         let mut lf_to_crlf = [0u8; HEADER_LEN + 2];
         lf_to_crlf[..5].copy_from_slice(&good[..5]);
         lf_to_crlf[5..7].copy_from_slice(b"\r\n");
         lf_to_crlf[7..18].copy_from_slice(&good[6..17]);
-        assert_eq!(Header::parse(&lf_to_crlf), Err(HeaderError::BadSignature));
+        assert_eq!(Header::parse(&lf_to_crlf), Err(Error::BadSignature));
         let mut crlf_to_lf = [0u8; HEADER_LEN - 1];
         crlf_to_lf[..4].copy_from_slice(&good[..4]);
         crlf_to_lf[4..].copy_from_slice(&good[5..]);
-        assert_eq!(Header::parse(&crlf_to_lf), Err(HeaderError::BadSignature));
+        assert_eq!(Header::parse(&crlf_to_lf), Err(Error::BadSignature));
         let mut seven_bit = good;
         seven_bit[0] &= 0x7F;
-        assert_eq!(Header::parse(&seven_bit), Err(HeaderError::BadSignature));
+        assert_eq!(Header::parse(&seven_bit), Err(Error::BadSignature));
         let mut flipped = good;
         flipped[12] ^= 1;
         assert!(matches!(
             Header::parse(&flipped),
-            Err(HeaderError::Checksum { .. })
+            Err(Error::Checksum { .. })
         ));
     }
 }

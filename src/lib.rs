@@ -13,33 +13,35 @@
 //! ```
 //! use koffer::{meta::{key, Entry, Value}, read::Reader, write::Writer};
 //!
-//! #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+//! #[derive(serde::Serialize, serde::Deserialize, koffer::Describe, Debug, PartialEq)]
+//! #[koffer(record = "sample", version = 1)]
 //! struct Sample { timestamp_ms: u64, heart_rate: u8, steps: u16 }
 //!
 //! // Device side: stream into any embedded_io::Write sink.
 //! let mut block = [0u8; 256];
 //! let mut w = Writer::new(Vec::new(), &mut block)?;
 //! w.metadata(&[Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3"))])?;
-//! w.declare(0, "sample", 1, &[])?;
+//! let samples = w.declare_type::<Sample>(0)?; // writes Samples, and nothing else
 //! for i in 0..100u16 {
-//!     w.write(0, &Sample { timestamp_ms: 60_000 * u64::from(i), heart_rate: 70, steps: i })?;
+//!     w.write(samples, &Sample { timestamp_ms: 60_000 * u64::from(i), heart_rate: 70, steps: i })?;
 //! }
 //! let bytes = w.finish()?;
 //!
-//! // Host side: zero-copy over the bytes.
+//! // Host side: zero-copy over the bytes, the file's schema checked against the type.
 //! let reader = Reader::new(&bytes)?;
-//! let last: Sample = reader.records().last().unwrap()?.decode()?;
+//! let last = reader.typed::<Sample>()?.last().ok_or("no samples")??;
 //! assert_eq!(last.steps, 99);
 //! let summary = reader.verify()?;
 //! assert!(summary.is_complete());
 //! assert_eq!(summary.counted.records, 100);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
 //! ```
 //!
 //! ## Modules and the spec
 //!
 //! | spec `format.md` | module |
 //! |---|---|
+//! | errors of every layer: rule broken, byte offset | [`error`] (re-exported by [`read`]) |
 //! | §2.2 varints | [`varint`] (also payload integers and zigzag) |
 //! | §2.3 checksum | [`crc`] |
 //! | §3 file header | [`header`] |
@@ -58,6 +60,43 @@
 //! | §6 payloads | [`dynamic`] (no allocator), [`value`] (`alloc`) |
 //! | §8 evolution | [`schema::compare`], [`read::Reader::typed`] |
 //! | §9 JSON mapping | [`json`] (`json`); [`hex`] for byte strings |
+//!
+//! ## Errors
+//!
+//! One naming pattern: a module's error is `module::Error`, and its kinds,
+//! when it has them, `module::ErrorKind` ([`header::Error`],
+//! [`frame::Error`], [`varint::Error`], [`schema::Error`] and
+//! [`schema::ErrorKind`], [`dynamic::Error`], [`write::Error`], `value::Error`).
+//! A module's second error is named for what it reports
+//! ([`read::TypedError`], [`error::BodyError`]). The kinds every layer shares
+//! — one per rule of the spec, [`error::ErrorKind`] — live in [`error`] with
+//! [`error::Error`], which adds the byte offset; [`read`] re-exports them as
+//! `read::Error` and `read::ErrorKind`.
+//!
+//! Every error enum is `#[non_exhaustive]`: later versions may report new
+//! kinds (the broad classes of [`error::Class`] stay as they are). Every error implements `core::error::Error` and borrows nothing,
+//! so `?` turns it into a `Box<dyn std::error::Error + Send + Sync>`:
+//!
+//! ```
+//! #[derive(serde::Serialize, serde::Deserialize, koffer::Describe)]
+//! #[koffer(record = "hr", version = 1)]
+//! struct HeartRate(u8);
+//!
+//! fn first_heart_rate(bytes: &[u8]) -> Result<Option<u8>, Box<dyn std::error::Error + Send + Sync>> {
+//!     let reader = koffer::read::Reader::new(bytes)?; // koffer::error::Error
+//!     let mut rates = reader.typed::<HeartRate>()?; // koffer::read::TypedError
+//!     Ok(rates.next().transpose()?.map(|hr| hr.0))
+//! }
+//!
+//! let mut buf = [0u8; 32];
+//! let mut w = koffer::write::Writer::new(Vec::new(), &mut buf)?;
+//! let hr = w.declare_type::<HeartRate>(0)?; // koffer::write::Error
+//! w.write(hr, &HeartRate(61))?;
+//! let bytes = w.finish()?;
+//! assert_eq!(first_heart_rate(&bytes)?, Some(61));
+//! assert!(first_heart_rate(b"not a container").is_err());
+//! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+//! ```
 //!
 //! ## Feature flags
 //!
@@ -95,6 +134,7 @@ pub mod crc;
 mod cursor;
 pub mod dynamic;
 pub mod end;
+pub mod error;
 pub mod frame;
 pub mod header;
 pub mod hex;
@@ -108,8 +148,6 @@ pub mod schema;
 pub mod value;
 pub mod varint;
 pub mod write;
-
-pub use cursor::BodyError;
 
 /// Derives [`schema::Describe`] for a struct or enum — and, with
 /// `#[koffer(record = "name", version = N)]`, [`schema::RecordType`] — as a

@@ -22,8 +22,9 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
-use crate::cursor::{BodyError, BodyResult, Cursor};
-use crate::read::ErrorKind;
+use crate::cursor::{BodyResult, Cursor};
+use crate::error::BodyError;
+use crate::error::ErrorKind;
 use crate::{limits, varint};
 
 /// Value types (spec `format.md` §5.2).

@@ -138,19 +138,19 @@ pub enum VariantValue {
 
 /// A [`Value`] does not fit the type it was to be encoded as.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EncodeError {
+pub struct Error {
     /// Where in the value: `""` for the root, then `.field`, `[index]`,
     /// `[index].key` / `[index].value` for map entries and `::Variant` for
     /// enum variants, e.g. `.samples[3].kind::Walk.steps`.
     pub path: String,
     /// What does not fit.
-    pub kind: EncodeErrorKind,
+    pub kind: ErrorKind,
 }
 
-/// What does not fit, in an [`EncodeError`].
+/// What does not fit, in an [`Error`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum EncodeErrorKind {
+pub enum ErrorKind {
     /// The value is of another kind than the type (e.g. a `U16` for a `u32`).
     Mismatch {
         /// The type's kind.
@@ -182,19 +182,19 @@ pub enum EncodeErrorKind {
     },
 }
 
-impl fmt::Display for EncodeErrorKind {
+impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EncodeErrorKind::Mismatch { expected, found } => {
+            ErrorKind::Mismatch { expected, found } => {
                 write!(f, "expected {expected}, found {found}")
             }
-            EncodeErrorKind::Length { expected, found } => {
+            ErrorKind::Length { expected, found } => {
                 write!(f, "expected {expected} elements or fields, found {found}")
             }
-            EncodeErrorKind::Name { expected, found } => {
+            ErrorKind::Name { expected, found } => {
                 write!(f, "expected name {expected:?}, found {found:?}")
             }
-            EncodeErrorKind::VariantIndex { index, count } => {
+            ErrorKind::VariantIndex { index, count } => {
                 write!(
                     f,
                     "variant index {index} out of range (the enum has {count})"
@@ -204,7 +204,7 @@ impl fmt::Display for EncodeErrorKind {
     }
 }
 
-impl fmt::Display for EncodeError {
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {
             write!(f, "value does not fit its type: {}", self.kind)
@@ -218,7 +218,7 @@ impl fmt::Display for EncodeError {
     }
 }
 
-impl core::error::Error for EncodeError {}
+impl core::error::Error for Error {}
 
 /// The name of a type's kind, as errors show it.
 pub(crate) fn kind_name(ty: Node<'_>) -> &'static str {
@@ -327,13 +327,13 @@ impl Value {
     /// Kinds must match exactly (a `U16` is not a `u32`, a `Seq` not a tuple),
     /// and so must every struct, field, enum and variant name, and a
     /// variant's index.
-    pub fn encode(&self, ty: Node<'_>, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    pub fn encode(&self, ty: Node<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
         let len = out.len();
         encode(self, ty, out).inspect_err(|_| out.truncate(len))
     }
 
     /// The canonical postcard encoding of `self` as a value of type `ty`.
-    pub fn to_payload(&self, ty: Node<'_>) -> Result<Vec<u8>, EncodeError> {
+    pub fn to_payload(&self, ty: Node<'_>) -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
         encode(self, ty, &mut out)?;
         Ok(out)
@@ -651,41 +651,41 @@ pub(crate) fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
-fn err(kind: EncodeErrorKind) -> EncodeError {
-    EncodeError {
+fn err(kind: ErrorKind) -> Error {
+    Error {
         path: String::new(),
         kind,
     }
 }
 
-fn mismatch(ty: Node<'_>, v: &Value) -> EncodeError {
-    err(EncodeErrorKind::Mismatch {
+fn mismatch(ty: Node<'_>, v: &Value) -> Error {
+    err(ErrorKind::Mismatch {
         expected: kind_name(ty),
         found: v.kind_name(),
     })
 }
 
-fn check_name(expected: &str, found: &str) -> Result<(), EncodeError> {
+fn check_name(expected: &str, found: &str) -> Result<(), Error> {
     if expected == found {
         Ok(())
     } else {
-        Err(err(EncodeErrorKind::Name {
+        Err(err(ErrorKind::Name {
             expected: expected.to_owned(),
             found: found.to_owned(),
         }))
     }
 }
 
-fn check_len(expected: usize, found: usize) -> Result<(), EncodeError> {
+fn check_len(expected: usize, found: usize) -> Result<(), Error> {
     if expected == found {
         Ok(())
     } else {
-        Err(err(EncodeErrorKind::Length { expected, found }))
+        Err(err(ErrorKind::Length { expected, found }))
     }
 }
 
 /// Prefixes `segment` to the path of an error from inside a value.
-fn at<T>(r: Result<T, EncodeError>, segment: impl FnOnce() -> String) -> Result<T, EncodeError> {
+fn at<T>(r: Result<T, Error>, segment: impl FnOnce() -> String) -> Result<T, Error> {
     r.map_err(|mut e| {
         e.path.insert_str(0, &segment());
         e
@@ -700,7 +700,7 @@ fn elements<'a>(
     values: &[Value],
     types: impl Iterator<Item = Node<'a>>,
     out: &mut Vec<u8>,
-) -> Result<(), EncodeError> {
+) -> Result<(), Error> {
     for (i, (v, t)) in values.iter().zip(types).enumerate() {
         at(encode(v, t, out), || index_segment(i))?;
     }
@@ -711,7 +711,7 @@ fn fields<'a>(
     values: &[(String, Value)],
     types: impl Iterator<Item = FieldRef<'a>>,
     out: &mut Vec<u8>,
-) -> Result<(), EncodeError> {
+) -> Result<(), Error> {
     for ((name, v), f) in values.iter().zip(types) {
         at(check_name(f.name, name), || alloc::format!(".{name}"))?;
         at(encode(v, f.ty, out), || alloc::format!(".{name}"))?;
@@ -719,7 +719,7 @@ fn fields<'a>(
     Ok(())
 }
 
-fn encode(value: &Value, ty: Node<'_>, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+fn encode(value: &Value, ty: Node<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
     match (ty.kind(), value) {
         (Kind::Bool, Value::Bool(v)) => out.push(u8::from(*v)),
         (Kind::U8, Value::U8(v)) => out.push(*v),
@@ -807,7 +807,7 @@ fn encode(value: &Value, ty: Node<'_>, out: &mut Vec<u8>) -> Result<(), EncodeEr
             check_name(name, n)?;
             let count = variants.count();
             let Some(v) = variants.nth(*index as usize) else {
-                return Err(err(EncodeErrorKind::VariantIndex {
+                return Err(err(ErrorKind::VariantIndex {
                     index: *index,
                     count,
                 }));
@@ -830,7 +830,7 @@ fn encode(value: &Value, ty: Node<'_>, out: &mut Vec<u8>) -> Result<(), EncodeEr
                 }
                 (kind, data) => {
                     return at(
-                        Err(err(EncodeErrorKind::Mismatch {
+                        Err(err(ErrorKind::Mismatch {
                             expected: variant_kind_name(&kind),
                             found: data.kind_name(),
                         })),

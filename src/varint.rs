@@ -38,14 +38,33 @@ pub const MAX_LEN_U64: usize = 10;
 pub const MAX_LEN_U128: usize = 19;
 
 /// Why a varint could not be decoded.
+///
+/// ```
+/// use koffer::varint;
+/// assert_eq!(varint::decode_u64(&[0x80]), Err(varint::Error::Truncated));
+/// assert_eq!(varint::decode_u64(&[0x80, 0x00]), Err(varint::Error::NonCanonical));
+/// assert_eq!(varint::Error::Truncated.to_string(), "the input ends inside the varint");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum VarintError {
+#[non_exhaustive]
+pub enum Error {
     /// The input ended before the last byte of the varint.
     Truncated,
     /// The value does not fit the expected width, or it uses more bytes than needed.
     NonCanonical,
 }
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Error::Truncated => "the input ends inside the varint",
+            Error::NonCanonical => "the varint is not canonical or overflows",
+        })
+    }
+}
+
+impl core::error::Error for Error {}
 
 /// Encodes `value` into `buf` and returns the bytes written.
 ///
@@ -136,40 +155,40 @@ pub const fn encoded_len(mut value: u64) -> usize {
 /// Decodes a canonical `u64` varint at the start of `input`.
 ///
 /// Returns the value and the number of bytes it took.
-pub fn decode_u64(input: &[u8]) -> Result<(u64, usize), VarintError> {
+pub fn decode_u64(input: &[u8]) -> Result<(u64, usize), Error> {
     decode(input, MAX_LEN_U64, u64::MAX)
 }
 
 /// Decodes a canonical `u32` varint at the start of `input`.
-pub fn decode_u32(input: &[u8]) -> Result<(u32, usize), VarintError> {
+pub fn decode_u32(input: &[u8]) -> Result<(u32, usize), Error> {
     // The value fits `u32` by construction of the bound.
     decode(input, MAX_LEN_U32, u32::MAX as u64).map(|(v, n)| (v as u32, n))
 }
 
-fn decode(input: &[u8], max_len: usize, max: u64) -> Result<(u64, usize), VarintError> {
+fn decode(input: &[u8], max_len: usize, max: u64) -> Result<(u64, usize), Error> {
     let mut value: u64 = 0;
     for i in 0..max_len {
         let Some(&byte) = input.get(i) else {
-            return Err(VarintError::Truncated);
+            return Err(Error::Truncated);
         };
         let group = u64::from(byte & 0x7F);
         let shift = 7 * i as u32;
         // The tenth byte holds bit 63 only; anything above falls off a u64.
         if shift == 63 && group > 1 {
-            return Err(VarintError::NonCanonical);
+            return Err(Error::NonCanonical);
         }
         value |= group << shift;
         if byte & 0x80 == 0 {
             if i > 0 && byte == 0 {
-                return Err(VarintError::NonCanonical);
+                return Err(Error::NonCanonical);
             }
             if value > max {
-                return Err(VarintError::NonCanonical);
+                return Err(Error::NonCanonical);
             }
             return Ok((value, i + 1));
         }
     }
-    Err(VarintError::NonCanonical)
+    Err(Error::NonCanonical)
 }
 
 /// Maps a signed value onto an unsigned one so that small magnitudes stay small
@@ -236,24 +255,21 @@ mod tests {
 
     #[test]
     fn rejects_non_canonical() {
-        assert_eq!(decode_u64(&[0x80, 0x00]), Err(VarintError::NonCanonical));
-        assert_eq!(
-            decode_u64(&[0x81, 0x80, 0x00]),
-            Err(VarintError::NonCanonical)
-        );
+        assert_eq!(decode_u64(&[0x80, 0x00]), Err(Error::NonCanonical));
+        assert_eq!(decode_u64(&[0x81, 0x80, 0x00]), Err(Error::NonCanonical));
         // 11 bytes
-        assert_eq!(decode_u64(&[0xFF; 11]), Err(VarintError::NonCanonical));
+        assert_eq!(decode_u64(&[0xFF; 11]), Err(Error::NonCanonical));
         // u64::MAX + 1 territory: tenth byte may only hold one bit.
         let mut too_big = [0xFF; 10];
         too_big[9] = 0x02;
-        assert_eq!(decode_u64(&too_big), Err(VarintError::NonCanonical));
+        assert_eq!(decode_u64(&too_big), Err(Error::NonCanonical));
         let mut max = [0xFF; 10];
         max[9] = 0x01;
         assert_eq!(decode_u64(&max), Ok((u64::MAX, 10)));
         // u32 overflow
         assert_eq!(
             decode_u32(&[0xFF, 0xFF, 0xFF, 0xFF, 0x10]),
-            Err(VarintError::NonCanonical)
+            Err(Error::NonCanonical)
         );
         assert_eq!(
             decode_u32(&[0xFF, 0xFF, 0xFF, 0xFF, 0x0F]),
@@ -263,8 +279,8 @@ mod tests {
 
     #[test]
     fn truncated() {
-        assert_eq!(decode_u64(&[]), Err(VarintError::Truncated));
-        assert_eq!(decode_u64(&[0x80]), Err(VarintError::Truncated));
+        assert_eq!(decode_u64(&[]), Err(Error::Truncated));
+        assert_eq!(decode_u64(&[0x80]), Err(Error::Truncated));
     }
 
     #[test]

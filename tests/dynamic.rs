@@ -15,7 +15,7 @@ use koffer::json::{self, JsonError, JsonErrorKind};
 use koffer::schema::{
     self, Definition, Field, FieldRef, Meta, Node, Type, Variant, VariantData, VariantRef,
 };
-use koffer::value::{EncodeErrorKind, Value, VariantValue};
+use koffer::value::{self, Value, VariantValue};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use proptest_derive::Arbitrary;
@@ -1418,7 +1418,7 @@ fn encode_refuses_values_that_do_not_fit() {
     assert_eq!(e.path, ".c");
     assert_eq!(
         e.kind,
-        EncodeErrorKind::Mismatch {
+        value::ErrorKind::Mismatch {
             expected: "u32",
             found: "u16"
         }
@@ -1441,7 +1441,7 @@ fn encode_refuses_values_that_do_not_fit() {
         (e.path.as_str(), e.kind),
         (
             ".z",
-            EncodeErrorKind::Name {
+            value::ErrorKind::Name {
                 expected: "a".into(),
                 found: "z".into()
             }
@@ -1457,7 +1457,7 @@ fn encode_refuses_values_that_do_not_fit() {
     .unwrap_err();
     assert_eq!(
         e.kind,
-        EncodeErrorKind::Length {
+        value::ErrorKind::Length {
             expected: 10,
             found: 9
         }
@@ -1468,7 +1468,7 @@ fn encode_refuses_values_that_do_not_fit() {
     }
     .to_payload(ty)
     .unwrap_err();
-    assert!(matches!(e.kind, EncodeErrorKind::Name { .. }));
+    assert!(matches!(e.kind, value::ErrorKind::Name { .. }));
 
     // Enums: index and name must agree, and the data must be of the variant's kind.
     let ev = node!(EV);
@@ -1480,7 +1480,10 @@ fn encode_refuses_values_that_do_not_fit() {
     }
     .to_payload(ev)
     .unwrap_err();
-    assert_eq!(e.kind, EncodeErrorKind::VariantIndex { index: 9, count: 7 });
+    assert_eq!(
+        e.kind,
+        value::ErrorKind::VariantIndex { index: 9, count: 7 }
+    );
     let e = Value::Enum {
         name: "Ev".into(),
         variant: "B".into(),
@@ -1489,7 +1492,7 @@ fn encode_refuses_values_that_do_not_fit() {
     }
     .to_payload(ev)
     .unwrap_err();
-    assert!(matches!(e.kind, EncodeErrorKind::Name { .. }));
+    assert!(matches!(e.kind, value::ErrorKind::Name { .. }));
     let e = Value::Enum {
         name: "Ev".into(),
         variant: "B".into(),
@@ -1501,7 +1504,7 @@ fn encode_refuses_values_that_do_not_fit() {
     assert_eq!(e.path, "::B");
     assert_eq!(
         e.kind,
-        EncodeErrorKind::Mismatch {
+        value::ErrorKind::Mismatch {
             expected: "newtype variant",
             found: "unit variant"
         }
@@ -1520,7 +1523,7 @@ fn encode_refuses_values_that_do_not_fit() {
     assert_eq!(e.path, "::D.y");
     assert_eq!(
         e.kind,
-        EncodeErrorKind::Mismatch {
+        value::ErrorKind::Mismatch {
             expected: "option",
             found: "u8"
         }
@@ -1547,7 +1550,7 @@ fn encode_refuses_values_that_do_not_fit() {
         .unwrap_err();
     assert_eq!(
         e.kind,
-        EncodeErrorKind::Length {
+        value::ErrorKind::Length {
             expected: 2,
             found: 1
         }
@@ -1557,7 +1560,7 @@ fn encode_refuses_values_that_do_not_fit() {
         .unwrap_err();
     assert_eq!(
         e.kind,
-        EncodeErrorKind::Mismatch {
+        value::ErrorKind::Mismatch {
             expected: "array",
             found: "sequence"
         }

@@ -72,9 +72,9 @@ impl RecordType for SampleWide {
 fn container<T: RecordType + Serialize>(values: &[T]) -> Vec<u8> {
     let mut buf = [0u8; 128];
     let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-    w.declare_type::<T>(0).unwrap();
+    let h = w.declare_type::<T>(0).unwrap();
     for v in values {
-        w.write(0, v).unwrap();
+        w.write(h, v).unwrap();
     }
     w.finish().unwrap()
 }
@@ -124,6 +124,26 @@ fn a_field_the_reader_lacks_is_a_mismatch_naming_it() {
     assert_eq!(
         m.to_string(),
         "Sample.spo2: the writer has a field the reader lacks"
+    );
+}
+
+#[test]
+fn a_typed_error_outlives_the_container_as_a_boxed_error() {
+    let err: Box<dyn std::error::Error + Send + Sync + 'static> = {
+        let bytes = container(&[SampleV2 {
+            t: 7,
+            hr: 70,
+            spo2: Some(97),
+        }]);
+        let reader = Reader::new(&bytes).unwrap();
+        match reader.typed::<SampleV1>() {
+            Err(e) => e.into(),
+            Ok(_) => panic!("expected a mismatch"),
+        }
+    }; // the container's bytes are gone; the writer's field name was copied
+    assert_eq!(
+        err.to_string(),
+        "schema mismatch: Sample.spo2: the writer has a field the reader lacks"
     );
 }
 

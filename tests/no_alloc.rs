@@ -85,8 +85,8 @@ fn write_container(out: &mut [u8], buf: &mut [u8]) -> usize {
         Entry::new("acme:cal", Value::Bytes(&[1, 2, 3])),
     ])
     .unwrap();
-    w.declare(0, "note", 1, b"\x13\x04Note").unwrap();
-    w.declare(1, "beat", 1, &[]).unwrap();
+    let h_0 = w.declare(0, "note", 1, b"\x13\x04Note").unwrap();
+    let h_1 = w.declare(1, "beat", 1, &[]).unwrap();
     for i in 0..300u32 {
         let note = Note {
             at: i * 1000,
@@ -94,10 +94,10 @@ fn write_container(out: &mut [u8], buf: &mut [u8]) -> usize {
             data: &[i as u8; 5],
             level: (i % 3 == 0).then_some(-(i as i16)),
         };
-        w.write(0, &note).unwrap();
+        w.write_serialized(h_0, &note).unwrap();
         if i % 50 == 49 {
-            w.write(1, &(i as u16)).unwrap();
-            w.write_payload(1, &[0x2A]).unwrap();
+            w.write_serialized(h_1, &(i as u16)).unwrap();
+            w.write_payload(h_1, &[0x2A]).unwrap();
         }
         if i % 97 == 0 {
             w.flush().unwrap();
@@ -144,7 +144,8 @@ fn writing_into_a_slice_sink_allocates_nothing() {
         let point = ResumePoint::scan(&out[..cut]).unwrap();
         let sink = SliceSink::resume_at(&mut out, point.valid_len() as usize);
         let mut w = Writer::resume(sink, &mut buf, &point).unwrap();
-        w.write(1, &7u16).unwrap();
+        let h_1 = w.declared_raw(1).unwrap();
+        w.write_serialized(h_1, &7u16).unwrap();
         w.finish().unwrap().len()
     });
     assert_eq!(n, 0, "resuming allocated");

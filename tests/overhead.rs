@@ -29,13 +29,13 @@ fn measure(buffer: usize) -> Measured {
         Entry::new(key::TIME_BASE, Value::Str("unix")),
     ])
     .unwrap();
-    w.declare(SAMPLE, "sample", 1, &[]).unwrap();
-    w.declare(EVENT, "event", 1, &[]).unwrap();
+    let h_sample = w.declare(SAMPLE, "sample", 1, &[]).unwrap();
+    let h_event = w.declare(EVENT, "event", 1, &[]).unwrap();
     let mut raw = 0;
     for r in wearable::records() {
         let (t, payload) = match &r {
-            Record::Sample(s) => (SAMPLE, postcard::to_allocvec(s).unwrap()),
-            Record::Event(e) => (EVENT, postcard::to_allocvec(e).unwrap()),
+            Record::Sample(s) => (h_sample, postcard::to_allocvec(s).unwrap()),
+            Record::Event(e) => (h_event, postcard::to_allocvec(e).unwrap()),
         };
         raw += payload.len();
         w.write_payload(t, &payload).unwrap();

@@ -187,26 +187,26 @@ fn written_container() -> Vec<u8> {
         ),
     ])
     .unwrap();
-    w.declare(0, "sample", 1, b"\x15\x11\x01").unwrap();
-    w.declare(1, "event", 2, &[]).unwrap();
+    let h_0 = w.declare(0, "sample", 1, b"\x15\x11\x01").unwrap();
+    let h_1 = w.declare(1, "event", 2, &[]).unwrap();
     for i in 0..5u16 {
         let s = Sample {
             t: 60_000 * u64::from(i),
             heart_rate: 60 + i as u8,
             steps: i * 300,
         };
-        w.write(0, &s).unwrap();
+        w.write_serialized(h_0, &s).unwrap();
     }
-    w.write(
-        1,
+    w.write_serialized(
+        h_1,
         &Event {
             name: "button",
             code: -3,
         },
     )
     .unwrap();
-    w.write(
-        1,
+    w.write_serialized(
+        h_1,
         &Event {
             name: "fall detected",
             code: 7,
@@ -219,7 +219,7 @@ fn written_container() -> Vec<u8> {
             heart_rate: 60 + i as u8,
             steps: i * 300,
         };
-        w.write(0, &s).unwrap();
+        w.write_serialized(h_0, &s).unwrap();
     }
     w.finish().unwrap()
 }
@@ -1343,9 +1343,9 @@ fn payload_decode_failures_name_the_rule_and_the_offset() {
     ];
     let mut buf = [0u8; 256];
     let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-    w.declare(0, "raw", 1, &[]).unwrap();
+    let h_0 = w.declare(0, "raw", 1, &[]).unwrap();
     for p in payloads {
-        w.write_payload(0, p).unwrap();
+        w.write_payload(h_0, p).unwrap();
     }
     let bytes = w.finish().unwrap();
     let reader = Reader::new(&bytes).unwrap();
@@ -1427,20 +1427,20 @@ fn payloads_of(bytes: &[u8]) -> Vec<Vec<u8>> {
 fn record_larger_than_the_buffer_is_refused_and_earlier_records_survive() {
     let mut buf = [0u8; 32];
     let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-    w.declare(0, "raw", 1, &[]).unwrap();
-    w.write_payload(0, &[1; 10]).unwrap();
-    w.write_payload(0, &[2; 5]).unwrap();
+    let h_0 = w.declare(0, "raw", 1, &[]).unwrap();
+    w.write_payload(h_0, &[1; 10]).unwrap();
+    w.write_payload(h_0, &[2; 5]).unwrap();
     // 32 bytes of buffer hold one record of 31 bytes (1 goes to its length).
     assert_eq!(
-        w.write_payload(0, &[3; 32]),
+        w.write_payload(h_0, &[3; 32]),
         Err(write::Error::RecordTooLarge { capacity: 31 })
     );
     assert_eq!(
-        w.write(0, &"a string far too long for a 32-byte buffer"),
+        w.write_serialized(h_0, &"a string far too long for a 32-byte buffer"),
         Err(write::Error::RecordTooLarge { capacity: 31 })
     );
-    w.write_payload(0, &[4; 30]).unwrap();
-    w.write_payload(0, &[]).unwrap();
+    w.write_payload(h_0, &[4; 30]).unwrap();
+    w.write_payload(h_0, &[]).unwrap();
     let bytes = w.finish().unwrap();
     assert_eq!(
         payloads_of(&bytes),
@@ -1452,14 +1452,14 @@ fn record_larger_than_the_buffer_is_refused_and_earlier_records_survive() {
 fn record_longer_than_the_record_limit_is_refused() {
     let mut buf = vec![0u8; 70_000];
     let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-    w.declare(0, "raw", 1, &[]).unwrap();
+    let h_0 = w.declare(0, "raw", 1, &[]).unwrap();
     let max = limits::MAX_RECORD_LEN as usize;
-    w.write_payload(0, &[7]).unwrap();
+    w.write_payload(h_0, &[7]).unwrap();
     assert_eq!(
-        w.write_payload(0, &vec![0; max + 1]),
+        w.write_payload(h_0, &vec![0; max + 1]),
         Err(write::Error::RecordTooLarge { capacity: max })
     );
-    w.write_payload(0, &vec![9; max]).unwrap();
+    w.write_payload(h_0, &vec![9; max]).unwrap();
     let bytes = w.finish().unwrap();
     let p = payloads_of(&bytes);
     assert_eq!(p.len(), 2);
@@ -1471,18 +1471,24 @@ fn record_longer_than_the_record_limit_is_refused() {
 fn writer_refusals_leave_the_container_usable() {
     let mut buf = [0u8; 64];
     let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
+    // Handles of another writer's types: this writer declares neither yet.
+    let (foreign_4, foreign_5) = (foreign_handle(4), foreign_handle(5));
     assert_eq!(
-        w.write(4, &1u8),
+        w.write_serialized(foreign_4, &1u8),
         Err(write::Error::UndeclaredRecordType { record_type: 4 })
     );
-    w.declare(4, "a", 1, &[]).unwrap();
-    w.write(4, &1u8).unwrap();
+    assert_eq!(
+        w.declared_raw(4),
+        Err(write::Error::UndeclaredRecordType { record_type: 4 })
+    );
+    let h_4 = w.declare(4, "a", 1, &[]).unwrap();
+    w.write_serialized(h_4, &1u8).unwrap();
     assert_eq!(
         w.declare(4, "again", 2, &[]),
         Err(write::Error::AlreadyDeclared { record_type: 4 })
     );
     assert_eq!(
-        w.write(5, &2u8),
+        w.write_serialized(foreign_5, &2u8),
         Err(write::Error::UndeclaredRecordType { record_type: 5 })
     );
     assert_eq!(
@@ -1504,7 +1510,7 @@ fn writer_refusals_leave_the_container_usable() {
             found: koffer::meta::value_type::UINT,
         }))
     );
-    w.write(4, &2u8).unwrap();
+    w.write_serialized(h_4, &2u8).unwrap();
     let bytes = w.finish().unwrap();
     assert_eq!(payloads_of(&bytes), [vec![1], vec![2]]);
     let reader = Reader::new(&bytes).unwrap();
@@ -1572,16 +1578,24 @@ const APPENDED: [&[u8]; 4] = [b"after-1", b"after-2", b"", b"after-4"];
 /// two record types; any step may fail.
 fn script<W: embedded_io::Write>(w: &mut Writer<'_, W>) -> Result<(), write::Error<W::Error>> {
     w.metadata(&[Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3"))])?;
-    w.declare(0, "sample", 1, b"\x13\x01S")?;
+    let h_0 = w.declare(0, "sample", 1, b"\x13\x01S")?;
     for i in 0..6u8 {
-        w.write_payload(0, &[i; 9])?;
+        w.write_payload(h_0, &[i; 9])?;
     }
-    w.declare(1, "event", 1, &[])?;
-    w.write_payload(1, b"event")?;
+    let h_1 = w.declare(1, "event", 1, &[])?;
+    w.write_payload(h_1, b"event")?;
     for i in 0..3u8 {
-        w.write_payload(0, &[0x40 + i; 3])?;
+        w.write_payload(h_0, &[0x40 + i; 3])?;
     }
     Ok(())
+}
+
+/// A handle of record type `t` declared by another writer: the writer it is
+/// used with checks that it declares `t` too.
+fn foreign_handle(t: u8) -> write::RawHandle {
+    let mut buf = [0u8; 16];
+    let mut other = Writer::new(Vec::new(), &mut buf).unwrap();
+    other.declare(t, "elsewhere", 1, &[]).unwrap()
 }
 
 /// Runs [`script`] and finishes the container; returns the first error.
@@ -1640,7 +1654,8 @@ fn resume_and_check(l: &Layout, existing: &[u8], expected_valid: usize) {
         }
     }
     for (k, p) in APPENDED.iter().enumerate() {
-        w.write_payload((k % 2) as u8, p).unwrap();
+        let h = w.declared_raw((k % 2) as u8).unwrap();
+        w.write_payload(h, p).unwrap();
     }
     let bytes = w.finish().unwrap();
     if valid > 0 {
@@ -1718,7 +1733,8 @@ fn sink_failure_poisons_the_writer_and_the_sink_contents_resume() {
                     Ok(()) => w.finish().map(drop),
                     Err(e) => {
                         // A frame may be half written: every later call is refused.
-                        assert_eq!(w.write_payload(0, b"x"), Err(write::Error::Poisoned));
+                        let h = foreign_handle(0);
+                        assert_eq!(w.write_payload(h, b"x"), Err(write::Error::Poisoned));
                         assert_eq!(w.flush(), Err(write::Error::Poisoned));
                         assert_eq!(w.declare(7, "late", 1, &[]), Err(write::Error::Poisoned));
                         assert_eq!(
@@ -1792,8 +1808,8 @@ fn header_cut_by_a_power_loss_then_filled_is_truncated_and_resumes_from_zero() {
             // Resume from zero (after erasing), then the container is whole.
             let mut buf = [0u8; 64];
             let mut w = Writer::resume(Vec::new(), &mut buf, &point).unwrap();
-            w.declare(0, "t", 1, &[]).unwrap();
-            w.write(0, &7u8).unwrap();
+            let h_0 = w.declare(0, "t", 1, &[]).unwrap();
+            w.write_serialized(h_0, &7u8).unwrap();
             let out = w.finish().unwrap();
             assert!(Reader::new(&out).unwrap().verify().unwrap().is_complete());
         }

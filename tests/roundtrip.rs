@@ -56,7 +56,7 @@ where
 {
     let mut buf = vec![0u8; buf_len];
     let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-    w.declare(record_type, "value", 1, b"\x13\x01V").unwrap();
+    let h = w.declare(record_type, "value", 1, b"\x13\x01V").unwrap();
     // A record fits an empty buffer with its length (1 or 2 bytes) to spare.
     let cost = write::buffer_cost_per_record(buf_len);
     let capacity = buf_len - cost;
@@ -66,7 +66,7 @@ where
     let mut refusals: Vec<usize> = Vec::new();
     for v in values {
         let enc = postcard::to_allocvec(v).unwrap();
-        match w.write(record_type, v) {
+        match w.write_serialized(h, v) {
             Ok(()) => {
                 prop_assert!(enc.len() <= capacity, "{} > {}", enc.len(), capacity);
                 expected.push((enc, v));
@@ -468,11 +468,11 @@ proptest! {
     ) {
         let mut buf = vec![0u8; buf_len];
         let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-        w.declare(5, "note", 1, &[]).unwrap();
+        let h_5 = w.declare(5, "note", 1, &[]).unwrap();
         for (k, (at, text, data, plain)) in items.iter().enumerate() {
             // Half written from the borrowed type itself, half from an owned twin.
             if k % 2 == 0 {
-                w.write(5, &Borrowed { at: *at, text, data, plain }).unwrap();
+                w.write_serialized(h_5, &Borrowed { at: *at, text, data, plain }).unwrap();
             } else {
                 let owned = Owned {
                     at: *at,
@@ -480,7 +480,7 @@ proptest! {
                     data: ByteBuf::from(data.clone()),
                     plain: plain.clone(),
                 };
-                w.write(5, &owned).unwrap();
+                w.write_serialized(h_5, &owned).unwrap();
             }
         }
         let bytes = w.finish().unwrap();
@@ -509,9 +509,9 @@ proptest! {
 fn decoded_str_points_at_its_bytes_in_the_input() {
     let mut buf = [0u8; 256];
     let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-    w.declare(0, "note", 1, &[]).unwrap();
-    w.write(
-        0,
+    let h_0 = w.declare(0, "note", 1, &[]).unwrap();
+    w.write_serialized(
+        h_0,
         &Borrowed {
             at: 1,
             text: "hello",
@@ -584,13 +584,13 @@ impl AnyRecord {
         &self,
         w: &mut Writer<'_, W>,
     ) -> Result<(), write::Error<W::Error>> {
-        let t = self.record_type();
+        let t = w.declared_raw(self.record_type())?;
         match self {
-            AnyRecord::Sample(v) => w.write(t, v),
-            AnyRecord::Event(v) => w.write(t, v),
-            AnyRecord::Shape(v) => w.write(t, v),
-            AnyRecord::Beat(v) => w.write(t, v),
-            AnyRecord::Blob(v) => w.write(t, v),
+            AnyRecord::Sample(v) => w.write_serialized(t, v),
+            AnyRecord::Event(v) => w.write_serialized(t, v),
+            AnyRecord::Shape(v) => w.write_serialized(t, v),
+            AnyRecord::Beat(v) => w.write_serialized(t, v),
+            AnyRecord::Blob(v) => w.write_serialized(t, v),
         }
     }
 
@@ -674,10 +674,11 @@ proptest! {
 fn type_change_starts_a_new_block() {
     let mut buf = [0u8; 256];
     let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-    w.declare(0, "a", 1, &[]).unwrap();
-    w.declare(1, "b", 1, &[]).unwrap();
+    let h_0 = w.declare(0, "a", 1, &[]).unwrap();
+    let h_1 = w.declare(1, "b", 1, &[]).unwrap();
     for t in [0u8, 0, 1, 0, 1, 1, 1, 0] {
-        w.write(t, &u32::from(t)).unwrap();
+        let h = if t == 0 { h_0 } else { h_1 };
+        w.write_serialized(h, &u32::from(t)).unwrap();
     }
     let bytes = w.finish().unwrap();
     let reader = Reader::new(&bytes).unwrap();
@@ -728,8 +729,8 @@ fn metadata_round_trips_every_value_type() {
     let mut buf = [0u8; 64];
     let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
     w.metadata(&entries[..3]).unwrap();
-    w.declare(0, "n", 1, &[]).unwrap();
-    w.write(0, &1u8).unwrap();
+    let h_0 = w.declare(0, "n", 1, &[]).unwrap();
+    w.write_serialized(h_0, &1u8).unwrap();
     w.metadata(&entries[3..]).unwrap();
     let bytes = w.finish().unwrap();
     let reader = Reader::new(&bytes).unwrap();
@@ -768,4 +769,82 @@ fn metadata_round_trips_every_value_type() {
 /// valid, and distinct per record type.
 fn unit_struct_def(name: &str) -> Vec<u8> {
     [&[0x13, name.len() as u8][..], name.as_bytes()].concat()
+}
+
+#[test]
+fn ancillary_frames_round_trip_chained_between_blocks() {
+    let mut buf = [0u8; 64];
+    let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
+    let n = w.declare(0, "n", 1, &[]).unwrap();
+    w.write_serialized(n, &1u8).unwrap();
+    // Flushes the buffered record first: the frame lands after its block.
+    w.ancillary(0x60, b"first vendor frame").unwrap();
+    w.write_serialized(n, &2u8).unwrap();
+    w.ancillary(0x7F, &[]).unwrap();
+    let bytes = w.finish().unwrap();
+
+    let reader = Reader::new(&bytes).unwrap();
+    let frames: Vec<Frame<'_>> = reader.frames().map(|f| f.unwrap().frame).collect();
+    assert!(matches!(frames[0], Frame::Schema(_)));
+    assert!(matches!(frames[1], Frame::Block(_)));
+    assert_eq!(
+        frames[2],
+        Frame::Ancillary {
+            kind: 0x60,
+            body: b"first vendor frame"
+        }
+    );
+    assert!(matches!(frames[3], Frame::Block(_)));
+    assert_eq!(
+        frames[4],
+        Frame::Ancillary {
+            kind: 0x7F,
+            body: b""
+        }
+    );
+    assert!(matches!(frames[5], Frame::End(_)));
+    assert_eq!(frames.len(), 6);
+    let summary = reader.verify().unwrap();
+    assert!(summary.is_complete());
+    // The end frame counts them like every other frame.
+    assert_eq!(summary.counted.frames, 5);
+    let values: Vec<u8> = reader
+        .records()
+        .map(|r| r.unwrap().decode().unwrap())
+        .collect();
+    assert_eq!(values, [1, 2]);
+}
+
+#[test]
+fn a_refused_ancillary_kind_leaves_the_container_unchanged() {
+    let written = |refused: &[(u8, usize)]| {
+        let mut buf = [0u8; 64];
+        let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
+        let n = w.declare(0, "n", 1, &[]).unwrap();
+        w.write_serialized(n, &1u8).unwrap();
+        for &(kind, len) in refused {
+            let body = vec![0xA5; len];
+            let e = w.ancillary(kind, &body).unwrap_err();
+            if len > koffer::limits::MAX_FRAME_BODY as usize {
+                assert_eq!(e, write::Error::FrameTooLarge { len });
+            } else {
+                assert_eq!(e, write::Error::FrameKind { kind });
+            }
+            // Nothing written, the buffered record still buffered.
+            assert_eq!(w.buffered_records(), 1);
+        }
+        w.write_serialized(n, &2u8).unwrap();
+        w.finish().unwrap()
+    };
+    let plain = written(&[]);
+    // Critical, invalid and reserved ancillary kinds (spec format.md §4.2),
+    // and a vendor kind with a body over the limit.
+    let kinds = [
+        0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x3F, 0x40, 0x5F, 0x80, 0xFE, 0xFF,
+    ];
+    let mut refused: Vec<(u8, usize)> = kinds.iter().map(|&k| (k, 3)).collect();
+    refused.push((0x60, koffer::limits::MAX_FRAME_BODY as usize + 1));
+    assert_eq!(written(&refused), plain);
+    let reader = Reader::new(&plain).unwrap();
+    assert_eq!(reader.verify().unwrap().counted.records, 2);
 }

@@ -304,8 +304,8 @@ fn s4_3_unknown_critical_frame_after_the_checksum() {
 fn s8_end_frame_counts_the_frames_before_it() {
     let mut buf = [0u8; 64];
     let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
-    w.declare(0, "n", 1, &[0x02]).unwrap();
-    w.write_payload(0, &[7]).unwrap();
+    let n = w.declare(0, "n", 1, &[0x02]).unwrap();
+    w.write_payload(n, &[7]).unwrap();
     let bytes = w.finish().unwrap();
     let s = Reader::new(&bytes).unwrap().verify().unwrap();
     // Schema, block: 2 frames before the end frame (3 frames in all).
@@ -321,8 +321,8 @@ fn one_record_each(records: &[(&[u8], &[u8])]) -> Vec<u8> {
     let mut buf = [0u8; 256];
     let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
     for (t, (def, payload)) in records.iter().enumerate() {
-        w.declare(t as u8, "r", 1, def).unwrap();
-        w.write_payload(t as u8, payload).unwrap();
+        let raw = w.declare(t as u8, "r", 1, def).unwrap();
+        w.write_payload(raw, payload).unwrap();
     }
     w.finish().unwrap()
 }

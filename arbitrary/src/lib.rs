@@ -928,7 +928,10 @@ fn build(u: &mut Unstructured<'_>) -> Result<ArbitraryContainer> {
                         take(u, n)?
                     }
                 };
-                if w.write_payload(id, &payload).is_ok() {
+                if w.declared_raw(id)
+                    .and_then(|h| w.write_payload(h, &payload))
+                    .is_ok()
+                {
                     records.push((id, payload));
                 }
                 boundary!();

@@ -531,7 +531,7 @@ fn export_csv_shows_scaled_integers_as_their_quantity() {
     }
     let mut buf = [0u8; 256];
     let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
-    w.declare_type::<Fix>(0).unwrap();
+    let fixes = w.declare_type::<Fix>(0).unwrap();
     let rows = [(1, 2876, Some(1021), 7), (2, 0, None, 8)];
     for (timestamp, altitude, battery, steps) in rows {
         let fix = Fix {
@@ -540,7 +540,7 @@ fn export_csv_shows_scaled_integers_as_their_quantity() {
             battery,
             steps,
         };
-        w.write(0, &fix).unwrap();
+        w.write(fixes, &fix).unwrap();
     }
     let f = TempFile::new("scaled.koffer", &w.finish().unwrap());
     let dir = std::env::temp_dir().join(format!("koffer-cli-test-{}-scaled", std::process::id()));
@@ -882,8 +882,8 @@ fn faulty_records() -> Vec<u8> {
     let mut buf = [0u8; 256];
     let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
     for (t, (def, payload)) in FAULTS.iter().enumerate() {
-        w.declare(t as u8, &format!("t{t}"), 1, def).unwrap();
-        w.write_payload(t as u8, payload).unwrap();
+        let raw = w.declare(t as u8, &format!("t{t}"), 1, def).unwrap();
+        w.write_payload(raw, payload).unwrap();
     }
     w.finish().unwrap()
 }

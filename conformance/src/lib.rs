@@ -21,8 +21,8 @@
 //! use koffer_conformance::{koffer_outcome, outcome::Mode};
 //! let mut buf = [0u8; 64];
 //! let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
-//! w.declare(3, "steps", 1, &[]).unwrap();
-//! w.write(3, &120u16).unwrap();
+//! let steps = w.declare(3, "steps", 1, &[]).unwrap();
+//! w.write_serialized(steps, &120u16).unwrap();
 //! let bytes = w.finish().unwrap();
 //!
 //! let got = koffer_outcome(&bytes, Mode::Verifier).unwrap();

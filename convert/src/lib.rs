@@ -182,13 +182,17 @@ impl Export {
         if chunk_start < entries.len() {
             w.metadata(&entries[chunk_start..]).map_err(werr)?;
         }
+        let mut handles = Vec::with_capacity(self.types.len());
         for (id, t) in self.types.iter().enumerate() {
             let definition = def::encode(&t.ty)?;
-            w.declare(id as u8, &t.name, t.version, &definition)
+            let handle = w
+                .declare(id as u8, &t.name, t.version, &definition)
                 .map_err(|e| Error::Write(format!("record type {:?}: {e:?}", t.name)))?;
+            handles.push(handle);
         }
         for (t, payload) in self.records() {
-            w.write_payload(t, payload).map_err(werr)?;
+            w.write_payload(handles[usize::from(t)], payload)
+                .map_err(werr)?;
         }
         w.finish().map_err(werr)
     }

@@ -17,7 +17,7 @@ fn main() {
     let mut block = [0u8; 256];
     let mut w =
         koffer::write::Writer::new(koffer::write::SliceSink::new(&mut buf), &mut block).unwrap();
-    w.declare_type::<record::Reading>(0).unwrap();
+    let readings = w.declare_type::<record::Reading>(0).unwrap();
     for i in 0..8u32 {
         let r = record::Reading {
             t: 1000 + i,
@@ -25,7 +25,7 @@ fn main() {
             steps: 3 * i as u16,
             temp: 2150 - i as i16,
         };
-        w.write(0, &r).unwrap();
+        w.write(readings, &r).unwrap();
     }
     let n = w.finish().unwrap().len();
     fs::write(out.join("input.koffer"), &buf[..n]).unwrap();

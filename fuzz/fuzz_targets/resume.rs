@@ -27,8 +27,8 @@ fuzz_target!(|data: &[u8]| {
     let mut w = Writer::resume(valid.to_vec(), &mut buf, &point).expect("resume an intact prefix");
     let t = (0..=255u8).find(|t| !point.declared().contains(*t));
     if let Some(t) = t {
-        w.declare(t, "fuzz", 1, &[]).unwrap();
-        w.write(t, &1234u32).unwrap();
+        let h = w.declare(t, "fuzz", 1, &[]).unwrap();
+        w.write_serialized(h, &1234u32).unwrap();
     }
     let out = w.finish().unwrap();
     let reader = Reader::new(&out).unwrap();

@@ -21,10 +21,10 @@
 //! use koffer::write::Writer;
 //! let mut buf = [0u8; 64];
 //! let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-//! w.declare(0, "hr", 1, &[]).unwrap();
-//! w.write(0, &61u8).unwrap();
+//! let hr = w.declare(0, "hr", 1, &[]).unwrap();
+//! w.write_serialized(hr, &61u8).unwrap();
 //! w.flush().unwrap();
-//! w.write(0, &62u8).unwrap();
+//! w.write_serialized(hr, &62u8).unwrap();
 //! let full = w.finish().unwrap();
 //!
 //! // Cut inside the second block: the first block's record survives.
@@ -38,14 +38,13 @@
 //! assert!(matches!(summary.completeness, Completeness::Incomplete { tail: Tail::Torn { .. }, .. }));
 //! ```
 
-mod error;
 mod frames;
 mod reader;
 mod records;
 mod typed;
 pub(crate) mod walk;
 
-pub use error::{Class, Error, ErrorKind};
+pub use crate::error::{Class, Error, ErrorKind};
 pub use frames::{Frame, FrameRef, Frames};
 pub use reader::Reader;
 pub use records::{Record, Records};

@@ -1,6 +1,6 @@
 //! The entry point for reading: a checked header over a byte slice.
 
-use crate::header::{starts_like_signature, Header, HeaderError, HEADER_LEN};
+use crate::header::{self, starts_like_signature, Header, HEADER_LEN};
 use crate::meta::{Entry, Value};
 use crate::read::frames::{Frame, Frames};
 use crate::read::records::Records;
@@ -16,9 +16,9 @@ use crate::schema::Schema;
 /// use koffer::{read::Reader, write::Writer};
 /// let mut buf = [0u8; 64];
 /// let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-/// w.declare(3, "steps", 1, &[]).unwrap();
+/// let steps = w.declare(3, "steps", 1, &[]).unwrap();
 /// for n in [120u16, 98, 4000] {
-///     w.write(3, &n).unwrap();
+///     w.write_serialized(steps, &n).unwrap();
 /// }
 /// let bytes = w.finish().unwrap();
 ///
@@ -44,10 +44,10 @@ impl<'a> Reader<'a> {
     pub fn new(bytes: &'a [u8]) -> Result<Self, Error> {
         match Header::parse(bytes) {
             Ok(header) => Ok(Reader { bytes, header }),
-            Err(e @ (HeaderError::Checksum { .. } | HeaderError::BadSignature)) => {
+            Err(e @ (header::Error::Checksum { .. } | header::Error::BadSignature)) => {
                 let w = written_end(bytes);
                 if w < HEADER_LEN && starts_like_signature(&bytes[..w]) {
-                    Err(Error::from_header(HeaderError::Truncated))
+                    Err(Error::from_header(header::Error::Truncated))
                 } else {
                     Err(Error::from_header(e))
                 }

@@ -34,8 +34,8 @@ impl<'a> Record<'a> {
     ///
     /// let mut buf = [0u8; 64];
     /// let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-    /// w.declare(0, "note", 1, &[]).unwrap();
-    /// w.write(0, &Note { at: 7, text: "hi" }).unwrap();
+    /// let notes = w.declare(0, "note", 1, &[]).unwrap();
+    /// w.write_serialized(notes, &Note { at: 7, text: "hi" }).unwrap();
     /// let bytes = w.finish().unwrap();
     ///
     /// let reader = Reader::new(&bytes).unwrap();
@@ -128,9 +128,9 @@ impl<'a> Records<'a> {
     /// # use koffer::{read::Reader, write::Writer};
     /// let mut buf = [0u8; 64];
     /// let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
-    /// w.declare(0, "n", 1, &[]).unwrap();
+    /// let h = w.declare(0, "n", 1, &[]).unwrap();
     /// for n in 0..5u8 {
-    ///     w.write(0, &n).unwrap();
+    ///     w.write_serialized(h, &n).unwrap();
     /// }
     /// let bytes = w.finish().unwrap();
     ///

@@ -12,8 +12,13 @@ use crate::read::{Error, Reader};
 use crate::schema::{self, Compat, Definition, Mismatch, RecordType};
 
 /// Why records cannot be read as a given Rust type.
+///
+/// It borrows nothing from the container (a [`Mismatch`] names the reader
+/// type's `'static` names), so `?` turns it into a
+/// `Box<dyn std::error::Error + Send + Sync>`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum TypedError<'a> {
+#[non_exhaustive]
+pub enum TypedError {
     /// Reading the container failed.
     Read(Error),
     /// No schema frame declares a record type of this name.
@@ -24,10 +29,10 @@ pub enum TypedError<'a> {
     /// The type's own definition is invalid (a bug in its `RecordType` impl).
     ReaderDefinition(schema::Error),
     /// The file's definition differs in a way the evolution rules do not cover.
-    Mismatch(Mismatch<'a>),
+    Mismatch(Mismatch<'static>),
 }
 
-impl fmt::Display for TypedError<'_> {
+impl fmt::Display for TypedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TypedError::Read(e) => e.fmt(f),
@@ -42,9 +47,9 @@ impl fmt::Display for TypedError<'_> {
     }
 }
 
-impl core::error::Error for TypedError<'_> {}
+impl core::error::Error for TypedError {}
 
-impl From<Error> for TypedError<'_> {
+impl From<Error> for TypedError {
     fn from(e: Error) -> Self {
         TypedError::Read(e)
     }
@@ -103,15 +108,16 @@ impl<'a> Reader<'a> {
     ///
     /// let mut buf = [0u8; 64];
     /// let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
-    /// w.declare_type::<Beat>(4).unwrap();
-    /// w.write(4, &Beat { at_ms: 1000, bpm: 61 }).unwrap();
+    /// let beats = w.declare_type::<Beat>(4).unwrap();
+    /// w.write(beats, &Beat { at_ms: 1000, bpm: 61 }).unwrap();
     /// let bytes = w.finish().unwrap();
     ///
     /// let reader = koffer::read::Reader::new(&bytes).unwrap();
     /// let beats: Vec<Beat> = reader.typed::<Beat>().unwrap().map(Result::unwrap).collect();
     /// assert_eq!(beats, [Beat { at_ms: 1000, bpm: 61 }]);
     /// ```
-    pub fn typed<T: RecordType>(&self) -> Result<Typed<'a, T>, TypedError<'a>> {
+    #[allow(clippy::result_large_err)] // a Mismatch inline: see schema/compat.rs
+    pub fn typed<T: RecordType>(&self) -> Result<Typed<'a, T>, TypedError> {
         let mut found = None;
         for s in self.schemas() {
             let s = s?;

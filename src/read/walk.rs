@@ -19,7 +19,7 @@
 use crate::block::Block;
 use crate::cursor::Cursor;
 use crate::end::End;
-use crate::frame::{self, kind, FrameError, FrameHead};
+use crate::frame::{self, kind, FrameHead};
 use crate::header::{Header, HEADER_LEN};
 use crate::limits;
 use crate::read::{Error, ErrorKind};
@@ -317,12 +317,12 @@ impl<'a> Walk<'a> {
                 // §10.3: cut short, or failing while the written data ends
                 // inside the frame: the writer's last write was interrupted.
                 let torn = match e {
-                    FrameError::Truncated => true,
+                    frame::Error::Truncated => true,
                     // A writer always writes a valid kind first, so an
                     // invalid kind before written data is never a torn write.
-                    FrameError::InvalidKind(_) | FrameError::TooLarge(_) => false,
-                    FrameError::HeadCheck { .. } => self.written_end < self.pos + FrameHead::LEN,
-                    FrameError::Checksum { size, .. } => self.written_end < self.pos + size,
+                    frame::Error::InvalidKind(_) | frame::Error::TooLarge(_) => false,
+                    frame::Error::HeadCheck { .. } => self.written_end < self.pos + FrameHead::LEN,
+                    frame::Error::Checksum { size, .. } => self.written_end < self.pos + size,
                 };
                 if torn {
                     let len = rest.len() as u64;

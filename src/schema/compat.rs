@@ -2,7 +2,7 @@
 //! (spec `schema.md` §8)
 //!
 //! ```
-//! use koffer::schema::{compare, Compat, Definition};
+//! use koffer::schema::{compare, Compat, Definition, Mismatch};
 //! // writer: struct S { a: u8 }   reader: struct S { a: u8, b: u16 }
 //! let writer = Definition::parse(b"\x1A\x01S\x01\x01a\x00\x02").unwrap();
 //! let reader = Definition::parse(b"\x1A\x01S\x02\x01a\x00\x02\x01b\x00\x03").unwrap();
@@ -11,7 +11,21 @@
 //! // and the other way round, a field the reader does not know, is a mismatch:
 //! let m = compare(writer.root().unwrap(), reader.root().unwrap()).unwrap_err();
 //! assert_eq!(m.to_string(), "S.b: the writer has a field the reader lacks");
+//! // A mismatch borrows the reader's definition only: it outlives the
+//! // writer's bytes.
+//! let m: Mismatch<'static> = {
+//!     let file = b"\x1A\x01S\x02\x01a\x00\x02\x01b\x00\x03".to_vec();
+//!     let theirs = Definition::parse(&file).unwrap();
+//!     compare(writer.root().unwrap(), theirs.root().unwrap()).unwrap_err()
+//! };
+//! assert_eq!(m.path().collect::<Vec<_>>(), ["S", "b"]);
 //! ```
+
+// A `Mismatch` (152 bytes) is over clippy's size for an `Err`: it carries the
+// writer's name of a field the reader lacks inline, so that it borrows only
+// the reader's definition and a `TypedError` outlives the container. It is
+// `Copy` and returned once, on the cold path, by host-side typed reading.
+#![allow(clippy::result_large_err)]
 
 use core::fmt;
 
@@ -31,10 +45,17 @@ pub enum Compat {
 }
 
 /// Where a reader type and a writer's definition first differ.
+///
+/// It borrows the reader's definition only (a reader type's is `'static`),
+/// never the writer's: the name of a field the writer has and the reader
+/// lacks is copied (its first [`Mismatch::MAX_EXTRA_NAME`] bytes).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Mismatch<'r> {
     path: [&'r str; Mismatch::MAX_PATH],
     depth: usize,
+    /// The writer's name of the field the reader lacks ([`Difference::ExtraField`]).
+    extra: [u8; Mismatch::MAX_EXTRA_NAME],
+    extra_len: usize,
     /// What differs there.
     pub difference: Difference<'r>,
 }
@@ -63,7 +84,8 @@ pub enum Difference<'r> {
         /// The writer's count.
         writer: u64,
     },
-    /// The writer has a field the reader lacks.
+    /// The writer has a field the reader lacks; the path ends with the
+    /// writer's name for it.
     ExtraField,
     /// One of the two has no layout (an empty definition).
     Undescribed,
@@ -72,18 +94,40 @@ pub enum Difference<'r> {
 impl<'r> Mismatch<'r> {
     /// Longest path kept; deeper paths keep their first segments.
     pub const MAX_PATH: usize = 4;
+    /// Longest part of a writer's field name kept (longer names are cut at a
+    /// character boundary).
+    pub const MAX_EXTRA_NAME: usize = 32;
 
     fn new(difference: Difference<'r>) -> Self {
         Mismatch {
             path: [""; Self::MAX_PATH],
             depth: 0,
+            extra: [0; Self::MAX_EXTRA_NAME],
+            extra_len: 0,
             difference,
         }
     }
 
-    /// The path to the difference, outermost first (type name, then field names).
-    pub fn path(&self) -> impl Iterator<Item = &'r str> + '_ {
-        self.path[..self.depth].iter().copied()
+    /// A field named `name` in the writer's definition that the reader lacks.
+    fn extra_field(name: &str) -> Self {
+        let mut m = Mismatch::new(Difference::ExtraField);
+        let mut len = name.len().min(Self::MAX_EXTRA_NAME);
+        while !name.is_char_boundary(len) {
+            len -= 1;
+        }
+        m.extra[..len].copy_from_slice(&name.as_bytes()[..len]);
+        m.extra_len = len;
+        m
+    }
+
+    /// The path to the difference, outermost first (type name, then field
+    /// names; for [`Difference::ExtraField`], last, the writer's field name).
+    pub fn path(&self) -> impl Iterator<Item = &str> + '_ {
+        let extra = match self.difference {
+            Difference::ExtraField => core::str::from_utf8(&self.extra[..self.extra_len]).ok(),
+            _ => None,
+        };
+        self.path[..self.depth].iter().copied().chain(extra)
     }
 }
 
@@ -95,7 +139,7 @@ impl fmt::Display for Mismatch<'_> {
             }
             f.write_str(p)?;
         }
-        if self.depth > 0 {
+        if self.depth > 0 || self.extra_len > 0 {
             f.write_str(": ")?;
         }
         match self.difference {
@@ -149,7 +193,7 @@ fn name<'r>(reader: &'r str, writer: &str) -> Result<(), Mismatch<'r>> {
 
 /// Checks that two types have the same layout and names, ignoring annotations.
 /// Recursion is bounded by the depth limit both definitions passed.
-pub fn same_layout<'r>(reader: Node<'r>, writer: Node<'r>) -> Result<(), Mismatch<'r>> {
+pub fn same_layout<'r>(reader: Node<'r>, writer: Node<'_>) -> Result<(), Mismatch<'r>> {
     if reader.tag() != writer.tag() {
         return Err(Mismatch::new(Difference::Type {
             reader: reader.tag(),
@@ -236,13 +280,13 @@ pub fn same_layout<'r>(reader: Node<'r>, writer: Node<'r>) -> Result<(), Mismatc
 }
 
 /// Same number of elements, each of the same layout.
-fn same_elements<'r>(reader: Elements<'r>, writer: Elements<'r>) -> Result<(), Mismatch<'r>> {
+fn same_elements<'r>(reader: Elements<'r>, writer: Elements<'_>) -> Result<(), Mismatch<'r>> {
     count("elements", reader.count(), writer.count())?;
     reader.zip(writer).try_for_each(|(r, w)| same_layout(r, w))
 }
 
 /// Same number of fields, each with the same name and layout.
-fn same_fields<'r>(reader: Fields<'r>, writer: Fields<'r>) -> Result<(), Mismatch<'r>> {
+fn same_fields<'r>(reader: Fields<'r>, writer: Fields<'_>) -> Result<(), Mismatch<'r>> {
     count("fields", reader.count(), writer.count())?;
     reader.zip(writer).try_for_each(|(r, w)| {
         within(r.name, name(r.name, w.name))?;
@@ -250,7 +294,7 @@ fn same_fields<'r>(reader: Fields<'r>, writer: Fields<'r>) -> Result<(), Mismatc
     })
 }
 
-fn same_variant<'r>(reader: VariantKind<'r>, writer: VariantKind<'r>) -> Result<(), Mismatch<'r>> {
+fn same_variant<'r>(reader: VariantKind<'r>, writer: VariantKind<'_>) -> Result<(), Mismatch<'r>> {
     match (reader, writer) {
         (VariantKind::Unit, VariantKind::Unit) => Ok(()),
         (VariantKind::Newtype(r), VariantKind::Newtype(w)) => same_layout(r, w),
@@ -266,7 +310,7 @@ fn same_variant<'r>(reader: VariantKind<'r>, writer: VariantKind<'r>) -> Result<
 
 /// Compares a reader type with a writer's definition (spec `schema.md` §8
 /// rules 2 and 3; rule 1, equal fingerprints, is the caller's fast path).
-pub fn compare<'r>(reader: Node<'r>, writer: Node<'r>) -> Result<Compat, Mismatch<'r>> {
+pub fn compare<'r>(reader: Node<'r>, writer: Node<'_>) -> Result<Compat, Mismatch<'r>> {
     if let (
         Kind::Struct {
             name: rn,
@@ -283,8 +327,8 @@ pub fn compare<'r>(reader: Node<'r>, writer: Node<'r>) -> Result<Compat, Mismatc
         let mut r = r;
         for wf in w {
             let Some(rf) = r.next() else {
-                let extra = Err(Mismatch::new(Difference::ExtraField));
-                return within(rn, within(wf.name, extra)).map(|()| Compat::Same);
+                let extra = Err(Mismatch::extra_field(wf.name));
+                return within(rn, extra).map(|()| Compat::Same);
             };
             within(rn, within(rf.name, name(rf.name, wf.name)))?;
             within(rn, within(rf.name, same_layout(rf.ty, wf.ty)))?;
@@ -301,4 +345,51 @@ pub fn compare<'r>(reader: Node<'r>, writer: Node<'r>) -> Result<Compat, Mismatc
 /// A mismatch for definitions of which one is empty.
 pub fn undescribed<'r>() -> Mismatch<'r> {
     Mismatch::new(Difference::Undescribed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Definition;
+
+    /// `struct S { <reader's fields> }` and the writer's `S` with one more
+    /// field named `extra`.
+    fn extra_field_mismatch(extra: &str) -> ([u8; 64], usize) {
+        let mut def = [0u8; 64];
+        let head = b"\x1A\x01S\x02\x01a\x00\x02";
+        def[..head.len()].copy_from_slice(head);
+        let mut n = head.len();
+        def[n] = extra.len() as u8;
+        n += 1;
+        def[n..n + extra.len()].copy_from_slice(extra.as_bytes());
+        n += extra.len();
+        def[n..n + 2].copy_from_slice(b"\x00\x02");
+        (def, n + 2)
+    }
+
+    #[test]
+    fn an_extra_field_name_is_copied_and_cut_at_a_character_boundary() {
+        let reader = Definition::parse(b"\x1A\x01S\x01\x01a\x00\x02").unwrap();
+        // 31 ASCII bytes, then 'é' (2 bytes) across the 32-byte cut, then more.
+        let long = "abcdefghijklmnopqrstuvwxyz01234\u{e9}tail";
+        for (name, kept) in [
+            ("b", "b"),
+            (long, "abcdefghijklmnopqrstuvwxyz01234"),
+            (
+                "0123456789abcdef0123456789abcdef",
+                "0123456789abcdef0123456789abcdef",
+            ),
+        ] {
+            let (bytes, len) = extra_field_mismatch(name);
+            let m = {
+                let writer = Definition::parse(&bytes[..len]).unwrap();
+                compare(reader.root().unwrap(), writer.root().unwrap()).unwrap_err()
+            };
+            assert_eq!(m.difference, Difference::ExtraField);
+            let mut path = m.path();
+            assert_eq!(path.next(), Some("S"));
+            assert_eq!(path.next(), Some(kept));
+            assert_eq!(path.next(), None);
+        }
+    }
 }

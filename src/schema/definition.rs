@@ -152,8 +152,8 @@ impl<'a> Cur<'a> {
                 self.pos += n;
                 Ok(v)
             }
-            Err(varint::VarintError::Truncated) => self.fail(self.pos, ErrorKind::Truncated),
-            Err(varint::VarintError::NonCanonical) => self.fail(self.pos, ErrorKind::BadVarint),
+            Err(varint::Error::Truncated) => self.fail(self.pos, ErrorKind::Truncated),
+            Err(varint::Error::NonCanonical) => self.fail(self.pos, ErrorKind::BadVarint),
         }
     }
 

@@ -19,8 +19,9 @@
 //! assert_eq!(Schema::parse(&out[..n]), Ok(s));
 //! ```
 
-use crate::cursor::{BodyError, Cursor};
-use crate::read::ErrorKind;
+use crate::cursor::Cursor;
+use crate::error::BodyError;
+use crate::error::ErrorKind;
 use crate::{limits, varint};
 
 /// Scratch space [`Schema::parts`] encodes the varints into.

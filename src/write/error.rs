@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::read;
+use crate::error::ErrorKind;
 
 /// Why the writer refused or failed. `E` is the sink's error type.
 ///
@@ -43,7 +43,7 @@ pub enum Error<E> {
         record_type: u8,
     },
     /// A metadata entry or schema that breaks a rule of the spec.
-    Invalid(read::ErrorKind),
+    Invalid(ErrorKind),
     /// A metadata or schema frame body over the frame size limit.
     FrameTooLarge {
         /// The body length.
@@ -51,6 +51,14 @@ pub enum Error<E> {
     },
     /// Resuming: the existing container is complete (it has its end frame).
     AlreadyComplete,
+    /// [`Writer::ancillary`](crate::write::Writer::ancillary) was given a kind
+    /// outside the vendor range `0x60..=0x7F` (spec `format.md` §4.2): the
+    /// critical kinds are the writer's own frames, and the reserved ancillary
+    /// kinds `0x40..=0x5F` belong to later versions of the spec.
+    FrameKind {
+        /// The kind refused.
+        kind: u8,
+    },
 }
 
 impl<E: fmt::Debug> fmt::Display for Error<E> {
@@ -84,6 +92,10 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
                 crate::limits::MAX_FRAME_BODY
             ),
             Error::AlreadyComplete => f.write_str("cannot resume: the container is complete"),
+            Error::FrameKind { kind } => write!(
+                f,
+                "frame kind {kind:#04x} is not a vendor ancillary kind (0x60..=0x7f)"
+            ),
         }
     }
 }

@@ -13,8 +13,8 @@ use embedded_io::{ErrorType, SliceWriteError, Write};
 /// let mut out = [0u8; 128];
 /// let mut buf = [0u8; 64];
 /// let mut w = Writer::new(SliceSink::new(&mut out), &mut buf).unwrap();
-/// w.declare(0, "t", 1, &[]).unwrap();
-/// w.write(0, &21.5f32).unwrap();
+/// let t = w.declare(0, "t", 1, &[]).unwrap();
+/// w.write_serialized(t, &21.5f32).unwrap();
 /// let n = w.finish().unwrap().len();
 /// assert!(koffer::read::Reader::new(&out[..n]).unwrap().verify().unwrap().is_complete());
 /// ```

@@ -6,11 +6,13 @@ use serde::Serialize;
 use crate::block::{self, BlockHeader};
 use crate::crc::Crc32c;
 use crate::end::End;
+use crate::error::ErrorKind;
 use crate::frame::{kind, FrameHead};
 use crate::header::{Header, HEADER_LEN};
 use crate::meta::{self, Entry};
-use crate::read::{ErrorKind, TypeSet};
+use crate::read::TypeSet;
 use crate::schema::{RecordType, Schema, SCHEMA_PARTS_TMP_LEN};
+use crate::write::handle::{RawHandle, RecordHandle};
 use crate::write::resume::ResumePoint;
 use crate::write::Error;
 use crate::{limits, varint};
@@ -50,16 +52,17 @@ const MAX_BLOCK_BUFFER: usize = limits::MAX_FRAME_BODY as usize - BlockHeader::M
 /// use koffer::write::{SliceSink, Writer};
 /// use koffer::meta::{key, Entry, Value};
 ///
-/// #[derive(serde::Serialize)]
+/// #[derive(serde::Serialize, koffer::Describe)]
+/// #[koffer(record = "sample", version = 1)]
 /// struct Sample { t: u32, heart_rate: u8 }
 ///
 /// let mut out = [0u8; 256];
 /// let mut block = [0u8; 64];
 /// let mut w = Writer::new(SliceSink::new(&mut out), &mut block).unwrap();
 /// w.metadata(&[Entry::new(key::PRODUCER_VENDOR, Value::Str("Acme"))]).unwrap();
-/// w.declare(0, "sample", 1, &[]).unwrap();
+/// let samples = w.declare_type::<Sample>(0).unwrap();
 /// for t in 0..10 {
-///     w.write(0, &Sample { t, heart_rate: 60 + t as u8 }).unwrap();
+///     w.write(samples, &Sample { t, heart_rate: 60 + t as u8 }).unwrap();
 /// }
 /// let sink = w.finish().unwrap();
 /// let reader = koffer::read::Reader::new(sink.written()).unwrap();
@@ -202,10 +205,10 @@ impl<'b, W: Write> Writer<'b, W> {
     /// let mut out = [0u8; 256];
     /// let mut buf = [0u8; 32];
     /// let mut w = Writer::new(SliceSink::new(&mut out), &mut buf).unwrap();
-    /// w.declare(0, "n", 1, &[]).unwrap();
-    /// w.write(0, &1u32).unwrap();
+    /// let n = w.declare(0, "n", 1, &[]).unwrap();
+    /// w.write_serialized(n, &1u32).unwrap();
     /// w.flush().unwrap();
-    /// w.write(0, &2u32).unwrap(); // buffered, lost in the "power cut"
+    /// w.write_serialized(n, &2u32).unwrap(); // buffered, lost in the "power cut"
     /// let written = w.position() as usize;
     /// drop(w);
     ///
@@ -213,7 +216,8 @@ impl<'b, W: Write> Writer<'b, W> {
     /// let point = ResumePoint::scan(&out[..written]).unwrap();
     /// let sink = SliceSink::resume_at(&mut out, point.valid_len() as usize);
     /// let mut w = Writer::resume(sink, &mut buf, &point).unwrap();
-    /// w.write(0, &3u32).unwrap();
+    /// let n = w.declared_raw(0).unwrap();
+    /// w.write_serialized(n, &3u32).unwrap();
     /// let n = w.finish().unwrap().len();
     ///
     /// let reader = koffer::read::Reader::new(&out[..n]).unwrap();
@@ -341,16 +345,35 @@ impl<'b, W: Write> Writer<'b, W> {
         chain.written(body_len, r)
     }
 
-    /// Declares record type `record_type` with a schema frame (after flushing
-    /// buffered records). `definition` is the field layout (spec `schema.md`),
-    /// checked before anything is written; it may be empty (layout not described).
+    /// Declares record type `record_type` at run time, from its parts as
+    /// bytes, with a schema frame (after flushing buffered records).
+    ///
+    /// For record types with no Rust type behind them (a container copied or
+    /// converted, a schema built at run time); firmware declares its types
+    /// with [`Writer::declare_type`]. `definition` is the field layout (spec
+    /// `schema.md`), checked before anything is written; it may be empty
+    /// (layout not described). The returned [`RawHandle`] writes records with
+    /// [`Writer::write_payload`] or [`Writer::write_serialized`].
+    ///
+    /// ```
+    /// use koffer::write::Writer;
+    /// let mut buf = [0u8; 64];
+    /// let mut w = Writer::new(Vec::new(), &mut buf)?;
+    /// // A struct `P { x: u8 }` (spec schema.md §4), as another container holds it.
+    /// let p = w.declare(5, "p", 1, b"\x1A\x01P\x01\x01x\x00\x02")?;
+    /// w.write_payload(p, &[7])?;
+    /// let bytes = w.finish()?;
+    /// let reader = koffer::read::Reader::new(&bytes)?;
+    /// assert_eq!(reader.records().next().unwrap()?.payload, [7]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn declare(
         &mut self,
         record_type: u8,
         name: &str,
         version: u32,
         definition: &[u8],
-    ) -> Result<(), Error<W::Error>> {
+    ) -> Result<RawHandle, Error<W::Error>> {
         let schema = Schema {
             record_type,
             name,
@@ -360,7 +383,8 @@ impl<'b, W: Write> Writer<'b, W> {
         schema
             .definition()
             .map_err(|e| Error::Invalid(ErrorKind::Definition(e.kind)))?;
-        self.declare_checked(schema)
+        self.declare_checked(schema)?;
+        Ok(RawHandle::new(record_type))
     }
 
     /// Writes a schema frame whose definition is known to be valid.
@@ -378,32 +402,174 @@ impl<'b, W: Write> Writer<'b, W> {
         Ok(())
     }
 
-    /// Declares `T`'s record type under identifier `record_type`.
+    /// Declares `T`'s record type under identifier `record_type` and returns
+    /// the handle [`Writer::write`] takes, which writes `T` values only.
     ///
     /// `T::DEFINITION` is trusted: built by [`definition!`](crate::definition)
     /// (as the derive does) it was checked when the firmware was compiled, so
     /// the device carries no definition checker (about 4 KB of flash). Use
     /// [`Writer::declare`] for definitions assembled at run time.
+    ///
+    /// ```
+    /// #[derive(serde::Serialize, koffer::Describe)]
+    /// #[koffer(record = "temp", version = 2)]
+    /// struct Temp { centi_c: i16 }
+    ///
+    /// let mut buf = [0u8; 64];
+    /// let mut w = koffer::write::Writer::new(Vec::new(), &mut buf)?;
+    /// let temps = w.declare_type::<Temp>(1)?;
+    /// w.write(temps, &Temp { centi_c: 2150 })?;
+    /// // Declaring the identifier again is refused, and writes nothing.
+    /// assert!(matches!(
+    ///     w.declare_type::<Temp>(1),
+    ///     Err(koffer::write::Error::AlreadyDeclared { record_type: 1 })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn declare_type<T: RecordType + ?Sized>(
         &mut self,
         record_type: u8,
-    ) -> Result<(), Error<W::Error>> {
+    ) -> Result<RecordHandle<T>, Error<W::Error>> {
         self.declare_checked(Schema {
             record_type,
             name: T::NAME,
             version: T::VERSION,
             definition: T::DEFINITION,
-        })
+        })?;
+        Ok(RecordHandle::new(record_type))
     }
 
-    /// Buffers one record of `record_type`, encoded with postcard.
+    /// The handle for `T` of record type `record_type`, declared before:
+    /// after [`Writer::resume`], the schema frames are already in the
+    /// container. Refused with [`Error::UndeclaredRecordType`] if no schema
+    /// frame declares `record_type`; that it declares `T` is the caller's word
+    /// (a resumed writer keeps identifiers, not definitions).
+    ///
+    /// ```
+    /// use koffer::write::{ResumePoint, SliceSink, Writer};
+    /// let mut out = [0u8; 256];
+    /// let mut buf = [0u8; 32];
+    /// #[derive(serde::Serialize, koffer::Describe)]
+    /// #[koffer(record = "count", version = 1)]
+    /// struct Count(u32);
+    ///
+    /// let mut w = Writer::new(SliceSink::new(&mut out), &mut buf)?;
+    /// let n = w.declare_type::<Count>(0)?;
+    /// w.write(n, &Count(1))?;
+    /// w.flush()?;
+    /// let written = w.position() as usize;
+    /// drop(w); // power cut
+    ///
+    /// let point = ResumePoint::scan(&out[..written])?;
+    /// let sink = SliceSink::resume_at(&mut out, point.valid_len() as usize);
+    /// let mut w = Writer::resume(sink, &mut buf, &point)?;
+    /// let n = w.declared_type::<Count>(0)?;
+    /// w.write(n, &Count(2))?;
+    /// assert!(matches!(
+    ///     w.declared_type::<Count>(1),
+    ///     Err(koffer::write::Error::UndeclaredRecordType { record_type: 1 })
+    /// ));
+    /// let len = w.finish()?.len();
+    /// let reader = koffer::read::Reader::new(&out[..len])?;
+    /// assert_eq!(reader.verify()?.counted.records, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn declared_type<T: RecordType + ?Sized>(
+        &self,
+        record_type: u8,
+    ) -> Result<RecordHandle<T>, Error<W::Error>> {
+        self.check_declared(record_type)?;
+        Ok(RecordHandle::new(record_type))
+    }
+
+    /// The [`RawHandle`] of record type `record_type`, declared before (see
+    /// [`Writer::declared_type`]).
+    ///
+    /// ```
+    /// let mut buf = [0u8; 32];
+    /// let mut w = koffer::write::Writer::new(Vec::new(), &mut buf)?;
+    /// w.declare(4, "hr", 1, &[])?;
+    /// let hr = w.declared_raw(4)?;
+    /// w.write_payload(hr, &[61])?;
+    /// assert!(w.declared_raw(5).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn declared_raw(&self, record_type: u8) -> Result<RawHandle, Error<W::Error>> {
+        self.check_declared(record_type)?;
+        Ok(RawHandle::new(record_type))
+    }
+
+    fn check_declared(&self, record_type: u8) -> Result<(), Error<W::Error>> {
+        if !self.declared.contains(record_type) {
+            return Err(Error::UndeclaredRecordType { record_type });
+        }
+        Ok(())
+    }
+
+    /// Buffers one record of `handle`'s type, encoded with postcard.
     ///
     /// A full buffer is written out as a block first. A record that does not
     /// fit an empty buffer is refused with [`Error::RecordTooLarge`]; the
     /// records buffered before it may have been written out as a block by
     /// then, and nothing already buffered or written is lost.
+    ///
+    /// ```
+    /// #[derive(serde::Serialize, koffer::Describe)]
+    /// #[koffer(record = "steps", version = 1)]
+    /// struct Steps(u16);
+    /// #[derive(serde::Serialize, koffer::Describe)]
+    /// #[koffer(record = "blob", version = 1)]
+    /// struct Blob([u8; 32]);
+    ///
+    /// let mut buf = [0u8; 32];
+    /// let mut w = koffer::write::Writer::new(Vec::new(), &mut buf)?;
+    /// let steps = w.declare_type::<Steps>(0)?;
+    /// w.write(steps, &Steps(500))?;
+    /// // w.write(steps, &500u16); // does not compile: the handle takes Steps only
+    /// let blobs = w.declare_type::<Blob>(1)?;
+    /// assert!(matches!(
+    ///     w.write(blobs, &Blob([0; 32])), // 32 bytes and a length: over 32
+    ///     Err(koffer::write::Error::RecordTooLarge { .. })
+    /// ));
+    /// let bytes = w.finish()?;
+    /// assert_eq!(koffer::read::Reader::new(&bytes)?.verify()?.counted.records, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn write<T: Serialize + ?Sized>(
+        &mut self,
+        handle: RecordHandle<T>,
+        value: &T,
+    ) -> Result<(), Error<W::Error>> {
+        self.push_serialized(handle.record_type(), value)
+    }
+
+    /// Buffers one record of a type declared at run time, encoded with
+    /// postcard from any `Serialize` value. Nothing checks that the value
+    /// matches the declared definition: firmware writes through
+    /// [`Writer::write`] and a typed handle instead.
+    ///
+    /// ```
+    /// let mut buf = [0u8; 32];
+    /// let mut w = koffer::write::Writer::new(Vec::new(), &mut buf)?;
+    /// let pair = w.declare(0, "pair", 1, &[])?;
+    /// w.write_serialized(pair, &(1u8, 2u16))?;
+    /// let bytes = w.finish()?;
+    /// let reader = koffer::read::Reader::new(&bytes)?;
+    /// let (a, b): (u8, u16) = reader.records().next().unwrap()?.decode()?;
+    /// assert_eq!((a, b), (1, 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_serialized<T: Serialize + ?Sized>(
+        &mut self,
+        handle: RawHandle,
+        value: &T,
+    ) -> Result<(), Error<W::Error>> {
+        self.push_serialized(handle.record_type(), value)
+    }
+
+    #[inline]
+    fn push_serialized<T: Serialize + ?Sized>(
         &mut self,
         record_type: u8,
         value: &T,
@@ -417,12 +583,23 @@ impl<'b, W: Write> Writer<'b, W> {
 
     /// Buffers one record whose payload is already encoded (e.g. when copying
     /// records from another container).
+    ///
+    /// ```
+    /// let mut buf = [0u8; 32];
+    /// let mut w = koffer::write::Writer::new(Vec::new(), &mut buf)?;
+    /// let raw = w.declare(0, "bytes", 1, &[])?;
+    /// w.write_payload(raw, &[1, 2, 3])?;
+    /// let bytes = w.finish()?;
+    /// let reader = koffer::read::Reader::new(&bytes)?;
+    /// assert_eq!(reader.records().next().unwrap()?.payload, [1, 2, 3]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write_payload(
         &mut self,
-        record_type: u8,
+        handle: RawHandle,
         payload: &[u8],
     ) -> Result<(), Error<W::Error>> {
-        self.push(record_type, |dst| {
+        self.push(handle.record_type(), |dst| {
             let d = dst.get_mut(..payload.len()).ok_or(Full::Yes)?;
             d.copy_from_slice(payload);
             Ok(payload.len())
@@ -436,9 +613,7 @@ impl<'b, W: Write> Writer<'b, W> {
         mut encode: impl FnMut(&mut [u8]) -> Result<usize, Full>,
     ) -> Result<(), Error<W::Error>> {
         self.check()?;
-        if !self.declared.contains(record_type) {
-            return Err(Error::UndeclaredRecordType { record_type });
-        }
+        self.check_declared(record_type)?;
         if self.count > 0
             && (self.block_type != record_type || self.count == limits::MAX_BLOCK_RECORDS)
         {
@@ -524,6 +699,43 @@ impl<'b, W: Write> Writer<'b, W> {
         self.min_len = u32::MAX;
         self.max_len = 0;
         Ok(())
+    }
+
+    /// Writes an ancillary frame of a vendor kind (`0x60..=0x7F`, spec
+    /// `format.md` §4.2) holding `body`, after flushing buffered records,
+    /// chained to the frames before it like every frame.
+    ///
+    /// Readers that do not know the kind skip it, so the container stays
+    /// fully readable. Other kinds are refused with [`Error::FrameKind`] and a
+    /// body over [`limits::MAX_FRAME_BODY`] with [`Error::FrameTooLarge`];
+    /// a refusal writes nothing.
+    ///
+    /// ```
+    /// use koffer::read::{Frame, Reader};
+    /// use koffer::write::{Error, Writer};
+    ///
+    /// let mut buf = [0u8; 32];
+    /// let mut w = Writer::new(Vec::new(), &mut buf)?;
+    /// w.ancillary(0x60, b"acme calibration 7")?;
+    /// assert_eq!(w.ancillary(0x02, b"not a schema"), Err(Error::FrameKind { kind: 0x02 }));
+    /// let bytes = w.finish()?;
+    ///
+    /// let reader = Reader::new(&bytes)?;
+    /// let first = reader.frames().next().unwrap()?;
+    /// assert_eq!(first.frame, Frame::Ancillary { kind: 0x60, body: b"acme calibration 7" });
+    /// assert!(reader.verify()?.is_complete());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ancillary(&mut self, kind: u8, body: &[u8]) -> Result<(), Error<W::Error>> {
+        self.check()?;
+        if !(kind::VENDOR_FIRST..=kind::VENDOR_LAST).contains(&kind) {
+            return Err(Error::FrameKind { kind });
+        }
+        if body.len() > limits::MAX_FRAME_BODY as usize {
+            return Err(Error::FrameTooLarge { len: body.len() });
+        }
+        self.flush()?;
+        self.out.frame(kind, &[body])
     }
 
     /// Writes buffered records and the end frame, flushes the sink and

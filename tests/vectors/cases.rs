@@ -231,7 +231,8 @@ impl<'b> Builder<'b> {
     }
     fn record<T: Serialize>(&mut self, t: u8, value: &T) {
         let before = self.w.counted().blocks;
-        self.w.write(t, value).unwrap();
+        let h = self.w.declared_raw(t).unwrap();
+        self.w.write_serialized(h, value).unwrap();
         let payload = postcard::to_allocvec(value).unwrap();
         let index = self.records.len();
         self.records

@@ -21,10 +21,10 @@ fn typed<T: Serialize>(
 ) -> Case {
     let mut buf = [0u8; 1024];
     let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
-    w.declare(0, "value", 1, def).unwrap();
+    let h = w.declare(0, "value", 1, def).unwrap();
     let mut records = Vec::new();
     for (i, (v, text)) in values.iter().enumerate() {
-        w.write(0, v).unwrap();
+        w.write_serialized(h, v).unwrap();
         let payload = postcard::to_allocvec(v).unwrap();
         records
             .push(json!({ "record_type": 0, "index": i, "payload": hex(&payload), "json": text }));

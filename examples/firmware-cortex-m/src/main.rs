@@ -206,10 +206,13 @@ fn create(path: &CStr, limit: u64) -> HostFile {
 /// The metadata and record type declarations, then records `from..TOTAL`.
 /// Returns the writer's error if the sink fails (the power cut).
 fn export(w: &mut Writer<'_, HostFile>, from: u32) -> Result<(), koffer::write::Error<SinkError>> {
+    // Declared by `start`, or before the power cut for a resumed writer.
+    let samples = w.declared_type::<Sample<'_>>(SAMPLE)?;
+    let events = w.declared_type::<Event<'_>>(EVENT)?;
     for k in from..TOTAL {
         match item(k) {
-            Item::Sample(s) => w.write(SAMPLE, &s)?,
-            Item::Event(e) => w.write(EVENT, &e)?,
+            Item::Sample(s) => w.write(samples, &s)?,
+            Item::Event(e) => w.write(events, &e)?,
         }
     }
     Ok(())
@@ -227,7 +230,8 @@ fn start(w: &mut Writer<'_, HostFile>) -> Result<(), koffer::write::Error<SinkEr
         Entry::new(key::TIME_BASE, Value::Str(time_base::UNIX)),
     ])?;
     w.declare_type::<Sample<'_>>(SAMPLE)?;
-    w.declare_type::<Event<'_>>(EVENT)
+    w.declare_type::<Event<'_>>(EVENT)?;
+    Ok(())
 }
 
 /// Scenario 1: the whole export in one go.

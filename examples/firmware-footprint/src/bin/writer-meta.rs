@@ -21,9 +21,12 @@ fn work() {
             Value::Time(black_box(1_789_344_000_000)),
         ),
     ];
-    if w.metadata(&meta).is_err() || w.declare_type::<Reading>(0).is_err() {
+    if w.metadata(&meta).is_err() {
         fail()
     }
+    let Ok(readings) = w.declare_type::<Reading>(0) else {
+        fail()
+    };
     for i in 0..black_box(8u32) {
         let r = Reading {
             t: black_box(1000) + i,
@@ -31,7 +34,7 @@ fn work() {
             steps: black_box(3) * i as u16,
             temp: black_box(2150) - i as i16,
         };
-        if w.write(0, &r).is_err() {
+        if w.write(readings, &r).is_err() {
             fail()
         }
     }

@@ -13,9 +13,9 @@ fn work() {
     let Ok(mut w) = Writer::new(SliceSink::new(&mut out), &mut block) else {
         fail()
     };
-    if w.declare_type::<Reading>(0).is_err() {
+    let Ok(readings) = w.declare_type::<Reading>(0) else {
         fail()
-    }
+    };
     for i in 0..black_box(8u32) {
         let r = Reading {
             t: black_box(1000) + i,
@@ -23,7 +23,7 @@ fn work() {
             steps: black_box(3) * i as u16,
             temp: black_box(2150) - i as i16,
         };
-        if w.write(0, &r).is_err() {
+        if w.write(readings, &r).is_err() {
             fail()
         }
     }

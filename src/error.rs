@@ -1,10 +1,52 @@
-//! The reader's error: what was wrong, and at which byte offset.
+//! The errors every layer shares: what breaks a rule of the spec
+//! ([`ErrorKind`]), and where ([`Error`]: a byte offset in the container;
+//! [`BodyError`]: a position in one frame body).
+//!
+//! The format modules (`header`, `frame`, `meta`, `schema`, `block`, `end`)
+//! report [`ErrorKind`]s; [`read`](crate::read) turns them into [`Error`]s
+//! with the offset in the whole container (and re-exports the three types),
+//! and [`write`](mod@crate::write) refuses invalid metadata and schemas with
+//! them.
+//!
+//! ```
+//! use koffer::error::{Class, Error, ErrorKind};
+//! let e = koffer::read::Reader::new(b"not a container").unwrap_err();
+//! assert_eq!(e, Error { offset: 0, kind: ErrorKind::BadSignature });
+//! assert_eq!(e.kind.class(), Class::NotAContainer);
+//! assert_eq!(e.to_string(), "at byte 0: not a koffer container: expected the signature 8B 4B 4F 46 0D 0A 1A 0A");
+//! ```
 
 use core::fmt;
 
-use crate::cursor::BodyError;
-use crate::frame::FrameError;
-use crate::header::HeaderError;
+use crate::frame::Error as FrameError;
+use crate::header::Error as HeaderError;
+
+/// An error inside a frame body: the position in the body and what was wrong.
+///
+/// The format modules' parsers return it; [`Error`] adds the body's offset.
+///
+/// ```
+/// use koffer::error::{BodyError, ErrorKind};
+/// // An end frame body (spec format.md §8) cut after its first total.
+/// let e = koffer::end::End::parse(&[3]).unwrap_err();
+/// assert_eq!(e, BodyError { at: 1, kind: ErrorKind::BodyTruncated });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BodyError {
+    /// Position of the offending field, from the start of the body.
+    pub at: usize,
+    /// What was wrong.
+    pub kind: ErrorKind,
+}
+
+impl fmt::Display for BodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at byte {} of the frame body: {}", self.at, self.kind)
+    }
+}
+
+impl core::error::Error for BodyError {}
 
 /// A container could not be read: what was wrong and where.
 ///
@@ -22,6 +64,10 @@ pub struct Error {
 /// Broad classes of [`ErrorKind`], for callers that act on the class (spec
 /// `format.md` §10.4: the class column; `command.md` §2: the exit status
 /// of each class).
+///
+/// Exhaustive, unlike the kinds: a new kind falls into one of these
+/// classes, so a caller's `match` on the class (an exit status, a retry
+/// policy) stays complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Class {
