@@ -1832,8 +1832,25 @@ fn json_import_refusals() {
         "]".repeat(100_000)
     );
     assert_eq!(json_err(ty, &deep).1, K::UnknownField("x".into()));
+    // An array where a string must be is refused where it opens, before
+    // its (unterminated) nesting is read.
     let deep = format!(r#"{{"s":{}"#, "[".repeat(100_000));
-    assert!(matches!(json_err(ty, &deep).1, K::Syntax(_)));
+    assert_eq!(json_err(ty, &deep), (5, K::Expected("a string")));
+    // Excess elements are skipped without recursion, however deep; an
+    // unterminated one is malformed JSON.
+    let deep = format!("[1,2,{}{}]", "[".repeat(100_000), "]".repeat(100_000));
+    assert_eq!(
+        json_err(tup, &deep),
+        (
+            0,
+            K::Length {
+                expected: 2,
+                found: 3
+            }
+        )
+    );
+    let deep = format!("[1,2,{}", "[".repeat(100_000));
+    assert!(matches!(json_err(tup, &deep).1, K::Syntax(_)));
     // Errors have messages.
     let e = json::from_json(u8_ty, "300").unwrap_err();
     assert_eq!(

@@ -2,13 +2,15 @@
 //! written as the value's payload bytes, driven by the definition.
 //!
 //! `serde_json` does all the JSON: tokens, whitespace, string escapes,
-//! nesting. A [`DeserializeSeed`] per type (the [`Value`] seed and the
-//! visitors it hands `serde_json`) says what each value must be and writes
-//! its postcard encoding as it goes, with no tree in between. Scalars are
-//! read as [`RawValue`]s, slices of the text: integers keep every digit (the
-//! seed reads them, u128 and i128 included), an f32 is read from its text as
-//! an f32 (not through an f64: no double rounding), and every fault points at
-//! the byte where its value starts.
+//! nesting, numbers. A [`DeserializeSeed`] per type (the [`Value`] seed and
+//! the visitors it hands `serde_json`) says what each value must be and
+//! writes its postcard encoding as it goes, with no tree in between.
+//! Integers within 64 bits come as `serde_json` read them; any other number
+//! is read again from its text (a slice of the input), so integers keep every
+//! digit (u128 and i128 included) and an f32 is read from its text as an f32,
+//! not through an f64 (no double rounding). Every fault points at the byte
+//! where its value (or key) starts: the seeds follow where each value they
+//! see ends (`Cx::last`).
 //!
 //! Faults of the mapping are recorded in the seeds' shared context (`Cx`)
 //! as a [`JsonErrorKind`] with the text offset, and handed to `serde_json`
@@ -19,19 +21,18 @@
 //! spec `schema.md` §7), each level adding at most two JSON levels (an
 //! option's `[value]`, a map's pair, a variant's object), within
 //! `serde_json`'s own limit of 128; skipped values (excess elements) are
-//! skipped by `serde_json` without recursion. What is written is bounded by
-//! the text: every byte written comes from a token of the text, except the
-//! count before a sequence or map (at most ten bytes per array).
+//! skipped by `serde_json` without recursion. What is written is at most a
+//! few times the text's length (an f64 written `0` is eight bytes; every
+//! value, count and buffer comes from a token of the text).
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::string::{String, ToString};
+use std::string::ToString;
 use std::vec::Vec;
 
-use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess};
 use serde::de::{SeqAccess, Visitor};
-use serde_json::value::RawValue;
 
 use super::{maps_to_null, JsonError, JsonErrorKind};
 use crate::schema::{Fields, Kind, Node, VariantKind};
@@ -90,9 +91,9 @@ pub fn from_json_into(ty: Node<'_>, json: &str, out: &mut Vec<u8>) -> Result<(),
         .and_then(|()| de.end());
     r.map_err(|e| {
         out.truncate(len);
-        let (offset, kind) = match cx.fault.into_inner() {
+        let (offset, kind) = match cx.fault.take() {
             Some(fault) => fault,
-            None => serde_fault(json, &e, cx.pending.get()),
+            None => cx.serde_fault(&e),
         };
         JsonError::Json { offset, kind }
     })
@@ -195,55 +196,46 @@ impl<'j> Cx<'j> {
         at
     }
 
-    /// The next value as its text (a number, string, literal, or anything
-    /// else, checked as JSON by `serde_json`), and where it starts.
-    /// `expected` is what the type wants, for `serde_json`'s faults.
-    fn raw<D: Deserializer<'j>>(
+    /// The next value, a scalar, and where it starts. `expected` is what
+    /// the type wants, for the fault when it is an array or an object (and
+    /// for `serde_json`'s faults of a missing value).
+    fn scalar<D: Deserializer<'j>>(
         &self,
         d: D,
         expected: &'static str,
-    ) -> Result<(&'j str, usize), D::Error> {
+    ) -> Result<(Token<'j>, usize), D::Error> {
         self.pending.set(expected);
-        let raw = <&'j RawValue>::deserialize(d)?.get();
-        let at = self.offset_of(raw).unwrap_or_else(|| self.value_start());
-        self.last.set(at + raw.len());
-        Ok((raw, at))
+        d.deserialize_any(Scalar { cx: self, expected })
     }
 
-    /// A string's text `raw` (at `at`) as the string; `expected` for when it
-    /// is not a string.
-    fn string<E: de::Error>(
-        &self,
-        raw: &'j str,
-        at: usize,
-        expected: &'static str,
-    ) -> Result<Cow<'j, str>, E> {
-        let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) else {
-            return self.fail(at, JsonErrorKind::Expected(expected));
-        };
-        if !inner.as_bytes().contains(&b'\\') {
-            // `serde_json` checked it: no control characters, valid UTF-8.
-            return Ok(Cow::Borrowed(inner));
+    /// Where the number `serde_json` has just read starts, and its text.
+    fn number_read(&self) -> (usize, &'j str) {
+        let at = self.value_start();
+        let b = self.text.as_bytes();
+        let mut end = at;
+        while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') = b.get(end) {
+            end += 1;
         }
-        match serde_json::from_str::<String>(raw) {
-            Ok(s) => Ok(Cow::Owned(s)),
-            Err(e) => {
-                let (offset, kind) = serde_fault(raw, &e, "");
-                self.fail(at + offset, kind)
-            }
-        }
+        self.last.set(end);
+        (at, self.text.get(at..end).unwrap_or(""))
     }
 
-    /// An integer's sign (true for negative) and magnitude, from its text.
-    fn integer<E: de::Error>(&self, raw: &str, at: usize) -> Result<(bool, u128), E> {
-        let (negative, digits) = match raw.strip_prefix('-') {
+    /// A literal (`true`, `false`, `null`) `serde_json` has just read: where
+    /// it starts.
+    fn literal_read(&self, len: usize) -> usize {
+        let at = self.value_start();
+        self.last.set(at + len);
+        at
+    }
+
+    /// An integer's sign (true for negative) and magnitude, from its text
+    /// (a JSON number, as `serde_json` checked).
+    fn integer<E: de::Error>(&self, text: &str, at: usize) -> Result<(bool, u128), E> {
+        let (negative, digits) = match text.strip_prefix('-') {
             Some(d) => (true, d),
-            None => (false, raw),
+            None => (false, text),
         };
-        if !digits.starts_with(|c: char| c.is_ascii_digit()) {
-            return self.fail(at, JsonErrorKind::Expected(EXPECTED_INTEGER));
-        }
-        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return self.fail(
                 at,
                 JsonErrorKind::Expected("an integer (no fraction, no exponent)"),
@@ -262,17 +254,30 @@ impl<'j> Cx<'j> {
         Ok((negative, v))
     }
 
+    /// An integer's sign (true for negative), magnitude, and where it
+    /// starts.
+    fn int<D: Deserializer<'j>>(&self, d: D) -> Result<(bool, u128, usize), D::Error> {
+        match self.scalar(d, EXPECTED_INTEGER)? {
+            // Within i64 or u64: as `serde_json` read it.
+            (Token::Number { fast: Some(v), .. }, at) => Ok((v < 0, v.unsigned_abs(), at)),
+            // A fraction, an exponent, -0, or beyond 64 bits: from the text.
+            (Token::Number { text, fast: None }, at) => {
+                let (negative, mag) = self.integer(text, at)?;
+                Ok((negative, mag, at))
+            }
+            (_, at) => self.fail(at, JsonErrorKind::Expected(EXPECTED_INTEGER)),
+        }
+    }
+
     fn unsigned<D: Deserializer<'j>>(&self, d: D, max: u128) -> Result<u128, D::Error> {
-        let (raw, at) = self.raw(d, EXPECTED_INTEGER)?;
-        match self.integer(raw, at)? {
-            (false, v) | (true, v @ 0) if v <= max => Ok(v),
-            _ => self.fail(at, JsonErrorKind::OutOfRange),
+        match self.int(d)? {
+            (false, v, _) | (true, v @ 0, _) if v <= max => Ok(v),
+            (_, _, at) => self.fail(at, JsonErrorKind::OutOfRange),
         }
     }
 
     fn signed<D: Deserializer<'j>>(&self, d: D, min: i128, max: i128) -> Result<i128, D::Error> {
-        let (raw, at) = self.raw(d, EXPECTED_INTEGER)?;
-        let (negative, mag) = self.integer(raw, at)?;
+        let (negative, mag, at) = self.int(d)?;
         let v = if negative {
             if mag > i128::MIN.unsigned_abs() {
                 return self.fail(at, JsonErrorKind::OutOfRange);
@@ -292,26 +297,34 @@ impl<'j> Cx<'j> {
 
     /// A float: a number, or one of the strings for NaN and infinities.
     fn float<F: Float, D: Deserializer<'j>>(&self, d: D) -> Result<F, D::Error> {
-        let (raw, at) = self.raw(d, EXPECTED_FLOAT)?;
-        match raw.as_bytes().first() {
-            Some(b'"') => {
-                let s = self.string(raw, at, EXPECTED_FLOAT)?;
-                match &*s {
-                    "NaN" => Ok(F::NAN),
-                    "inf" => Ok(F::INFINITY),
-                    "-inf" => Ok(F::NEG_INFINITY),
-                    s => match nan_bits(s, F::HEX_DIGITS).and_then(F::nan_from_bits) {
-                        Some(v) => Ok(v),
-                        None => self.fail(at, JsonErrorKind::Expected(EXPECTED_FLOAT)),
-                    },
-                }
-            }
-            // A JSON number, as `serde_json` checked.
-            Some(b'-' | b'0'..=b'9') => match F::parse(raw) {
+        match self.scalar(d, EXPECTED_FLOAT)? {
+            // Read from its text, as this type: exact, no double rounding.
+            (Token::Number { text, .. }, at) => match F::parse(text) {
                 Some(v) => Ok(v),
                 None => self.fail(at, JsonErrorKind::OutOfRange),
             },
-            _ => self.fail(at, JsonErrorKind::Expected(EXPECTED_FLOAT)),
+            (Token::String(s), at) => match &*s {
+                "NaN" => Ok(F::NAN),
+                "inf" => Ok(F::INFINITY),
+                "-inf" => Ok(F::NEG_INFINITY),
+                s => match nan_bits(s, F::HEX_DIGITS).and_then(F::nan_from_bits) {
+                    Some(v) => Ok(v),
+                    None => self.fail(at, JsonErrorKind::Expected(EXPECTED_FLOAT)),
+                },
+            },
+            (_, at) => self.fail(at, JsonErrorKind::Expected(EXPECTED_FLOAT)),
+        }
+    }
+
+    /// A string and where it starts.
+    fn string<D: Deserializer<'j>>(
+        &self,
+        d: D,
+        expected: &'static str,
+    ) -> Result<(Cow<'j, str>, usize), D::Error> {
+        match self.scalar(d, expected)? {
+            (Token::String(s), at) => Ok((s, at)),
+            (_, at) => self.fail(at, JsonErrorKind::Expected(expected)),
         }
     }
 
@@ -319,13 +332,42 @@ impl<'j> Cx<'j> {
     /// starts.
     fn key<A: MapAccess<'j>>(&self, map: &mut A) -> Result<Option<(Cow<'j, str>, usize)>, A::Error> {
         self.pending.set("");
-        let Some(raw) = map.next_key::<&'j RawValue>()? else {
-            return Ok(None);
+        map.next_key_seed(Key { cx: self })
+    }
+
+    /// The byte offset and the kind of a fault `serde_json` found.
+    fn serde_fault(&self, e: &serde_json::Error) -> (usize, JsonErrorKind) {
+        let text = self.text;
+        // `serde_json` gives a line (from 1) and a byte column; the column is
+        // just after the faulty byte (0 when it was the line's end).
+        let offset = if e.line() == 0 {
+            0
+        } else {
+            let line_start: usize = text
+                .split_inclusive('\n')
+                .take(e.line() - 1)
+                .map(str::len)
+                .sum();
+            (line_start + e.column()).saturating_sub(1).min(text.len())
         };
-        let raw = raw.get();
-        let at = self.offset_of(raw).unwrap_or_else(|| self.value_start());
-        self.last.set(at + raw.len());
-        Ok(Some((self.string(raw, at, "a field name")?, at)))
+        let message = e.to_string();
+        let code = match message.rsplit_once(" at line ") {
+            Some((code, _)) => code,
+            None => &message,
+        };
+        // What the value being read had to be: a fault at its start (or in a
+        // number beyond f64) is that it is not one.
+        let pending = self.pending.get();
+        let numeric = pending == EXPECTED_INTEGER || pending == EXPECTED_FLOAT;
+        let at_value = || offset.min(self.value_start());
+        match code {
+            "trailing characters" => (offset, JsonErrorKind::TrailingCharacters),
+            "number out of range" if numeric => (at_value(), JsonErrorKind::OutOfRange),
+            "expected value" | "expected ident" | "number out of range" if !pending.is_empty() => {
+                (at_value(), JsonErrorKind::Expected(pending))
+            }
+            code => (offset, JsonErrorKind::Syntax(syntax(code))),
+        }
     }
 
     /// Skips the rest of an array after its last wanted element: how many
@@ -340,59 +382,33 @@ impl<'j> Cx<'j> {
     }
 }
 
-/// The byte offset in `text` and the kind of a fault `serde_json` found;
-/// `pending` is what the value there had to be ("" for nothing particular).
-fn serde_fault(text: &str, e: &serde_json::Error, pending: &'static str) -> (usize, JsonErrorKind) {
-    // `serde_json` gives a line (from 1) and a byte column; the column is
-    // just after the faulty byte (0 when it was the line's end).
-    let offset = if e.line() == 0 {
-        0
-    } else {
-        let line_start: usize = text
-            .split_inclusive('\n')
-            .take(e.line() - 1)
-            .map(str::len)
-            .sum();
-        (line_start + e.column()).saturating_sub(1).min(text.len())
-    };
-    let message = e.to_string();
-    let code = match message.rsplit_once(" at line ") {
-        Some((code, _)) => code,
-        None => &message,
-    };
-    let kind = match code {
-        "trailing characters" => JsonErrorKind::TrailingCharacters,
-        // No value, or a number where an array or an object had to be.
-        "expected value" | "expected ident" | "number out of range" if !pending.is_empty() => {
-            JsonErrorKind::Expected(pending)
+/// What `serde_json`'s message of a malformed text says was expected.
+fn syntax(code: &str) -> &'static str {
+    match code {
+        "EOF while parsing a list" => "',' or ']' before the end",
+        "EOF while parsing an object" => "',' or '}' before the end",
+        "EOF while parsing a string" => "the end of the string",
+        "EOF while parsing a value" => "a value before the end",
+        "expected `:`" => "':' after the key",
+        "expected `,` or `]`" => "',' or ']'",
+        "expected `,` or `}`" => "',' or '}'",
+        "expected ident" => "true, false or null",
+        "expected value" => "a value",
+        "expected `\"`" => "'\"'",
+        "invalid escape" => "a valid escape",
+        "invalid number" => "a valid number",
+        "number out of range" => "a number within the range of f64",
+        "invalid unicode code point" => "a valid code point",
+        "control character (\\u0000-\\u001F) found while parsing a string" => {
+            "no control character in a string"
         }
-        "number out of range" => JsonErrorKind::OutOfRange,
-        code => JsonErrorKind::Syntax(match code {
-            "EOF while parsing a list" => "',' or ']' before the end",
-            "EOF while parsing an object" => "',' or '}' before the end",
-            "EOF while parsing a string" => "the end of the string",
-            "EOF while parsing a value" => "a value before the end",
-            "expected `:`" => "':' after the key",
-            "expected `,` or `]`" => "',' or ']'",
-            "expected `,` or `}`" => "',' or '}'",
-            "expected ident" => "true, false or null",
-            "expected value" => "a value",
-            "expected `\"`" => "'\"'",
-            "invalid escape" => "a valid escape",
-            "invalid number" => "a valid number",
-            "invalid unicode code point" => "a valid code point",
-            "control character (\\u0000-\\u001F) found while parsing a string" => {
-                "no control character in a string"
-            }
-            "key must be a string" => "a string as the key",
-            "lone leading surrogate in hex escape" => "a low surrogate after a high one",
-            "trailing comma" => "a value after ','",
-            "unexpected end of hex escape" => "four hex digits after \\u",
-            "recursion limit exceeded" => "nesting within 128 levels",
-            _ => "valid JSON",
-        }),
-    };
-    (offset, kind)
+        "key must be a string" => "a string as the key",
+        "lone leading surrogate in hex escape" => "a low surrogate after a high one",
+        "trailing comma" => "a value after ','",
+        "unexpected end of hex escape" => "four hex digits after \\u",
+        "recursion limit exceeded" => "nesting within 128 levels",
+        _ => "valid JSON",
+    }
 }
 
 /// Reads one value of type `ty`, appending its payload to `out`.
@@ -410,9 +426,8 @@ impl<'j> DeserializeSeed<'j> for Value<'_, 'j, '_, '_> {
         match ty.kind() {
             Kind::Bool => {
                 const EXPECTED: &str = "true or false";
-                match cx.raw(d, EXPECTED)? {
-                    ("true", _) => out.push(1),
-                    ("false", _) => out.push(0),
+                match cx.scalar(d, EXPECTED)? {
+                    (Token::Bool(v), _) => out.push(u8::from(v)),
                     (_, at) => return cx.fail(at, JsonErrorKind::Expected(EXPECTED)),
                 }
             }
@@ -438,22 +453,16 @@ impl<'j> DeserializeSeed<'j> for Value<'_, 'j, '_, '_> {
             Kind::F32 => out.extend_from_slice(&cx.float::<f32, D>(d)?.to_le_bytes()),
             Kind::F64 => out.extend_from_slice(&cx.float::<f64, D>(d)?.to_le_bytes()),
             Kind::Char => {
-                let (raw, at) = cx.raw(d, EXPECTED_CHAR)?;
-                let s = cx.string(raw, at, EXPECTED_CHAR)?;
+                let (s, at) = cx.string(d, EXPECTED_CHAR)?;
                 let mut chars = s.chars();
                 match (chars.next(), chars.next()) {
                     (Some(c), None) => put_bytes(out, c.encode_utf8(&mut [0u8; 4]).as_bytes()),
                     _ => return cx.fail(at, JsonErrorKind::Expected(EXPECTED_CHAR)),
                 }
             }
-            Kind::String => {
-                const EXPECTED: &str = "a string";
-                let (raw, at) = cx.raw(d, EXPECTED)?;
-                put_bytes(out, cx.string(raw, at, EXPECTED)?.as_bytes());
-            }
+            Kind::String => put_bytes(out, cx.string(d, "a string")?.0.as_bytes()),
             Kind::Bytes => {
-                let (raw, at) = cx.raw(d, EXPECTED_BYTES)?;
-                let s = cx.string(raw, at, EXPECTED_BYTES)?;
+                let (s, at) = cx.string(d, EXPECTED_BYTES)?;
                 let hex = s.as_bytes();
                 if hex.len() % 2 != 0 {
                     return cx.fail(at, JsonErrorKind::Expected(EXPECTED_BYTES));
@@ -471,12 +480,10 @@ impl<'j> DeserializeSeed<'j> for Value<'_, 'j, '_, '_> {
                 cx.pending.set(EXPECTED_OPTION);
                 d.deserialize_option(OptionVisitor { inner, cx, out })?;
             }
-            Kind::Unit | Kind::UnitStruct { .. } => {
-                let (raw, at) = cx.raw(d, "null")?;
-                if raw != "null" {
-                    return cx.fail(at, JsonErrorKind::Expected("null"));
-                }
-            }
+            Kind::Unit | Kind::UnitStruct { .. } => match cx.scalar(d, "null")? {
+                (Token::Null, _) => {}
+                (_, at) => return cx.fail(at, JsonErrorKind::Expected("null")),
+            },
             Kind::NewtypeStruct { inner, .. } => {
                 Value { ty: inner, cx, out }.deserialize(d)?;
             }
@@ -564,6 +571,107 @@ macro_rules! refuse_str {
                 .fail(at, JsonErrorKind::Expected(self.expected()))
         }
     };
+}
+
+/// A scalar as `serde_json` read it.
+enum Token<'j> {
+    Null,
+    Bool(bool),
+    /// A number: its text, and its value when an integer within i64 or u64.
+    Number {
+        text: &'j str,
+        fast: Option<i128>,
+    },
+    String(Cow<'j, str>),
+}
+
+/// Reads a scalar: any JSON value but an array or an object.
+struct Scalar<'c, 'j> {
+    cx: &'c Cx<'j>,
+    expected: &'static str,
+}
+
+impl<'j> Visitor<'j> for Scalar<'_, 'j> {
+    type Value = (Token<'j>, usize);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.expected)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((Token::Null, self.cx.literal_read(4)))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        let len = if v { 4 } else { 5 };
+        Ok((Token::Bool(v), self.cx.literal_read(len)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        let (at, text) = self.cx.number_read();
+        let fast = Some(i128::from(v));
+        Ok((Token::Number { text, fast }, at))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        let (at, text) = self.cx.number_read();
+        let fast = Some(i128::from(v));
+        Ok((Token::Number { text, fast }, at))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        let (at, text) = self.cx.number_read();
+        Ok((Token::Number { text, fast: None }, at))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'j str) -> Result<Self::Value, E> {
+        Ok((Token::String(Cow::Borrowed(v)), self.cx.string_read(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let at = self.cx.string_read("");
+        Ok((Token::String(Cow::Owned(v.into())), at))
+    }
+
+    fn visit_seq<A: SeqAccess<'j>>(self, _: A) -> Result<Self::Value, A::Error> {
+        let at = self.cx.open();
+        self.cx.fail(at, JsonErrorKind::Expected(self.expected))
+    }
+
+    fn visit_map<A: MapAccess<'j>>(self, _: A) -> Result<Self::Value, A::Error> {
+        let at = self.cx.open();
+        self.cx.fail(at, JsonErrorKind::Expected(self.expected))
+    }
+}
+
+/// Reads an object key: the string and where it starts.
+struct Key<'c, 'j> {
+    cx: &'c Cx<'j>,
+}
+
+impl<'j> DeserializeSeed<'j> for Key<'_, 'j> {
+    type Value = (Cow<'j, str>, usize);
+
+    fn deserialize<D: Deserializer<'j>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'j> Visitor<'j> for Key<'_, 'j> {
+    type Value = (Cow<'j, str>, usize);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'j str) -> Result<Self::Value, E> {
+        Ok((Cow::Borrowed(v), self.cx.string_read(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let at = self.cx.string_read("");
+        Ok((Cow::Owned(v.into()), at))
+    }
 }
 
 /// An option: `null`, the value, or `[value]` when the inner type maps to
@@ -917,13 +1025,12 @@ impl<'j> Visitor<'j> for Object<'_, 'j, '_, '_> {
                 None => return cx.fail(at, JsonErrorKind::MissingField(f.name.into())),
             }
         }
-        let all: Vec<_> = fields.collect();
         if stray.is_none() {
             // Every field was there: nothing else may be.
             return match cx.key(&mut map)? {
                 None => Ok(()),
                 Some((key, key_at)) => {
-                    let kind = if all.iter().any(|f| f.name == key) {
+                    let kind = if { fields }.any(|f| f.name == key) {
                         JsonErrorKind::DuplicateField(key.into_owned())
                     } else {
                         JsonErrorKind::UnknownField(key.into_owned())
@@ -932,6 +1039,7 @@ impl<'j> Visitor<'j> for Object<'_, 'j, '_, '_> {
                 }
             };
         }
+        let all: Vec<_> = fields.collect();
         // Keys out of order: the fields after the first `done` are read
         // into their own buffers, then written in definition order.
         let mut values: Vec<Option<Vec<u8>>> = (0..all.len() - done).map(|_| None).collect();
