@@ -330,7 +330,10 @@ impl<'j> Cx<'j> {
 
     /// An object key (a string, as `serde_json` checked), and where it
     /// starts.
-    fn key<A: MapAccess<'j>>(&self, map: &mut A) -> Result<Option<(Cow<'j, str>, usize)>, A::Error> {
+    fn key<A: MapAccess<'j>>(
+        &self,
+        map: &mut A,
+    ) -> Result<Option<(Cow<'j, str>, usize)>, A::Error> {
         self.pending.set("");
         map.next_key_seed(Key { cx: self })
     }
@@ -403,9 +406,9 @@ fn syntax(code: &str) -> &'static str {
             "no control character in a string"
         }
         "key must be a string" => "a string as the key",
-        "lone leading surrogate in hex escape" => "a low surrogate after a high one",
+        "lone leading surrogate in hex escape" => "a surrogate pair, not a lone surrogate",
         "trailing comma" => "a value after ','",
-        "unexpected end of hex escape" => "four hex digits after \\u",
+        "unexpected end of hex escape" => "a low surrogate after a high one",
         "recursion limit exceeded" => "nesting within 128 levels",
         _ => "valid JSON",
     }
@@ -477,7 +480,11 @@ impl<'j> DeserializeSeed<'j> for Value<'_, 'j, '_, '_> {
                 }
             }
             Kind::Option(inner) => {
-                cx.pending.set(EXPECTED_OPTION);
+                cx.pending.set(if maps_to_null(inner) {
+                    EXPECTED_SOME
+                } else {
+                    EXPECTED_OPTION
+                });
                 d.deserialize_option(OptionVisitor { inner, cx, out })?;
             }
             Kind::Unit | Kind::UnitStruct { .. } => match cx.scalar(d, "null")? {
@@ -561,14 +568,12 @@ macro_rules! refuse_str {
         fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
             // Not borrowed: `string_read` finds where it is.
             let at = self.cx.string_read("");
-            self.cx
-                .fail(at, JsonErrorKind::Expected(self.expected()))
+            self.cx.fail(at, JsonErrorKind::Expected(self.expected()))
         }
 
         fn visit_borrowed_str<E: de::Error>(self, v: &'j str) -> Result<(), E> {
             let at = self.cx.string_read(v);
-            self.cx
-                .fail(at, JsonErrorKind::Expected(self.expected()))
+            self.cx.fail(at, JsonErrorKind::Expected(self.expected()))
         }
     };
 }
@@ -865,7 +870,12 @@ impl<'j> Visitor<'j> for Pair<'_, 'j, '_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'j>>(self, mut seq: A) -> Result<(), A::Error> {
-        let Pair { key, value, cx, out } = self;
+        let Pair {
+            key,
+            value,
+            cx,
+            out,
+        } = self;
         let at = cx.open();
         for ty in [key, value] {
             let seed = Value {
@@ -881,7 +891,10 @@ impl<'j> Visitor<'j> for Pair<'_, 'j, '_, '_> {
             }
         }
         if cx.rest(&mut seq)? > 0 {
-            return cx.fail(at, JsonErrorKind::Syntax("']' to close a [key, value] pair"));
+            return cx.fail(
+                at,
+                JsonErrorKind::Syntax("']' to close a [key, value] pair"),
+            );
         }
         Ok(())
     }
