@@ -172,27 +172,32 @@ impl<'j> Cx<'j> {
         self.last.set(at + 4);
     }
 
-    /// A string `serde_json` has just read as `s` (borrowed from the text
-    /// when it has no escapes): where it starts.
+    /// A string `serde_json` has just read, borrowed from the text (it had
+    /// no escapes): where it starts.
     fn string_read(&self, s: &str) -> usize {
-        let b = self.text.as_bytes();
-        let (at, end) = match self.offset_of(s) {
-            Some(inner) => (inner.saturating_sub(1), inner + s.len() + 1),
-            None => {
-                // Unescaped into a buffer: find its closing quote.
-                let at = self.value_start();
-                let mut i = at + 1;
-                while let Some(&c) = b.get(i) {
-                    match c {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
-                    }
-                }
-                (at, i + 1)
+        match self.offset_of(s) {
+            Some(inner) => {
+                self.last.set(inner + s.len() + 1);
+                inner.saturating_sub(1)
             }
-        };
-        self.last.set(end.min(b.len()));
+            None => self.escaped_string_read(),
+        }
+    }
+
+    /// A string `serde_json` has just read and unescaped into a buffer:
+    /// where it starts (its end is its first unescaped quote).
+    fn escaped_string_read(&self) -> usize {
+        let b = self.text.as_bytes();
+        let at = self.value_start();
+        let mut i = at + 1;
+        while let Some(&c) = b.get(i) {
+            match c {
+                b'\\' => i += 2,
+                b'"' => break,
+                _ => i += 1,
+            }
+        }
+        self.last.set((i + 1).min(b.len()));
         at
     }
 
@@ -566,8 +571,7 @@ macro_rules! refuse_scalars {
 macro_rules! refuse_str {
     () => {
         fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-            // Not borrowed: `string_read` finds where it is.
-            let at = self.cx.string_read("");
+            let at = self.cx.escaped_string_read();
             self.cx.fail(at, JsonErrorKind::Expected(self.expected()))
         }
 
@@ -634,7 +638,7 @@ impl<'j> Visitor<'j> for Scalar<'_, 'j> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        let at = self.cx.string_read("");
+        let at = self.cx.escaped_string_read();
         Ok((Token::String(Cow::Owned(v.into())), at))
     }
 
@@ -674,7 +678,7 @@ impl<'j> Visitor<'j> for Key<'_, 'j> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        let at = self.cx.string_read("");
+        let at = self.cx.escaped_string_read();
         Ok((Cow::Owned(v.into()), at))
     }
 }
@@ -1128,7 +1132,7 @@ impl<'j> Visitor<'j> for Enum<'_, 'j, '_, '_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        let at = self.cx.string_read("");
+        let at = self.cx.escaped_string_read();
         self.unit(v, at)
     }
 
