@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use koffer::dynamic::{self, ErrorKind, Invalid, Visitor};
-use koffer::json::{self, JsonError, JsonErrorKind};
+use koffer::json;
 use koffer::schema::{
     self, Definition, Field, FieldRef, Meta, Node, Type, Variant, VariantData, VariantRef,
 };
@@ -1039,7 +1039,7 @@ fn refused(ty: Node<'_>, payload: &[u8], offset: usize, kind: ErrorKind) {
     assert_eq!(json::to_json(ty, payload), Err(e));
     assert!(matches!(
         json::write_json(ty, payload, &mut Vec::new()),
-        Err(JsonError::Payload(x)) if x == e
+        Err(json::Error::Payload(x)) if x == e
     ));
 }
 
@@ -1573,9 +1573,9 @@ fn encode_refuses_values_that_do_not_fit() {
 // ---------------------------------------------------------------------------
 
 #[track_caller]
-fn json_err(ty: Node<'_>, text: &str) -> (usize, JsonErrorKind) {
+fn json_err(ty: Node<'_>, text: &str) -> (usize, json::ErrorKind) {
     match json::from_json(ty, text) {
-        Err(JsonError::Json { offset, kind }) => (offset, kind),
+        Err(json::Error::Json { offset, kind }) => (offset, kind),
         other => panic!("{text}: expected a JSON error, got {other:?}"),
     }
 }
@@ -1679,7 +1679,7 @@ fn json_import_accepts_whitespace_escapes_and_any_key_order() {
 
 #[test]
 fn json_import_refusals() {
-    use JsonErrorKind as K;
+    use json::ErrorKind as K;
     let u8_ty = node!(Type::U8);
     assert_eq!(json_err(u8_ty, "256"), (0, K::OutOfRange));
     assert_eq!(json_err(u8_ty, "-1"), (0, K::OutOfRange));
@@ -1692,7 +1692,8 @@ fn json_import_refusals() {
         (0, K::Expected("an integer (no fraction, no exponent)"))
     );
     assert_eq!(json_err(u8_ty, "\"1\""), (0, K::Expected("an integer")));
-    assert_eq!(json_err(u8_ty, "01"), (1, K::TrailingCharacters));
+    // A leading zero is malformed JSON (serde_json says so at the second digit).
+    assert_eq!(json_err(u8_ty, "01"), (1, K::Syntax("a valid number")));
     assert_eq!(json_err(u8_ty, "1 2"), (2, K::TrailingCharacters));
     assert_eq!(
         json_err(node!(Type::U128), "340282366920938463463374607431768211456"),
@@ -1834,8 +1835,25 @@ fn json_import_refusals() {
         "]".repeat(100_000)
     );
     assert_eq!(json_err(ty, &deep).1, K::UnknownField("x".into()));
+    // An array where a string must be is refused where it opens, before
+    // its (unterminated) nesting is read.
     let deep = format!(r#"{{"s":{}"#, "[".repeat(100_000));
-    assert!(matches!(json_err(ty, &deep).1, K::Syntax(_)));
+    assert_eq!(json_err(ty, &deep), (5, K::Expected("a string")));
+    // Excess elements are skipped without recursion, however deep; an
+    // unterminated one is malformed JSON.
+    let deep = format!("[1,2,{}{}]", "[".repeat(100_000), "]".repeat(100_000));
+    assert_eq!(
+        json_err(tup, &deep),
+        (
+            0,
+            K::Length {
+                expected: 2,
+                found: 3
+            }
+        )
+    );
+    let deep = format!("[1,2,{}", "[".repeat(100_000));
+    assert!(matches!(json_err(tup, &deep).1, K::Syntax(_)));
     // Errors have messages.
     let e = json::from_json(u8_ty, "300").unwrap_err();
     assert_eq!(
@@ -1846,6 +1864,171 @@ fn json_import_refusals() {
     let mut out = vec![1, 2];
     assert!(json::from_json_into(node!(Type::Seq(&Type::U8)), "[1,2,300]", &mut out).is_err());
     assert_eq!(out, [1, 2]);
+}
+
+#[test]
+fn json_import_exact_numbers_and_fault_offsets() {
+    use json::ErrorKind as K;
+    // Integers keep every digit, beyond 64 bits too.
+    let u128_ty = node!(Type::U128);
+    let i128_ty = node!(Type::I128);
+    for v in [
+        0,
+        1,
+        u128::from(u64::MAX),
+        u128::from(u64::MAX) + 1,
+        u128::MAX,
+    ] {
+        let payload = postcard::to_allocvec(&v).unwrap();
+        assert_eq!(json::from_json(u128_ty, &v.to_string()).unwrap(), payload);
+    }
+    for v in [i128::MIN, i128::from(i64::MIN) - 1, -1, 0, i128::MAX] {
+        let payload = postcard::to_allocvec(&v).unwrap();
+        assert_eq!(json::from_json(i128_ty, &v.to_string()).unwrap(), payload);
+    }
+    assert_eq!(json::from_json(node!(Type::U8), "-0").unwrap(), [0]);
+    assert_eq!(
+        json::from_json(node!(Type::I64), "-9223372036854775808").unwrap(),
+        postcard::to_allocvec(&i64::MIN).unwrap()
+    );
+    assert_eq!(
+        json_err(node!(Type::I64), "-9223372036854775809"),
+        (0, K::OutOfRange)
+    );
+    assert_eq!(
+        json_err(node!(Type::U64), " 18446744073709551616"),
+        (1, K::OutOfRange)
+    );
+    // An f32 is read from its text as an f32. 1 + 2^-24 + 2^-60 is just
+    // above halfway between 1 and the next f32: through an f64 it would
+    // round to the halfway point first, then to even, 1.0.
+    let text = "1.000000059604644776257986737988403547205962240695953369140625";
+    assert_eq!((text.parse::<f64>().unwrap() as f32).to_bits(), 0x3F80_0000);
+    assert_eq!(
+        json::from_json(node!(Type::F32), text).unwrap(),
+        0x3F80_0001u32.to_le_bytes()
+    );
+    assert_eq!(
+        json::from_json(node!(Type::F64), "1e400")
+            .unwrap_err()
+            .to_string(),
+        "at JSON byte 0: number out of range for its type"
+    );
+    // Every fault at the byte where its value starts, across lines.
+    let ty = node!(Type::Tuple(&[
+        &Type::U8,
+        &Type::Tuple(&[&Type::U8, &Type::U8]),
+        &Type::Option(&Type::Unit),
+    ]));
+    assert_eq!(
+        json_err(ty, "[1,\n [2, \"x\"], null]"),
+        (9, K::Expected("an integer"))
+    );
+    assert_eq!(
+        json_err(ty, "[1,\n [2, 3, 4], null]"),
+        (
+            5,
+            K::Length {
+                expected: 2,
+                found: 3
+            }
+        )
+    );
+    assert_eq!(
+        json_err(ty, "[1, [2, 3], true]"),
+        (12, K::Expected("null, or [value] for some"))
+    );
+    assert_eq!(
+        json_err(ty, "[1, [2, 3], [null, null]]"),
+        (12, K::Syntax("']' after the value of an option"))
+    );
+    assert_eq!(json_err(ty, "[1, [2, 3], [7]]"), (13, K::Expected("null")));
+    // Malformed JSON where serde_json finds it, as a byte offset.
+    assert_eq!(
+        json_err(ty, "[1,\n [2 3], null]"),
+        (8, K::Syntax("',' or ']'"))
+    );
+    assert_eq!(
+        json_err(ty, "[1, [2, 3], null"),
+        (15, K::Syntax("',' or ']' before the end"))
+    );
+    assert_eq!(
+        json_err(ty, "[1, [2, 3], nul]"),
+        (12, K::Expected("null, or [value] for some"))
+    );
+    assert_eq!(
+        json_err(node!(Type::Seq(&Type::Option(&Type::U8))), "[1, nul]"),
+        (4, K::Expected("null or a value"))
+    );
+    assert_eq!(
+        json_err(ty, "[1, [2, 3], null] x"),
+        (18, K::TrailingCharacters)
+    );
+    // Keys: escaped, repeated or unknown after every field, at the key.
+    let text = node!(TEXT);
+    let expected = postcard::to_allocvec(&Text {
+        c: 'x',
+        s: "y".into(),
+        b: ByteBuf::from(vec![1]),
+    })
+    .unwrap();
+    assert_eq!(
+        json::from_json(text, r#"{"\u0063":"x","s":"y","b":"01"}"#).unwrap(),
+        expected
+    );
+    assert_eq!(
+        json_err(text, r#"{"c":"x","s":"y","b":"01", "c":"z"}"#),
+        (27, K::DuplicateField("c".into()))
+    );
+    assert_eq!(
+        json_err(text, r#"{"c":"x","s":"y","b":"01","d":1}"#),
+        (26, K::UnknownField("d".into()))
+    );
+    assert_eq!(
+        json_err(text, r#"{"s":"y","c":"x","s":"z"}"#),
+        (17, K::DuplicateField("s".into()))
+    );
+    assert_eq!(
+        json_err(text, r#"{"c":"x","s":"y","b":"0g"}"#),
+        (21, K::Expected("a string of hex digits, two per byte"))
+    );
+    assert_eq!(
+        json_err(text, r#"{"c":"x","s":"\ud800","b":""}"#).1,
+        K::Syntax("a low surrogate after a high one")
+    );
+    // Enums: escaped names, one key, at the name or the object.
+    let ev = node!(EV);
+    assert_eq!(json::from_json(ev, r#""\u0041""#).unwrap(), [0]);
+    assert_eq!(
+        json::from_json(ev, r#"{"\u0042":-2}"#).unwrap(),
+        postcard::to_allocvec(&Ev::B(-2)).unwrap()
+    );
+    assert_eq!(
+        json_err(ev, r#"{"B":1, "C":[1,""]}"#),
+        (8, K::Syntax("'}': a variant object has one key"))
+    );
+    assert_eq!(
+        json_err(ev, "{}"),
+        (0, K::Expected("a variant: \"Name\", or {\"Name\": data}"))
+    );
+    assert_eq!(
+        json_err(ev, r#" {"Z":1}"#),
+        (2, K::UnknownVariant("Z".into()))
+    );
+    assert_eq!(
+        json_err(ev, r#"{"D":{"x":1}}"#),
+        (5, K::MissingField("y".into()))
+    );
+    // Maps are arrays of pairs.
+    let map = node!(Type::Map(&Type::U8, &Type::String));
+    assert_eq!(
+        json_err(map, r#"[[1,"a"],[2]]"#),
+        (9, K::Syntax("a [key, value] pair of two elements"))
+    );
+    assert_eq!(
+        json_err(map, r#"[[1,"a"],{"2":"b"}]"#),
+        (9, K::Expected("a [key, value] pair"))
+    );
 }
 
 #[test]
@@ -1860,7 +2043,7 @@ fn json_write_errors() {
         }
     }
     let e = json::write_json(node!(Type::U8), &[1], &mut Broken).unwrap_err();
-    assert!(matches!(e, JsonError::Io(_)));
+    assert!(matches!(e, json::Error::Io(_)));
     assert_eq!(e.to_string(), "writing JSON: disk full");
     // write_json over a BufWriter, as an NDJSON export does.
     let ty = node!(EV);
@@ -1946,6 +2129,49 @@ proptest! {
     #[test]
     fn prop_log(v in any::<Log>()) {
         prop_value(node!(LOG), &v)?;
+    }
+
+    /// A record's JSON with a few chars replaced, removed or inserted: the
+    /// import never panics; what it accepts is a payload of the type that
+    /// comes back the same way; what it refuses it refuses at an offset in
+    /// the text, leaving the output as it was.
+    #[test]
+    fn prop_json_import_of_mangled_text(
+        v in any::<Log>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(
+            &['[', ']', '{', '}', ',', ':', '"', '\\', '0', '9', '-', '.', 'e', 'n', ' ', 'x', 'é'][..],
+        )), 1..4),
+    ) {
+        let ty = node!(LOG);
+        let mut chars: Vec<char> = json::to_json(ty, &postcard::to_allocvec(&v).unwrap())
+            .unwrap()
+            .chars()
+            .collect();
+        for (at, op, c) in edits {
+            let i = at.index(chars.len() + 1);
+            match op {
+                0 if i < chars.len() => chars[i] = c,
+                1 if i < chars.len() => {
+                    chars.remove(i);
+                }
+                _ => chars.insert(i, c),
+            }
+        }
+        let text: String = chars.into_iter().collect();
+        let mut out = vec![7u8];
+        match json::from_json_into(ty, &text, &mut out) {
+            Ok(()) => {
+                let payload = &out[1..];
+                prop_assert!(dynamic::check(ty, payload).is_ok(), "{}", text);
+                let again = json::to_json(ty, payload).unwrap();
+                prop_assert_eq!(&json::from_json(ty, &again).unwrap()[..], payload);
+            }
+            Err(json::Error::Json { offset, .. }) => {
+                prop_assert!(offset <= text.len(), "{} at {}", text, offset);
+                prop_assert_eq!(out, vec![7u8]);
+            }
+            Err(e) => prop_assert!(false, "{}: {:?}", text, e),
+        }
     }
 }
 

@@ -448,7 +448,7 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
                             let vat = offset_in(text, v.get());
                             koffer::json::from_json_into(ty, v.get(), &mut payload).map_err(
                                 |e| match e {
-                                    koffer::json::JsonError::Json { offset, kind } => {
+                                    koffer::json::Error::Json { offset, kind } => {
                                         fault(vat + offset, format!("record value: {kind}"))
                                     }
                                     e => fault(vat, format!("record value: {e}")),

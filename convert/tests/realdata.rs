@@ -368,4 +368,5 @@ fn cli_exports_converted_containers_to_json() {
     let bytes = container(&ulog::convert(&input, "a").unwrap().export);
     let text = koffer_cli::export_json(&bytes).expect("exported");
     assert!(text.contains("actuator_outputs"));
+    assert_eq!(koffer_cli::import_json(&text).expect("imports"), bytes);
 }
