@@ -47,7 +47,7 @@ use crate::varint::{push_u128 as put_varint128, push_u64 as put_varint, zigzag, 
 /// [`write_json`]: super::write_json
 ///
 /// ```
-/// use koffer::json::{from_json, JsonError, JsonErrorKind};
+/// use koffer::json::{from_json, Error, ErrorKind};
 /// use koffer::schema::{Definition, Describe};
 ///
 /// let def = Definition::parse(koffer::definition!(<(u8, Option<bool>) as Describe>::TYPE)).unwrap();
@@ -55,7 +55,7 @@ use crate::varint::{push_u128 as put_varint128, push_u64 as put_varint, zigzag, 
 /// assert_eq!(from_json(ty, "[1, true]").unwrap(), [1, 1, 1]);
 /// assert!(matches!(
 ///     from_json(ty, "[1, 2]"),
-///     Err(JsonError::Json { offset: 4, kind: JsonErrorKind::Expected("true or false") })
+///     Err(Error::Json { offset: 4, kind: ErrorKind::Expected("true or false") })
 /// ));
 /// ```
 pub fn from_json(ty: Node<'_>, json: &str) -> Result<Vec<u8>, JsonError> {
