@@ -12,7 +12,9 @@ fi
 # The vector tests read spec/vectors/ from disk.
 export MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-disable-isolation"
 # The exhaustive loops (every bit flip, every cut, random garbage) run
-# natively in `cargo test`; under Miri they would take hours.
+# natively in `cargo test`; under Miri they would take hours. A `--skip`
+# filter matches any part of a test's path (`s04_3_corruption::every_…`), so
+# these names hold whichever section module of tests/robustness/ has the test.
 skip=(
   --skip every_single_bit_flip_is_detected
   --skip every_single_byte_zeroed_or_erased_is_detected
