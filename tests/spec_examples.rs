@@ -403,7 +403,6 @@ fn s10_4_payload_trailing_bytes_offset() {
 /// written as the varint of the unsigned type of N bits — the examples of
 /// the spec's table, by postcard and by the decoder by definition (its JSON
 /// text: feature `json`).
-#[cfg(feature = "json")]
 #[test]
 fn schema_s6_zigzag_width_per_type() {
     use koffer::schema::Definition;
@@ -418,10 +417,13 @@ fn schema_s6_zigzag_width_per_type() {
         assert_eq!(postcard::from_bytes::<T>(&b).unwrap(), v);
         let tag = [tag];
         let def = Definition::parse(&tag).unwrap();
+        #[cfg(feature = "json")]
         assert_eq!(
             koffer::json::to_json(def.root().unwrap(), &b).unwrap(),
             json
         );
+        #[cfg(not(feature = "json"))]
+        let _ = (def, json);
     }
     check(0x08, -1i16, "01", "-1");
     check(0x08, 1i16, "02", "1");
