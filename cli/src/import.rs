@@ -6,8 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use koffer::block::{BlockHeader, TablePacker};
-use koffer::end::End;
-use koffer::frame::{self, kind, FrameHead};
+use koffer::frame::{self, kind, Chain};
 use koffer::header::Header;
 use koffer::meta::{value_type, Entry, OwnedValue};
 use koffer::read::{Completeness, Reader};
@@ -240,33 +239,15 @@ fn metadata_value(text: &str, m: &MetaIn<'_>, f64_ty: Node<'_>) -> Result<OwnedV
     })
 }
 
-/// The container being rebuilt: frames appended with their chained checksums.
-struct Emit {
-    out: Vec<u8>,
-    prev: [u8; 4],
-    counted: End,
-}
-
-impl Emit {
-    fn frame(&mut self, kind: u8, body: &[u8]) -> Result<(), String> {
-        if body.len() > limits::MAX_FRAME_BODY as usize {
-            return Err(format!(
-                "frame body of {} bytes exceeds the limit of {} bytes",
-                body.len(),
-                limits::MAX_FRAME_BODY
-            ));
-        }
-        let start = self.out.len();
-        self.out
-            .extend_from_slice(FrameHead::new(kind, body.len() as u32).as_bytes());
-        self.out.extend_from_slice(body);
-        let crc = frame::checksum(&self.prev, &self.out[start..]).to_le_bytes();
-        self.out.extend_from_slice(&crc);
-        self.prev = crc;
-        if kind != kind::END {
-            self.counted.frames += 1;
-        }
-        Ok(())
+/// A frame refused by the chain (only a body over the size limit: the sink,
+/// a `Vec`, does not fail).
+fn chain_error(e: koffer::write::Error<core::convert::Infallible>) -> String {
+    match e {
+        koffer::write::Error::FrameTooLarge { len } => format!(
+            "frame body of {len} bytes exceeds the limit of {} bytes",
+            limits::MAX_FRAME_BODY
+        ),
+        e => e.to_string(),
     }
 }
 
@@ -327,11 +308,8 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
         optional_features: doc.format.optional_features,
     }
     .to_bytes();
-    let mut emit = Emit {
-        out: header.to_vec(),
-        prev: [header[14], header[15], header[16], header[17]],
-        counted: End::default(),
-    };
+    // Vec<u8> as a sink never fails.
+    let mut chain = Chain::start(Vec::new(), &header).map_err(|e| fault(0, chain_error(e)))?;
 
     let mut next_meta = 0usize;
     let mut next_record = 0usize;
@@ -375,7 +353,7 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
                         Ok(())
                     });
                 }
-                emit.frame(kind::METADATA, &body)
+                chain.frame(kind::METADATA, &[&body])
             }
             FrameDesc::Schema { record_type } => {
                 let Some((_, s, def)) = schemas.get(&record_type) else {
@@ -398,7 +376,7 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
                     body.extend_from_slice(b);
                     Ok(())
                 });
-                emit.frame(kind::SCHEMA, &body)
+                chain.frame(kind::SCHEMA, &[&body])
             }
             FrameDesc::Block {
                 record_type,
@@ -496,9 +474,8 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
                 }
                 let _ = packer.finish(&mut put);
                 body.extend_from_slice(&payload);
-                emit.counted.blocks += 1;
-                emit.counted.records += u64::from(count);
-                emit.frame(kind::BLOCK, &body)
+                chain.count_block(count);
+                chain.frame(kind::BLOCK, &[&body])
             }
             FrameDesc::Ancillary { kind, body } => {
                 if frame::kind::class(kind) != frame::kind::Class::Ancillary {
@@ -508,16 +485,14 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
                     ));
                 }
                 let body = unhex(&body).map_err(|e| fault(at, format!("ancillary body: {e}")))?;
-                emit.frame(kind, &body)
+                chain.frame(kind, &[&body])
             }
             FrameDesc::End => {
                 ended = true;
-                let mut body = [0u8; End::MAX_LEN];
-                let n = emit.counted.encode(&mut body);
-                emit.frame(kind::END, &body[..n])
+                chain.end()
             }
         };
-        r.map_err(|e| fault(at, e))?;
+        r.map_err(|e| fault(at, chain_error(e)))?;
     }
     let end_of = |raws: &[&RawValue]| raws.last().map_or(text.len(), |r| offset_in(text, r.get()));
     if next_meta < metadata.len() {
@@ -539,7 +514,8 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
         ));
     }
     // The rebuilt container must read back intact (schemas before their blocks, ...).
-    let reader = Reader::new(&emit.out).map_err(|e| fault(0, format!("the header: {e}")))?;
+    let out = chain.into_sink();
+    let reader = Reader::new(&out).map_err(|e| fault(0, format!("the header: {e}")))?;
     match reader.verify() {
         Ok(s) => {
             let complete = s.completeness == Completeness::Complete;
@@ -557,5 +533,5 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
             ))
         }
     }
-    Ok(emit.out)
+    Ok(out)
 }
