@@ -8,11 +8,12 @@ use std::path::Path;
 use koffer::block::{BlockHeader, TablePacker};
 use koffer::frame::{self, kind, Chain};
 use koffer::header::Header;
+use koffer::json::Importer;
 use koffer::meta::{value_type, Entry, OwnedValue};
 use koffer::read::{Completeness, Reader};
 use koffer::schema::{Definition, Node, Schema};
 use koffer::{limits, varint};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use crate::doc::{self, unhex, FormatDesc, FrameDesc};
@@ -251,6 +252,162 @@ fn chain_error(e: koffer::write::Error<core::convert::Infallible>) -> String {
     }
 }
 
+/// Appends the payload of record `raw` (a slice of `text`), which must be
+/// of type `block_type`, to `payload`.
+///
+/// In one pass when it can ([`OnePass`]); a record the one pass cannot read
+/// (an error, an escaped key) is read again the careful way, which finds and
+/// reports its fault.
+fn record(
+    text: &str,
+    raw: &RawValue,
+    block_type: u8,
+    importers: &HashMap<u8, Importer>,
+    payload: &mut Vec<u8>,
+) -> Result<(), Fault> {
+    let start = payload.len();
+    let mut one = OnePass {
+        text: raw.get(),
+        importers,
+        payload: &mut *payload,
+        record_type: None,
+        value: None,
+        hex: None,
+    };
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    if de.deserialize_map(&mut one).is_ok() && one.record_type == Some(block_type) {
+        match (one.hex.take(), one.value) {
+            (None, Some(OnePassValue::Read)) => return Ok(()),
+            (Some(hex), _) => {
+                if let Ok(bytes) = unhex(&hex) {
+                    payload.truncate(start);
+                    payload.extend_from_slice(&bytes);
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
+    }
+    payload.truncate(start);
+    record_in_two_passes(text, raw, block_type, importers, payload)
+}
+
+/// [`record`]'s careful way: the record's keys first, its value then.
+fn record_in_two_passes(
+    text: &str,
+    raw: &RawValue,
+    record_type: u8,
+    importers: &HashMap<u8, Importer>,
+    payload: &mut Vec<u8>,
+) -> Result<(), Fault> {
+    let rat = offset_in(text, raw.get());
+    let r: RecordIn<'_> = parse(text, raw.get(), "a record")?;
+    if r.record_type != record_type {
+        return Err(fault(
+            rat,
+            format!(
+                "expected a record of type {record_type} (its block's), found type {}",
+                r.record_type
+            ),
+        ));
+    }
+    match (&r.payload, r.value) {
+        (Some(hex), _) => payload.extend_from_slice(
+            &unhex(hex).map_err(|e| fault(rat, format!("record payload: {e}")))?,
+        ),
+        (None, Some(v)) => {
+            let Some(importer) = importers.get(&record_type) else {
+                return Err(fault(
+                    rat,
+                    format!(
+                        "expected \"payload\": record type {record_type} has no described layout"
+                    ),
+                ));
+            };
+            let vat = offset_in(text, v.get());
+            importer.append(v.get(), payload).map_err(|e| match e {
+                koffer::json::Error::Json { offset, kind } => {
+                    fault(vat + offset, format!("record value: {kind}"))
+                }
+                e => fault(vat, format!("record value: {e}")),
+            })?;
+        }
+        (None, None) => {
+            return Err(fault(
+                rat,
+                "expected a record with \"value\" or \"payload\"",
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// A record object read in one pass: `record_type`, then `value` read by its
+/// type's [`Importer`] straight into the payload (no second scan of the
+/// value), or `payload`; other keys skipped. Any fault, a key with escapes,
+/// or `value` before `record_type` stops it (an error, or no value read):
+/// [`record`] then reads the record the careful way.
+struct OnePass<'r, 'j> {
+    /// The record's JSON text.
+    text: &'j str,
+    importers: &'r HashMap<u8, Importer>,
+    payload: &'r mut Vec<u8>,
+    record_type: Option<u8>,
+    value: Option<OnePassValue>,
+    hex: Option<String>,
+}
+
+/// What became of a record's `value` in [`OnePass`].
+enum OnePassValue {
+    /// Appended to the payload.
+    Read,
+    /// Skipped: its type was not known (yet) or has no layout.
+    Skipped,
+}
+
+impl<'j> serde::de::Visitor<'j> for &mut OnePass<'_, 'j> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a record object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'j>>(self, mut map: A) -> Result<(), A::Error> {
+        use serde::de::{Error, IgnoredAny};
+        while let Some(key) = map.next_key::<&'j str>()? {
+            match key {
+                "record_type" if self.record_type.is_none() => {
+                    self.record_type = Some(map.next_value()?);
+                }
+                "value" if self.value.is_none() => {
+                    let importer = self.record_type.and_then(|t| self.importers.get(&t));
+                    self.value = Some(match importer {
+                        Some(importer) => {
+                            // The value starts after the key's closing quote.
+                            let at = offset_in(self.text, key) + key.len() + 1;
+                            let seed = importer.seed(self.text, at);
+                            map.next_value_seed(seed.to(&mut *self.payload))?;
+                            OnePassValue::Read
+                        }
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                            OnePassValue::Skipped
+                        }
+                    });
+                }
+                "payload" if self.hex.is_none() => self.hex = Some(map.next_value()?),
+                "record_type" | "value" | "payload" => {
+                    return Err(A::Error::custom("duplicate key"))
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
     // By JSON bytes: the bar waits at 0 while the document is parsed, then
     // follows the records as their blocks are rebuilt.
@@ -296,9 +453,14 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
             return Err(fault(at, "expected one schema per record type: duplicate"));
         }
     }
-    let defs: HashMap<u8, Definition<'_>> = schemas
+    // Each described record type's definition read once, into the plan its
+    // records' values are read by.
+    let importers: HashMap<u8, Importer> = schemas
         .iter()
-        .filter_map(|(&t, (_, _, def))| Definition::parse(def).ok().map(|d| (t, d)))
+        .filter_map(|(&t, (_, _, def))| {
+            let def = Definition::parse(def).ok()?;
+            Some((t, Importer::new(def.root()?)))
+        })
         .collect();
 
     let header = Header {
@@ -401,45 +563,8 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
                 for raw in chunk {
                     let rat = offset_in(text, raw.get());
                     progress.set(rat as u64);
-                    let r: RecordIn<'_> = parse(text, raw.get(), "a record")?;
-                    if r.record_type != record_type {
-                        return Err(fault(
-                            rat,
-                            format!(
-                                "expected a record of type {record_type} (its block's), found type {}",
-                                r.record_type
-                            ),
-                        ));
-                    }
                     let start = payload.len();
-                    match (&r.payload, r.value) {
-                        (Some(hex), _) => payload.extend_from_slice(
-                            &unhex(hex).map_err(|e| fault(rat, format!("record payload: {e}")))?,
-                        ),
-                        (None, Some(v)) => {
-                            let Some(ty) = defs.get(&record_type).and_then(|d| d.root()) else {
-                                return Err(fault(
-                                    rat,
-                                    format!("expected \"payload\": record type {record_type} has no described layout"),
-                                ));
-                            };
-                            let vat = offset_in(text, v.get());
-                            koffer::json::from_json_into(ty, v.get(), &mut payload).map_err(
-                                |e| match e {
-                                    koffer::json::Error::Json { offset, kind } => {
-                                        fault(vat + offset, format!("record value: {kind}"))
-                                    }
-                                    e => fault(vat, format!("record value: {e}")),
-                                },
-                            )?;
-                        }
-                        (None, None) => {
-                            return Err(fault(
-                                rat,
-                                "expected a record with \"value\" or \"payload\"",
-                            ))
-                        }
-                    }
+                    record(text, raw, record_type, &importers, &mut payload)?;
                     let len = (payload.len() - start) as u64;
                     let fits = len >= u64::from(base_len)
                         && width <= 16
