@@ -103,6 +103,23 @@ impl<W: Write> Chain<W> {
     /// `sink` appends after them, `last_checksum` is their last 4 bytes (the
     /// last frame's checksum, or the header's), `counted` what they hold (as
     /// [`ResumePoint`](crate::write::ResumePoint) finds them).
+    ///
+    /// ```
+    /// use koffer::frame::Chain;
+    /// use koffer::header::Header;
+    ///
+    /// let mut first = Chain::start(Vec::new(), &Header::CURRENT.to_bytes())?;
+    /// first.frame(0x60, &[b"a"])?;
+    /// let (position, last, counted) = (first.position(), first.last_checksum(), first.counted());
+    /// let mut bytes = first.into_sink();
+    /// // Later (another sink, the same bytes): the chain goes on.
+    /// let mut rest = Chain::resume(Vec::new(), position, last, counted);
+    /// rest.end()?;
+    /// bytes.extend(rest.into_sink());
+    /// let reader = koffer::read::Reader::new(&bytes)?;
+    /// assert!(reader.verify()?.is_complete());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn resume(sink: W, position: u64, last_checksum: [u8; 4], counted: End) -> Self {
         Chain {
             sink,
@@ -194,6 +211,17 @@ impl<W: Write> Chain<W> {
 
     /// Adds a block of `records` records, written as a frame of kind
     /// [`kind::BLOCK`], to the totals of the end frame.
+    ///
+    /// ```
+    /// use koffer::frame::Chain;
+    /// use koffer::header::Header;
+    ///
+    /// let mut chain = Chain::start(Vec::new(), &Header::CURRENT.to_bytes())?;
+    /// chain.count_block(3);
+    /// let counted = chain.counted();
+    /// assert_eq!((counted.frames, counted.blocks, counted.records), (0, 1, 3));
+    /// # Ok::<(), koffer::write::Error<core::convert::Infallible>>(())
+    /// ```
     pub fn count_block(&mut self, records: u32) {
         self.counted.blocks += 1;
         self.counted.records += u64::from(records);
