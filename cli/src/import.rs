@@ -273,6 +273,7 @@ fn record(
         record_type: None,
         value: None,
         hex: None,
+        at: 0,
     };
     let mut de = serde_json::Deserializer::from_str(raw.get());
     if de.deserialize_map(&mut one).is_ok() && one.record_type == Some(block_type) {
@@ -355,6 +356,8 @@ struct OnePass<'r, 'j> {
     record_type: Option<u8>,
     value: Option<OnePassValue>,
     hex: Option<String>,
+    /// Where its value starts in `text`, once read.
+    at: usize,
 }
 
 /// What became of a record's `value` in [`OnePass`].
@@ -385,6 +388,7 @@ impl<'j> serde::de::Visitor<'j> for &mut OnePass<'_, 'j> {
                         Some(importer) => {
                             // The value starts after the key's closing quote.
                             let at = offset_in(self.text, key) + key.len() + 1;
+                            self.at = at;
                             let seed = importer.seed(self.text, at);
                             map.next_value_seed(seed.to(&mut *self.payload))?;
                             OnePassValue::Read
@@ -408,12 +412,214 @@ impl<'j> serde::de::Visitor<'j> for &mut OnePass<'_, 'j> {
     }
 }
 
+/// The records of a document read in its one pass: their payloads back to
+/// back, and each record's type and end in them.
+struct RecordsRead {
+    payloads: Vec<u8>,
+    records: Vec<(u8, usize)>,
+}
+
+impl RecordsRead {
+    /// Record `i`'s type and payload.
+    fn get(&self, i: usize) -> (u8, &[u8]) {
+        let start = if i == 0 { 0 } else { self.records[i - 1].1 };
+        let (t, end) = self.records[i];
+        (t, &self.payloads[start..end])
+    }
+}
+
+/// The export document read in one pass, every record's value straight into
+/// its payload ([`OnePass`]): `None` if the pass does not take it as the
+/// exporter writes it ("schemas" before "records", every record read in one
+/// pass) or finds a fault anywhere.
+fn one_pass_document<'j>(
+    text: &'j str,
+    progress: &mut Progress,
+) -> Option<(DocIn<'j>, RecordsRead)> {
+    let mut pass = DocPass {
+        text,
+        progress,
+        importers: HashMap::new(),
+        records: None,
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let doc = de.deserialize_map(&mut pass).ok()?;
+    de.end().ok()?;
+    Some((doc, pass.records?))
+}
+
+/// The visitor of [`one_pass_document`].
+struct DocPass<'p, 'j> {
+    text: &'j str,
+    progress: &'p mut Progress,
+    /// By record type, from "schemas".
+    importers: HashMap<u8, Importer>,
+    records: Option<RecordsRead>,
+}
+
+/// Stops the one pass: the careful way reads the document again.
+fn not_in_one_pass<E: serde::de::Error>() -> E {
+    E::custom("not in one pass")
+}
+
+impl<'j> serde::de::Visitor<'j> for &mut DocPass<'_, 'j> {
+    type Value = DocIn<'j>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an export document")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'j>>(self, mut map: A) -> Result<DocIn<'j>, A::Error> {
+        use serde::de::IgnoredAny;
+        let (mut version, mut format, mut metadata, mut schemas, mut frames) =
+            (None, None, None, None, None);
+        while let Some(key) = map.next_key::<&'j str>()? {
+            match key {
+                "koffer_export" if version.is_none() => version = Some(map.next_value()?),
+                "format" if format.is_none() => format = Some(map.next_value()?),
+                "metadata" if metadata.is_none() => metadata = Some(map.next_value()?),
+                "schemas" if schemas.is_none() => {
+                    let raws: Vec<&'j RawValue> = map.next_value()?;
+                    for raw in &raws {
+                        let s: SchemaIn =
+                            serde_json::from_str(raw.get()).map_err(|_| not_in_one_pass())?;
+                        let def = unhex(&s.definition).map_err(|_| not_in_one_pass())?;
+                        let def = Definition::parse(&def).map_err(|_| not_in_one_pass())?;
+                        if let Some(root) = def.root() {
+                            self.importers.insert(s.record_type, Importer::new(root));
+                        }
+                    }
+                    schemas = Some(raws);
+                }
+                "records" if self.records.is_none() && schemas.is_some() => {
+                    self.records = Some(map.next_value_seed(RecordsPass {
+                        text: self.text,
+                        importers: &self.importers,
+                        progress: &mut *self.progress,
+                    })?);
+                }
+                "frames" if frames.is_none() => frames = Some(map.next_value()?),
+                "koffer_export" | "format" | "metadata" | "schemas" | "records" | "frames" => {
+                    return Err(not_in_one_pass())
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        match (version, format, metadata, schemas, frames) {
+            (Some(koffer_export), Some(format), Some(metadata), Some(schemas), Some(frames)) => {
+                Ok(DocIn {
+                    koffer_export,
+                    format,
+                    metadata,
+                    schemas,
+                    records: Vec::new(),
+                    frames,
+                })
+            }
+            _ => Err(not_in_one_pass()),
+        }
+    }
+}
+
+/// "records" in the one pass: each record by [`OnePass`].
+struct RecordsPass<'r, 'j> {
+    text: &'j str,
+    importers: &'r HashMap<u8, Importer>,
+    progress: &'r mut Progress,
+}
+
+impl<'j> serde::de::DeserializeSeed<'j> for RecordsPass<'_, 'j> {
+    type Value = RecordsRead;
+
+    fn deserialize<D: Deserializer<'j>>(self, d: D) -> Result<RecordsRead, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'j> serde::de::Visitor<'j> for RecordsPass<'_, 'j> {
+    type Value = RecordsRead;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of records")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'j>>(self, mut seq: A) -> Result<RecordsRead, A::Error> {
+        let mut read = RecordsRead {
+            payloads: Vec::new(),
+            records: Vec::new(),
+        };
+        loop {
+            let start = read.payloads.len();
+            let mut one = OnePass {
+                text: self.text,
+                importers: self.importers,
+                payload: &mut read.payloads,
+                record_type: None,
+                value: None,
+                hex: None,
+                at: 0,
+            };
+            if seq.next_element_seed(&mut one)?.is_none() {
+                break;
+            }
+            let at = one.at;
+            let Some(record_type) = one.record_type else {
+                return Err(not_in_one_pass());
+            };
+            match (one.hex.take(), one.value) {
+                (None, Some(OnePassValue::Read)) => {}
+                (Some(hex), _) => {
+                    let bytes = unhex(&hex).map_err(|_| not_in_one_pass())?;
+                    read.payloads.truncate(start);
+                    read.payloads.extend_from_slice(&bytes);
+                }
+                _ => return Err(not_in_one_pass()),
+            }
+            read.records.push((record_type, read.payloads.len()));
+            self.progress.set(at as u64);
+        }
+        Ok(read)
+    }
+}
+
+impl<'j> serde::de::DeserializeSeed<'j> for &mut OnePass<'_, 'j> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'j>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
 pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
-    // By JSON bytes: the bar waits at 0 while the document is parsed, then
+    // By JSON bytes: the bar follows the records as the one pass reads them;
+    // the careful way, it waits at 0 while the document is parsed, then
     // follows the records as their blocks are rebuilt.
-    let mut progress = Progress::new(text.len() as u64, "parsing JSON");
+    let mut progress = Progress::new(text.len() as u64, "importing");
+    // The whole document in one pass, records and all; a document that pass
+    // does not take (or that has a fault) is read again the careful way,
+    // which reports the first fault where it is.
+    if let Some((doc, read)) = one_pass_document(text, &mut progress) {
+        if let Ok(container) = rebuild_doc(text, doc, Some(&read), &mut progress) {
+            return Ok(container);
+        }
+    }
+    progress.label("parsing JSON");
     let doc: DocIn<'_> = parse(text, text, "the export document")?;
     progress.label("importing");
+    rebuild_doc(text, doc, None, &mut progress)
+}
+
+/// Rebuilds the container `doc` describes; its records are `read` when the
+/// document's one pass read them, else `doc.records`.
+fn rebuild_doc(
+    text: &str,
+    doc: DocIn<'_>,
+    read: Option<&RecordsRead>,
+    progress: &mut Progress,
+) -> Result<Vec<u8>, Fault> {
+    let records_len = read.map_or(doc.records.len(), |r| r.records.len());
     if doc.koffer_export != doc::VERSION {
         return Err(fault(
             0,
@@ -547,24 +753,40 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
                 width,
             } => {
                 let n = count as usize;
-                let Some(chunk) = doc.records.get(next_record..next_record.saturating_add(n))
-                else {
+                let range = next_record..next_record.saturating_add(n);
+                if range.end > records_len {
                     return Err(fault(
                         at,
                         format!(
                             "a block of {count} records: expected that many records left in \"records\", found {}",
-                            doc.records.len() - next_record
+                            records_len - next_record
                         ),
                     ));
-                };
+                }
                 next_record += n;
                 payload.clear();
                 lens.clear();
-                for raw in chunk {
-                    let rat = offset_in(text, raw.get());
-                    progress.set(rat as u64);
+                for i in range {
                     let start = payload.len();
-                    record(text, raw, record_type, &importers, &mut payload)?;
+                    let rat = match read {
+                        Some(read) => {
+                            // Read in the one pass: a fault here sends the
+                            // document to the careful way, which places it.
+                            let (t, bytes) = read.get(i);
+                            if t != record_type {
+                                return Err(fault(at, "a record of another type"));
+                            }
+                            payload.extend_from_slice(bytes);
+                            at
+                        }
+                        None => {
+                            let raw = doc.records[i];
+                            let rat = offset_in(text, raw.get());
+                            progress.set(rat as u64);
+                            record(text, raw, record_type, &importers, &mut payload)?;
+                            rat
+                        }
+                    };
                     let len = (payload.len() - start) as u64;
                     let fits = len >= u64::from(base_len)
                         && width <= 16
@@ -629,12 +851,14 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
             ),
         ));
     }
-    if next_record < doc.records.len() {
+    if next_record < records_len {
         return Err(fault(
-            offset_in(text, doc.records[next_record].get()),
+            doc.records
+                .get(next_record)
+                .map_or(0, |r| offset_in(text, r.get())),
             format!(
                 "{} records are in no block of \"frames\"",
-                doc.records.len() - next_record
+                records_len - next_record
             ),
         ));
     }

@@ -395,9 +395,10 @@ fn round_trip_sample_is_byte_identical() {
     assert!(rebuilt == sample(), "rebuilt sample differs");
 }
 
-/// Records the one-pass reading of `import` does not take as they come (keys
-/// out of order or escaped, a bad value beside a payload, which import takes
-/// instead) still rebuild the same bytes.
+/// Records and documents the one-pass reading of `import` does not take as
+/// they come (keys out of order or escaped, a bad value beside a payload,
+/// which import takes instead, "records" before "schemas") still rebuild the
+/// same bytes.
 #[test]
 fn import_reads_records_in_any_key_order_and_escape() {
     let o = koffer(&["export", &sample_arg(), "--format", "json"]);
@@ -426,6 +427,25 @@ fn import_reads_records_in_any_key_order_and_escape() {
             "{record}: rebuilt differs"
         );
     }
+
+    // "records" before "schemas": not the exporter's order, the same bytes.
+    let key = |k: &str| json.find(&format!("\n\"{k}\":[")).expect(k);
+    let (schemas, records, frames) = (key("schemas"), key("records"), key("frames"));
+    let reordered = [
+        &json[..schemas],
+        &json[records..frames],
+        &json[schemas..records],
+        &json[frames..],
+    ]
+    .concat();
+    let f = TempFile::new("reordered.json", reordered.as_bytes());
+    let out = TempFile::new("reordered.koffer", b"");
+    let o = koffer(&["import", f.arg(), "-o", out.arg()]);
+    assert_eq!(o.status.code(), Some(0), "reordered: {}", stderr(&o));
+    assert!(
+        std::fs::read(&out.0).unwrap() == sample(),
+        "reordered: rebuilt differs"
+    );
 }
 
 /// The payload of record `i` of the sample.
