@@ -18,6 +18,7 @@
 //! frame's checksum, or the header's for the first frame — so frames form a
 //! chain: a frame removed, repeated or moved breaks the next checksum, while
 //! each frame can still be checked with nothing but the bytes around it.
+//! [`Chain`] writes frames so chained.
 //!
 //! ```
 //! use koffer::frame::{self, kind, FrameHead};
@@ -33,6 +34,10 @@
 //! ```
 
 use crate::{crc, limits};
+
+mod chain;
+
+pub use chain::Chain;
 
 /// Frame kinds and their ranges (spec `format.md` §4.2).
 ///

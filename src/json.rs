@@ -926,4 +926,4 @@ fn write_f64<O: Out>(out: &mut O, v: f64) -> Result<(), O::Error> {
 
 mod from_json;
 
-pub use from_json::{from_json, from_json_into};
+pub use from_json::{from_json, from_json_into, ImportSeed, Importer};

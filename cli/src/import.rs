@@ -6,14 +6,14 @@ use std::io::Write;
 use std::path::Path;
 
 use koffer::block::{BlockHeader, TablePacker};
-use koffer::end::End;
-use koffer::frame::{self, kind, FrameHead};
+use koffer::frame::{self, kind, Chain};
 use koffer::header::Header;
+use koffer::json::Importer;
 use koffer::meta::{value_type, Entry, OwnedValue};
 use koffer::read::{Completeness, Reader};
 use koffer::schema::{Definition, Node, Schema};
 use koffer::{limits, varint};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use crate::doc::{self, unhex, FormatDesc, FrameDesc};
@@ -240,42 +240,386 @@ fn metadata_value(text: &str, m: &MetaIn<'_>, f64_ty: Node<'_>) -> Result<OwnedV
     })
 }
 
-/// The container being rebuilt: frames appended with their chained checksums.
-struct Emit {
-    out: Vec<u8>,
-    prev: [u8; 4],
-    counted: End,
+/// A frame refused by the chain (only a body over the size limit: the sink,
+/// a `Vec`, does not fail).
+fn chain_error(e: koffer::write::Error<core::convert::Infallible>) -> String {
+    match e {
+        koffer::write::Error::FrameTooLarge { len } => format!(
+            "frame body of {len} bytes exceeds the limit of {} bytes",
+            limits::MAX_FRAME_BODY
+        ),
+        e => e.to_string(),
+    }
 }
 
-impl Emit {
-    fn frame(&mut self, kind: u8, body: &[u8]) -> Result<(), String> {
-        if body.len() > limits::MAX_FRAME_BODY as usize {
-            return Err(format!(
-                "frame body of {} bytes exceeds the limit of {} bytes",
-                body.len(),
-                limits::MAX_FRAME_BODY
-            ));
+/// Appends the payload of record `raw` (a slice of `text`), which must be
+/// of type `block_type`, to `payload`.
+///
+/// In one pass when it can ([`OnePass`]); a record the one pass cannot read
+/// (an error, an escaped key) is read again the careful way, which finds and
+/// reports its fault.
+fn record(
+    text: &str,
+    raw: &RawValue,
+    block_type: u8,
+    importers: &HashMap<u8, Importer>,
+    payload: &mut Vec<u8>,
+) -> Result<(), Fault> {
+    let start = payload.len();
+    let mut one = OnePass {
+        text: raw.get(),
+        importers,
+        payload: &mut *payload,
+        record_type: None,
+        value: None,
+        hex: None,
+        at: 0,
+    };
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    if de.deserialize_map(&mut one).is_ok() && one.record_type == Some(block_type) {
+        match (one.hex.take(), one.value) {
+            (None, Some(OnePassValue::Read)) => return Ok(()),
+            (Some(hex), _) => {
+                if let Ok(bytes) = unhex(&hex) {
+                    payload.truncate(start);
+                    payload.extend_from_slice(&bytes);
+                    return Ok(());
+                }
+            }
+            _ => {}
         }
-        let start = self.out.len();
-        self.out
-            .extend_from_slice(FrameHead::new(kind, body.len() as u32).as_bytes());
-        self.out.extend_from_slice(body);
-        let crc = frame::checksum(&self.prev, &self.out[start..]).to_le_bytes();
-        self.out.extend_from_slice(&crc);
-        self.prev = crc;
-        if kind != kind::END {
-            self.counted.frames += 1;
+    }
+    payload.truncate(start);
+    record_in_two_passes(text, raw, block_type, importers, payload)
+}
+
+/// [`record`]'s careful way: the record's keys first, its value then.
+fn record_in_two_passes(
+    text: &str,
+    raw: &RawValue,
+    record_type: u8,
+    importers: &HashMap<u8, Importer>,
+    payload: &mut Vec<u8>,
+) -> Result<(), Fault> {
+    let rat = offset_in(text, raw.get());
+    let r: RecordIn<'_> = parse(text, raw.get(), "a record")?;
+    if r.record_type != record_type {
+        return Err(fault(
+            rat,
+            format!(
+                "expected a record of type {record_type} (its block's), found type {}",
+                r.record_type
+            ),
+        ));
+    }
+    match (&r.payload, r.value) {
+        (Some(hex), _) => payload.extend_from_slice(
+            &unhex(hex).map_err(|e| fault(rat, format!("record payload: {e}")))?,
+        ),
+        (None, Some(v)) => {
+            let Some(importer) = importers.get(&record_type) else {
+                return Err(fault(
+                    rat,
+                    format!(
+                        "expected \"payload\": record type {record_type} has no described layout"
+                    ),
+                ));
+            };
+            let vat = offset_in(text, v.get());
+            importer.append(v.get(), payload).map_err(|e| match e {
+                koffer::json::Error::Json { offset, kind } => {
+                    fault(vat + offset, format!("record value: {kind}"))
+                }
+                e => fault(vat, format!("record value: {e}")),
+            })?;
+        }
+        (None, None) => {
+            return Err(fault(
+                rat,
+                "expected a record with \"value\" or \"payload\"",
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// A record object read in one pass: `record_type`, then `value` read by its
+/// type's [`Importer`] straight into the payload (no second scan of the
+/// value), or `payload`; other keys skipped. Any fault, a key with escapes,
+/// or `value` before `record_type` stops it (an error, or no value read):
+/// [`record`] then reads the record the careful way.
+struct OnePass<'r, 'j> {
+    /// The record's JSON text.
+    text: &'j str,
+    importers: &'r HashMap<u8, Importer>,
+    payload: &'r mut Vec<u8>,
+    record_type: Option<u8>,
+    value: Option<OnePassValue>,
+    hex: Option<String>,
+    /// Where its value starts in `text`, once read.
+    at: usize,
+}
+
+/// What became of a record's `value` in [`OnePass`].
+enum OnePassValue {
+    /// Appended to the payload.
+    Read,
+    /// Skipped: its type was not known (yet) or has no layout.
+    Skipped,
+}
+
+impl<'j> serde::de::Visitor<'j> for &mut OnePass<'_, 'j> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a record object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'j>>(self, mut map: A) -> Result<(), A::Error> {
+        use serde::de::{Error, IgnoredAny};
+        while let Some(key) = map.next_key::<&'j str>()? {
+            match key {
+                "record_type" if self.record_type.is_none() => {
+                    self.record_type = Some(map.next_value()?);
+                }
+                "value" if self.value.is_none() => {
+                    let importer = self.record_type.and_then(|t| self.importers.get(&t));
+                    self.value = Some(match importer {
+                        Some(importer) => {
+                            // The value starts after the key's closing quote.
+                            let at = offset_in(self.text, key) + key.len() + 1;
+                            self.at = at;
+                            let seed = importer.seed(self.text, at);
+                            map.next_value_seed(seed.to(&mut *self.payload))?;
+                            OnePassValue::Read
+                        }
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                            OnePassValue::Skipped
+                        }
+                    });
+                }
+                "payload" if self.hex.is_none() => self.hex = Some(map.next_value()?),
+                "record_type" | "value" | "payload" => {
+                    return Err(A::Error::custom("duplicate key"))
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
         }
         Ok(())
     }
 }
 
+/// The records of a document read in its one pass: their payloads back to
+/// back, and each record's type and end in them.
+struct RecordsRead {
+    payloads: Vec<u8>,
+    records: Vec<(u8, usize)>,
+}
+
+impl RecordsRead {
+    /// Record `i`'s type and payload.
+    fn get(&self, i: usize) -> (u8, &[u8]) {
+        let start = if i == 0 { 0 } else { self.records[i - 1].1 };
+        let (t, end) = self.records[i];
+        (t, &self.payloads[start..end])
+    }
+}
+
+/// The export document read in one pass, every record's value straight into
+/// its payload ([`OnePass`]): `None` if the pass does not take it as the
+/// exporter writes it ("schemas" before "records", every record read in one
+/// pass) or finds a fault anywhere.
+fn one_pass_document<'j>(
+    text: &'j str,
+    progress: &mut Progress,
+) -> Option<(DocIn<'j>, RecordsRead)> {
+    let mut pass = DocPass {
+        text,
+        progress,
+        importers: HashMap::new(),
+        records: None,
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let doc = de.deserialize_map(&mut pass).ok()?;
+    de.end().ok()?;
+    Some((doc, pass.records?))
+}
+
+/// The visitor of [`one_pass_document`].
+struct DocPass<'p, 'j> {
+    text: &'j str,
+    progress: &'p mut Progress,
+    /// By record type, from "schemas".
+    importers: HashMap<u8, Importer>,
+    records: Option<RecordsRead>,
+}
+
+/// Stops the one pass: the careful way reads the document again.
+fn not_in_one_pass<E: serde::de::Error>() -> E {
+    E::custom("not in one pass")
+}
+
+impl<'j> serde::de::Visitor<'j> for &mut DocPass<'_, 'j> {
+    type Value = DocIn<'j>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an export document")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'j>>(self, mut map: A) -> Result<DocIn<'j>, A::Error> {
+        use serde::de::IgnoredAny;
+        let (mut version, mut format, mut metadata, mut schemas, mut frames) =
+            (None, None, None, None, None);
+        while let Some(key) = map.next_key::<&'j str>()? {
+            match key {
+                "koffer_export" if version.is_none() => version = Some(map.next_value()?),
+                "format" if format.is_none() => format = Some(map.next_value()?),
+                "metadata" if metadata.is_none() => metadata = Some(map.next_value()?),
+                "schemas" if schemas.is_none() => {
+                    let raws: Vec<&'j RawValue> = map.next_value()?;
+                    for raw in &raws {
+                        let s: SchemaIn =
+                            serde_json::from_str(raw.get()).map_err(|_| not_in_one_pass())?;
+                        let def = unhex(&s.definition).map_err(|_| not_in_one_pass())?;
+                        let def = Definition::parse(&def).map_err(|_| not_in_one_pass())?;
+                        if let Some(root) = def.root() {
+                            self.importers.insert(s.record_type, Importer::new(root));
+                        }
+                    }
+                    schemas = Some(raws);
+                }
+                "records" if self.records.is_none() && schemas.is_some() => {
+                    self.records = Some(map.next_value_seed(RecordsPass {
+                        text: self.text,
+                        importers: &self.importers,
+                        progress: &mut *self.progress,
+                    })?);
+                }
+                "frames" if frames.is_none() => frames = Some(map.next_value()?),
+                "koffer_export" | "format" | "metadata" | "schemas" | "records" | "frames" => {
+                    return Err(not_in_one_pass())
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        match (version, format, metadata, schemas, frames) {
+            (Some(koffer_export), Some(format), Some(metadata), Some(schemas), Some(frames)) => {
+                Ok(DocIn {
+                    koffer_export,
+                    format,
+                    metadata,
+                    schemas,
+                    records: Vec::new(),
+                    frames,
+                })
+            }
+            _ => Err(not_in_one_pass()),
+        }
+    }
+}
+
+/// "records" in the one pass: each record by [`OnePass`].
+struct RecordsPass<'r, 'j> {
+    text: &'j str,
+    importers: &'r HashMap<u8, Importer>,
+    progress: &'r mut Progress,
+}
+
+impl<'j> serde::de::DeserializeSeed<'j> for RecordsPass<'_, 'j> {
+    type Value = RecordsRead;
+
+    fn deserialize<D: Deserializer<'j>>(self, d: D) -> Result<RecordsRead, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'j> serde::de::Visitor<'j> for RecordsPass<'_, 'j> {
+    type Value = RecordsRead;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of records")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'j>>(self, mut seq: A) -> Result<RecordsRead, A::Error> {
+        let mut read = RecordsRead {
+            payloads: Vec::new(),
+            records: Vec::new(),
+        };
+        loop {
+            let start = read.payloads.len();
+            let mut one = OnePass {
+                text: self.text,
+                importers: self.importers,
+                payload: &mut read.payloads,
+                record_type: None,
+                value: None,
+                hex: None,
+                at: 0,
+            };
+            if seq.next_element_seed(&mut one)?.is_none() {
+                break;
+            }
+            let at = one.at;
+            let Some(record_type) = one.record_type else {
+                return Err(not_in_one_pass());
+            };
+            match (one.hex.take(), one.value) {
+                (None, Some(OnePassValue::Read)) => {}
+                (Some(hex), _) => {
+                    let bytes = unhex(&hex).map_err(|_| not_in_one_pass())?;
+                    read.payloads.truncate(start);
+                    read.payloads.extend_from_slice(&bytes);
+                }
+                _ => return Err(not_in_one_pass()),
+            }
+            read.records.push((record_type, read.payloads.len()));
+            self.progress.set(at as u64);
+        }
+        Ok(read)
+    }
+}
+
+impl<'j> serde::de::DeserializeSeed<'j> for &mut OnePass<'_, 'j> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'j>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
 pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
-    // By JSON bytes: the bar waits at 0 while the document is parsed, then
+    // By JSON bytes: the bar follows the records as the one pass reads them;
+    // the careful way, it waits at 0 while the document is parsed, then
     // follows the records as their blocks are rebuilt.
-    let mut progress = Progress::new(text.len() as u64, "parsing JSON");
+    let mut progress = Progress::new(text.len() as u64, "importing");
+    // The whole document in one pass, records and all; a document that pass
+    // does not take (or that has a fault) is read again the careful way,
+    // which reports the first fault where it is.
+    if let Some((doc, read)) = one_pass_document(text, &mut progress) {
+        if let Ok(container) = rebuild_doc(text, doc, Some(&read), &mut progress) {
+            return Ok(container);
+        }
+    }
+    progress.label("parsing JSON");
     let doc: DocIn<'_> = parse(text, text, "the export document")?;
     progress.label("importing");
+    rebuild_doc(text, doc, None, &mut progress)
+}
+
+/// Rebuilds the container `doc` describes; its records are `read` when the
+/// document's one pass read them, else `doc.records`.
+fn rebuild_doc(
+    text: &str,
+    doc: DocIn<'_>,
+    read: Option<&RecordsRead>,
+    progress: &mut Progress,
+) -> Result<Vec<u8>, Fault> {
+    let records_len = read.map_or(doc.records.len(), |r| r.records.len());
     if doc.koffer_export != doc::VERSION {
         return Err(fault(
             0,
@@ -315,9 +659,14 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
             return Err(fault(at, "expected one schema per record type: duplicate"));
         }
     }
-    let defs: HashMap<u8, Definition<'_>> = schemas
+    // Each described record type's definition read once, into the plan its
+    // records' values are read by.
+    let importers: HashMap<u8, Importer> = schemas
         .iter()
-        .filter_map(|(&t, (_, _, def))| Definition::parse(def).ok().map(|d| (t, d)))
+        .filter_map(|(&t, (_, _, def))| {
+            let def = Definition::parse(def).ok()?;
+            Some((t, Importer::new(def.root()?)))
+        })
         .collect();
 
     let header = Header {
@@ -327,11 +676,8 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
         optional_features: doc.format.optional_features,
     }
     .to_bytes();
-    let mut emit = Emit {
-        out: header.to_vec(),
-        prev: [header[14], header[15], header[16], header[17]],
-        counted: End::default(),
-    };
+    // Vec<u8> as a sink never fails.
+    let mut chain = Chain::start(Vec::new(), &header).map_err(|e| fault(0, chain_error(e)))?;
 
     let mut next_meta = 0usize;
     let mut next_record = 0usize;
@@ -375,7 +721,7 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
                         Ok(())
                     });
                 }
-                emit.frame(kind::METADATA, &body)
+                chain.frame(kind::METADATA, &[&body])
             }
             FrameDesc::Schema { record_type } => {
                 let Some((_, s, def)) = schemas.get(&record_type) else {
@@ -398,7 +744,7 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
                     body.extend_from_slice(b);
                     Ok(())
                 });
-                emit.frame(kind::SCHEMA, &body)
+                chain.frame(kind::SCHEMA, &[&body])
             }
             FrameDesc::Block {
                 record_type,
@@ -407,61 +753,40 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
                 width,
             } => {
                 let n = count as usize;
-                let Some(chunk) = doc.records.get(next_record..next_record.saturating_add(n))
-                else {
+                let range = next_record..next_record.saturating_add(n);
+                if range.end > records_len {
                     return Err(fault(
                         at,
                         format!(
                             "a block of {count} records: expected that many records left in \"records\", found {}",
-                            doc.records.len() - next_record
+                            records_len - next_record
                         ),
                     ));
-                };
+                }
                 next_record += n;
                 payload.clear();
                 lens.clear();
-                for raw in chunk {
-                    let rat = offset_in(text, raw.get());
-                    progress.set(rat as u64);
-                    let r: RecordIn<'_> = parse(text, raw.get(), "a record")?;
-                    if r.record_type != record_type {
-                        return Err(fault(
-                            rat,
-                            format!(
-                                "expected a record of type {record_type} (its block's), found type {}",
-                                r.record_type
-                            ),
-                        ));
-                    }
+                for i in range {
                     let start = payload.len();
-                    match (&r.payload, r.value) {
-                        (Some(hex), _) => payload.extend_from_slice(
-                            &unhex(hex).map_err(|e| fault(rat, format!("record payload: {e}")))?,
-                        ),
-                        (None, Some(v)) => {
-                            let Some(ty) = defs.get(&record_type).and_then(|d| d.root()) else {
-                                return Err(fault(
-                                    rat,
-                                    format!("expected \"payload\": record type {record_type} has no described layout"),
-                                ));
-                            };
-                            let vat = offset_in(text, v.get());
-                            koffer::json::from_json_into(ty, v.get(), &mut payload).map_err(
-                                |e| match e {
-                                    koffer::json::Error::Json { offset, kind } => {
-                                        fault(vat + offset, format!("record value: {kind}"))
-                                    }
-                                    e => fault(vat, format!("record value: {e}")),
-                                },
-                            )?;
+                    let rat = match read {
+                        Some(read) => {
+                            // Read in the one pass: a fault here sends the
+                            // document to the careful way, which places it.
+                            let (t, bytes) = read.get(i);
+                            if t != record_type {
+                                return Err(fault(at, "a record of another type"));
+                            }
+                            payload.extend_from_slice(bytes);
+                            at
                         }
-                        (None, None) => {
-                            return Err(fault(
-                                rat,
-                                "expected a record with \"value\" or \"payload\"",
-                            ))
+                        None => {
+                            let raw = doc.records[i];
+                            let rat = offset_in(text, raw.get());
+                            progress.set(rat as u64);
+                            record(text, raw, record_type, &importers, &mut payload)?;
+                            rat
                         }
-                    }
+                    };
                     let len = (payload.len() - start) as u64;
                     let fits = len >= u64::from(base_len)
                         && width <= 16
@@ -496,9 +821,8 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
                 }
                 let _ = packer.finish(&mut put);
                 body.extend_from_slice(&payload);
-                emit.counted.blocks += 1;
-                emit.counted.records += u64::from(count);
-                emit.frame(kind::BLOCK, &body)
+                chain.count_block(count);
+                chain.frame(kind::BLOCK, &[&body])
             }
             FrameDesc::Ancillary { kind, body } => {
                 if frame::kind::class(kind) != frame::kind::Class::Ancillary {
@@ -508,16 +832,14 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
                     ));
                 }
                 let body = unhex(&body).map_err(|e| fault(at, format!("ancillary body: {e}")))?;
-                emit.frame(kind, &body)
+                chain.frame(kind, &[&body])
             }
             FrameDesc::End => {
                 ended = true;
-                let mut body = [0u8; End::MAX_LEN];
-                let n = emit.counted.encode(&mut body);
-                emit.frame(kind::END, &body[..n])
+                chain.end()
             }
         };
-        r.map_err(|e| fault(at, e))?;
+        r.map_err(|e| fault(at, chain_error(e)))?;
     }
     let end_of = |raws: &[&RawValue]| raws.last().map_or(text.len(), |r| offset_in(text, r.get()));
     if next_meta < metadata.len() {
@@ -529,17 +851,20 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
             ),
         ));
     }
-    if next_record < doc.records.len() {
+    if next_record < records_len {
         return Err(fault(
-            offset_in(text, doc.records[next_record].get()),
+            doc.records
+                .get(next_record)
+                .map_or(0, |r| offset_in(text, r.get())),
             format!(
                 "{} records are in no block of \"frames\"",
-                doc.records.len() - next_record
+                records_len - next_record
             ),
         ));
     }
     // The rebuilt container must read back intact (schemas before their blocks, ...).
-    let reader = Reader::new(&emit.out).map_err(|e| fault(0, format!("the header: {e}")))?;
+    let out = chain.into_sink();
+    let reader = Reader::new(&out).map_err(|e| fault(0, format!("the header: {e}")))?;
     match reader.verify() {
         Ok(s) => {
             let complete = s.completeness == Completeness::Complete;
@@ -557,5 +882,5 @@ pub(crate) fn rebuild(text: &str) -> Result<Vec<u8>, Fault> {
             ))
         }
     }
-    Ok(emit.out)
+    Ok(out)
 }

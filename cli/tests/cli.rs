@@ -395,6 +395,67 @@ fn round_trip_sample_is_byte_identical() {
     assert!(rebuilt == sample(), "rebuilt sample differs");
 }
 
+/// Records and documents the one-pass reading of `import` does not take as
+/// they come (keys out of order or escaped, a bad value beside a payload,
+/// which import takes instead, "records" before "schemas") still rebuild the
+/// same bytes.
+#[test]
+fn import_reads_records_in_any_key_order_and_escape() {
+    let o = koffer(&["export", &sample_arg(), "--format", "json"]);
+    let json = stdout(&o);
+    let first = "{\"type\":\"sample\",\"record_type\":0,\"index\":0,\"value\":";
+    let at = json.find(first).expect("the first record");
+    let (value_at, end) = (at + first.len(), at + json[at..].find("}},").unwrap() + 1);
+    let value = &json[value_at..end];
+    let payload = hex_of(&sample_payload(0));
+    for record in [
+        // value before record_type
+        format!("{{\"value\":{value},\"index\":0,\"record_type\":0,\"type\":\"sample\"}}"),
+        // an escaped key
+        format!("{{\"record_\\u0074ype\":0, \"value\" : {value}}}"),
+        // a value that does not fit, and the payload import takes instead
+        format!("{{\"record_type\":0,\"value\":{{\"x\":1}},\"payload\":\"{payload}\"}}"),
+        format!("{{\"record_type\":0,\"payload\":\"{payload}\",\"value\":{value}}}"),
+    ] {
+        let edited = format!("{}{record}{}", &json[..at], &json[end + 1..]);
+        let f = TempFile::new("keys.json", edited.as_bytes());
+        let out = TempFile::new("keys.koffer", b"");
+        let o = koffer(&["import", f.arg(), "-o", out.arg()]);
+        assert_eq!(o.status.code(), Some(0), "{record}: {}", stderr(&o));
+        assert!(
+            std::fs::read(&out.0).unwrap() == sample(),
+            "{record}: rebuilt differs"
+        );
+    }
+
+    // "records" before "schemas": not the exporter's order, the same bytes.
+    let key = |k: &str| json.find(&format!("\n\"{k}\":[")).expect(k);
+    let (schemas, records, frames) = (key("schemas"), key("records"), key("frames"));
+    let reordered = [
+        &json[..schemas],
+        &json[records..frames],
+        &json[schemas..records],
+        &json[frames..],
+    ]
+    .concat();
+    let f = TempFile::new("reordered.json", reordered.as_bytes());
+    let out = TempFile::new("reordered.koffer", b"");
+    let o = koffer(&["import", f.arg(), "-o", out.arg()]);
+    assert_eq!(o.status.code(), Some(0), "reordered: {}", stderr(&o));
+    assert!(
+        std::fs::read(&out.0).unwrap() == sample(),
+        "reordered: rebuilt differs"
+    );
+}
+
+/// The payload of record `i` of the sample.
+fn sample_payload(i: usize) -> Vec<u8> {
+    let bytes = sample();
+    let reader = koffer::read::Reader::new(&bytes).unwrap();
+    let record = reader.records().nth(i).unwrap().unwrap();
+    record.payload.to_vec()
+}
+
 #[test]
 fn round_trip_every_readable_vector_is_byte_identical() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/vectors");

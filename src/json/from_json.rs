@@ -26,6 +26,7 @@
 //! value, count and buffer comes from a token of the text).
 
 use std::borrow::Cow;
+use std::boxed::Box;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::string::ToString;
@@ -60,7 +61,7 @@ use crate::varint::{push_u128 as put_varint128, push_u64 as put_varint, zigzag, 
 /// ```
 pub fn from_json(ty: Node<'_>, json: &str) -> Result<Vec<u8>, JsonError> {
     let mut out = Vec::with_capacity(json.len() / 2);
-    from_json_into(ty, json, &mut out)?;
+    Importer::new(ty).append(json, &mut out)?;
     Ok(out)
 }
 
@@ -79,6 +80,287 @@ pub fn from_json(ty: Node<'_>, json: &str) -> Result<Vec<u8>, JsonError> {
 /// assert_eq!(out, [9, 2, 1, 0xAC, 0x02]);
 /// ```
 pub fn from_json_into(ty: Node<'_>, json: &str, out: &mut Vec<u8>) -> Result<(), JsonError> {
+    Importer::new(ty).append(json, out)
+}
+
+/// Reads JSON texts of values of one type into payloads, as [`from_json`]
+/// does, with the definition read once: [`Importer::new`] compiles it into a
+/// plan (field and variant names checked and copied once), which every
+/// [`Importer::append`] follows. For many records of one type, as the
+/// [`Exporter`](super::Exporter) is for writing them.
+///
+/// ```
+/// use koffer::json::Importer;
+/// use koffer::schema::{Definition, Describe};
+///
+/// #[derive(koffer::Describe)]
+/// struct P { x: u8, y: Option<bool> }
+///
+/// let def = Definition::parse(koffer::definition!(<P as Describe>::TYPE)).unwrap();
+/// let import = Importer::new(def.root().unwrap());
+/// let mut payloads = Vec::new();
+/// for json in [r#"{"x":1,"y":null}"#, r#"{"y":true,"x":2}"#] {
+///     import.append(json, &mut payloads).unwrap();
+/// }
+/// assert_eq!(payloads, [1, 0, 2, 1, 1]);
+/// assert!(import.append(r#"{"x":1}"#, &mut payloads).is_err());
+/// assert_eq!(payloads.len(), 5);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Importer {
+    root: Plan,
+}
+
+impl Importer {
+    /// Compiles the plan of type `ty`. Work and memory are bounded by the
+    /// size of the definition.
+    pub fn new(ty: Node<'_>) -> Importer {
+        Importer {
+            root: Plan::compile(ty),
+        }
+    }
+
+    /// Reads `json` into its payload, appended to `out`; on error, `out` is
+    /// left as it was.
+    pub fn append(&self, json: &str, out: &mut Vec<u8>) -> Result<(), JsonError> {
+        read_into(&self.root, json, out)
+    }
+}
+
+/// Reads one value of an [`Importer`]'s type where it stands in a larger
+/// JSON text, from the `serde_json` deserializer reading that text: a record
+/// object read in one pass, its value written as payload bytes while the
+/// object's other keys are read around it.
+///
+/// [`ImportSeed::to`] gives the [`DeserializeSeed`] that reads the value;
+/// after the deserializer fails, [`ImportSeed::error`] tells where and why,
+/// as [`Importer::append`] would have.
+///
+/// ```
+/// use koffer::json::Importer;
+/// use koffer::schema::{Definition, Describe};
+/// use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+///
+/// // The value of key "v" of an object, read in place.
+/// struct V<'a, 'j>(&'a Importer, &'j str, &'a mut Vec<u8>);
+/// impl<'j> Visitor<'j> for V<'_, 'j> {
+///     type Value = ();
+///     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+///         f.write_str("an object")
+///     }
+///     fn visit_map<A: MapAccess<'j>>(self, mut map: A) -> Result<(), A::Error> {
+///         while let Some(key) = map.next_key::<&'j str>()? {
+///             if key == "v" {
+///                 // Where the key ends: the value comes after it.
+///                 let at = key.as_ptr() as usize - self.1.as_ptr() as usize + key.len() + 1;
+///                 map.next_value_seed(self.0.seed(self.1, at).to(&mut *self.2))?;
+///             } else {
+///                 map.next_value::<IgnoredAny>()?;
+///             }
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let def = Definition::parse(koffer::definition!(<(u8, u16) as Describe>::TYPE)).unwrap();
+/// let import = Importer::new(def.root().unwrap());
+/// let text = r#"{"n": "x", "v": [7, 300]}"#;
+/// let mut out = Vec::new();
+/// serde_json::Deserializer::from_str(text).deserialize_map(V(&import, text, &mut out)).unwrap();
+/// assert_eq!(out, [7, 0xAC, 0x02]);
+///
+/// let text = r#"{"v": [7, 70000]}"#;
+/// let seed = import.seed(text, 4);
+/// let mut de = serde_json::Deserializer::from_str(text);
+/// let e = de.deserialize_map(Only(&seed)).unwrap_err();
+/// assert!(matches!(seed.error(&e), koffer::json::Error::Json { offset: 10, .. }));
+/// # struct Only<'s, 'p, 'j>(&'s koffer::json::ImportSeed<'p, 'j>);
+/// # impl<'j> Visitor<'j> for Only<'_, '_, 'j> {
+/// #     type Value = ();
+/// #     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result { f.write_str("") }
+/// #     fn visit_map<A: MapAccess<'j>>(self, mut map: A) -> Result<(), A::Error> {
+/// #         map.next_key::<&str>()?;
+/// #         map.next_value_seed(self.0.to(&mut Vec::new()))
+/// #     }
+/// # }
+/// ```
+pub struct ImportSeed<'p, 'j> {
+    plan: &'p Plan,
+    cx: Cx<'j>,
+}
+
+impl Importer {
+    /// A seed for one value that starts in `text`, the whole text the
+    /// deserializer reads, at `at` or after it, past whitespace and `:` (for
+    /// the offsets of faults).
+    pub fn seed<'p, 'j>(&'p self, text: &'j str, at: usize) -> ImportSeed<'p, 'j> {
+        ImportSeed {
+            plan: &self.root,
+            cx: Cx {
+                text,
+                last: Cell::new(at),
+                pending: Cell::new(""),
+                fault: RefCell::new(None),
+            },
+        }
+    }
+}
+
+impl<'j> ImportSeed<'_, 'j> {
+    /// The seed that reads the value, appending its payload to `out`.
+    pub fn to<'s>(&'s self, out: &'s mut Vec<u8>) -> impl DeserializeSeed<'j, Value = ()> + 's {
+        Value {
+            ty: self.plan,
+            cx: &self.cx,
+            out,
+        }
+    }
+
+    /// Where and why reading failed with `e`, the deserializer's error:
+    /// offsets are in the whole text.
+    pub fn error(&self, e: &serde_json::Error) -> JsonError {
+        let (offset, kind) = match self.cx.fault.borrow_mut().take() {
+            Some(fault) => fault,
+            None => self.cx.serde_fault(e),
+        };
+        JsonError::Json { offset, kind }
+    }
+}
+
+/// A type as the seeds follow it: the definition read once, names checked.
+#[derive(Debug, Clone)]
+enum Plan {
+    Bool,
+    U8,
+    U16,
+    U32,
+    U64,
+    U128,
+    I8,
+    I16,
+    I32,
+    I64,
+    I128,
+    F32,
+    F64,
+    Char,
+    Str,
+    Bytes,
+    /// unit, unit struct
+    Null,
+    Option {
+        inner: Box<Plan>,
+        /// The inner type maps to `null`: some is `[value]`.
+        wrap: bool,
+    },
+    Seq(Box<Plan>),
+    Map(Box<Plan>, Box<Plan>),
+    /// tuple, tuple struct
+    Tuple(Vec<Plan>),
+    Array {
+        len: usize,
+        element: Box<Plan>,
+    },
+    Struct(Vec<FieldPlan>),
+    Enum(Vec<VariantPlan>),
+}
+
+#[derive(Debug, Clone)]
+struct FieldPlan {
+    name: Box<str>,
+    ty: Plan,
+}
+
+#[derive(Debug, Clone)]
+struct VariantPlan {
+    index: u32,
+    name: Box<str>,
+    data: VariantDataPlan,
+}
+
+#[derive(Debug, Clone)]
+enum VariantDataPlan {
+    Unit,
+    Newtype(Plan),
+    Tuple(Vec<Plan>),
+    Struct(Vec<FieldPlan>),
+}
+
+impl Plan {
+    /// The plan of `ty`. Recursion is bounded by the definition's depth
+    /// limit; a newtype struct is its inner value.
+    fn compile(ty: Node<'_>) -> Plan {
+        match ty.kind() {
+            Kind::Bool => Plan::Bool,
+            Kind::U8 => Plan::U8,
+            Kind::U16 => Plan::U16,
+            Kind::U32 => Plan::U32,
+            Kind::U64 => Plan::U64,
+            Kind::U128 => Plan::U128,
+            Kind::I8 => Plan::I8,
+            Kind::I16 => Plan::I16,
+            Kind::I32 => Plan::I32,
+            Kind::I64 => Plan::I64,
+            Kind::I128 => Plan::I128,
+            Kind::F32 => Plan::F32,
+            Kind::F64 => Plan::F64,
+            Kind::Char => Plan::Char,
+            Kind::String => Plan::Str,
+            Kind::Bytes => Plan::Bytes,
+            Kind::Unit | Kind::UnitStruct { .. } => Plan::Null,
+            Kind::NewtypeStruct { inner, .. } => Plan::compile(inner),
+            Kind::Option(inner) => Plan::Option {
+                inner: Box::new(Plan::compile(inner)),
+                wrap: maps_to_null(inner),
+            },
+            Kind::Seq(element) => Plan::Seq(Box::new(Plan::compile(element))),
+            Kind::Map { key, value } => {
+                Plan::Map(Box::new(Plan::compile(key)), Box::new(Plan::compile(value)))
+            }
+            Kind::Tuple(types)
+            | Kind::TupleStruct {
+                elements: types, ..
+            } => Plan::Tuple(types.map(Plan::compile).collect()),
+            Kind::Array { len, element } => Plan::Array {
+                len: len as usize,
+                element: Box::new(Plan::compile(element)),
+            },
+            Kind::Struct { fields, .. } => Plan::Struct(FieldPlan::compile(fields)),
+            Kind::Enum { variants, .. } => Plan::Enum(
+                variants
+                    .map(|v| VariantPlan {
+                        index: v.index,
+                        name: v.name.into(),
+                        data: match v.kind {
+                            VariantKind::Unit => VariantDataPlan::Unit,
+                            VariantKind::Newtype(ty) => VariantDataPlan::Newtype(Plan::compile(ty)),
+                            VariantKind::Tuple(types) => {
+                                VariantDataPlan::Tuple(types.map(Plan::compile).collect())
+                            }
+                            VariantKind::Struct(fields) => {
+                                VariantDataPlan::Struct(FieldPlan::compile(fields))
+                            }
+                        },
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl FieldPlan {
+    fn compile(fields: Fields<'_>) -> Vec<FieldPlan> {
+        fields
+            .map(|f| FieldPlan {
+                name: f.name.into(),
+                ty: Plan::compile(f.ty),
+            })
+            .collect()
+    }
+}
+
+/// Reads `json`, a value of plan `ty`, appending its payload to `out`.
+fn read_into(ty: &Plan, json: &str, out: &mut Vec<u8>) -> Result<(), JsonError> {
     let len = out.len();
     let cx = Cx {
         text: json,
@@ -420,9 +702,9 @@ fn syntax(code: &str) -> &'static str {
     }
 }
 
-/// Reads one value of type `ty`, appending its payload to `out`.
-struct Value<'c, 'j, 'o, 't> {
-    ty: Node<'t>,
+/// Reads one value of plan `ty`, appending its payload to `out`.
+struct Value<'c, 'j, 'o, 'p> {
+    ty: &'p Plan,
     cx: &'c Cx<'j>,
     out: &'o mut Vec<u8>,
 }
@@ -432,36 +714,36 @@ impl<'j> DeserializeSeed<'j> for Value<'_, 'j, '_, '_> {
 
     fn deserialize<D: Deserializer<'j>>(self, d: D) -> Result<(), D::Error> {
         let Value { ty, cx, out } = self;
-        match ty.kind() {
-            Kind::Bool => {
+        match ty {
+            Plan::Bool => {
                 const EXPECTED: &str = "true or false";
                 match cx.scalar(d, EXPECTED)? {
                     (Token::Bool(v), _) => out.push(u8::from(v)),
                     (_, at) => return cx.fail(at, JsonErrorKind::Expected(EXPECTED)),
                 }
             }
-            Kind::U8 => out.push(cx.unsigned(d, u8::MAX.into())? as u8),
-            Kind::U16 => put_varint(out, cx.unsigned(d, u16::MAX.into())? as u64),
-            Kind::U32 => put_varint(out, cx.unsigned(d, u32::MAX.into())? as u64),
-            Kind::U64 => put_varint(out, cx.unsigned(d, u64::MAX.into())? as u64),
-            Kind::U128 => put_varint128(out, cx.unsigned(d, u128::MAX)?),
-            Kind::I8 => out.push(cx.signed(d, i8::MIN.into(), i8::MAX.into())? as i8 as u8),
-            Kind::I16 => put_varint(
+            Plan::U8 => out.push(cx.unsigned(d, u8::MAX.into())? as u8),
+            Plan::U16 => put_varint(out, cx.unsigned(d, u16::MAX.into())? as u64),
+            Plan::U32 => put_varint(out, cx.unsigned(d, u32::MAX.into())? as u64),
+            Plan::U64 => put_varint(out, cx.unsigned(d, u64::MAX.into())? as u64),
+            Plan::U128 => put_varint128(out, cx.unsigned(d, u128::MAX)?),
+            Plan::I8 => out.push(cx.signed(d, i8::MIN.into(), i8::MAX.into())? as i8 as u8),
+            Plan::I16 => put_varint(
                 out,
                 zigzag(cx.signed(d, i16::MIN.into(), i16::MAX.into())? as i64),
             ),
-            Kind::I32 => put_varint(
+            Plan::I32 => put_varint(
                 out,
                 zigzag(cx.signed(d, i32::MIN.into(), i32::MAX.into())? as i64),
             ),
-            Kind::I64 => put_varint(
+            Plan::I64 => put_varint(
                 out,
                 zigzag(cx.signed(d, i64::MIN.into(), i64::MAX.into())? as i64),
             ),
-            Kind::I128 => put_varint128(out, zigzag128(cx.signed(d, i128::MIN, i128::MAX)?)),
-            Kind::F32 => out.extend_from_slice(&cx.float::<f32, D>(d)?.to_le_bytes()),
-            Kind::F64 => out.extend_from_slice(&cx.float::<f64, D>(d)?.to_le_bytes()),
-            Kind::Char => {
+            Plan::I128 => put_varint128(out, zigzag128(cx.signed(d, i128::MIN, i128::MAX)?)),
+            Plan::F32 => out.extend_from_slice(&cx.float::<f32, D>(d)?.to_le_bytes()),
+            Plan::F64 => out.extend_from_slice(&cx.float::<f64, D>(d)?.to_le_bytes()),
+            Plan::Char => {
                 let (s, at) = cx.string(d, EXPECTED_CHAR)?;
                 let mut chars = s.chars();
                 match (chars.next(), chars.next()) {
@@ -469,8 +751,8 @@ impl<'j> DeserializeSeed<'j> for Value<'_, 'j, '_, '_> {
                     _ => return cx.fail(at, JsonErrorKind::Expected(EXPECTED_CHAR)),
                 }
             }
-            Kind::String => put_bytes(out, cx.string(d, "a string")?.0.as_bytes()),
-            Kind::Bytes => {
+            Plan::Str => put_bytes(out, cx.string(d, "a string")?.0.as_bytes()),
+            Plan::Bytes => {
                 let (s, at) = cx.string(d, EXPECTED_BYTES)?;
                 let hex = s.as_bytes();
                 if hex.len() % 2 != 0 {
@@ -485,22 +767,24 @@ impl<'j> DeserializeSeed<'j> for Value<'_, 'j, '_, '_> {
                     }
                 }
             }
-            Kind::Option(inner) => {
-                cx.pending.set(if maps_to_null(inner) {
+            Plan::Option { inner, wrap } => {
+                cx.pending.set(if *wrap {
                     EXPECTED_SOME
                 } else {
                     EXPECTED_OPTION
                 });
-                d.deserialize_option(OptionVisitor { inner, cx, out })?;
+                d.deserialize_option(OptionVisitor {
+                    inner,
+                    wrap: *wrap,
+                    cx,
+                    out,
+                })?;
             }
-            Kind::Unit | Kind::UnitStruct { .. } => match cx.scalar(d, "null")? {
+            Plan::Null => match cx.scalar(d, "null")? {
                 (Token::Null, _) => {}
                 (_, at) => return cx.fail(at, JsonErrorKind::Expected("null")),
             },
-            Kind::NewtypeStruct { inner, .. } => {
-                Value { ty: inner, cx, out }.deserialize(d)?;
-            }
-            Kind::Seq(element) => {
+            Plan::Seq(element) => {
                 cx.pending.set(EXPECTED_ARRAY);
                 d.deserialize_any(Counted {
                     cx,
@@ -508,7 +792,7 @@ impl<'j> DeserializeSeed<'j> for Value<'_, 'j, '_, '_> {
                     item: Item::Value(element),
                 })?;
             }
-            Kind::Map { key, value } => {
+            Plan::Map(key, value) => {
                 cx.pending.set(EXPECTED_ARRAY);
                 d.deserialize_any(Counted {
                     cx,
@@ -516,29 +800,26 @@ impl<'j> DeserializeSeed<'j> for Value<'_, 'j, '_, '_> {
                     item: Item::Pair(key, value),
                 })?;
             }
-            Kind::Tuple(types)
-            | Kind::TupleStruct {
-                elements: types, ..
-            } => {
+            Plan::Tuple(types) => {
                 Fixed {
                     cx,
                     out,
-                    len: types.count(),
-                    types,
+                    len: types.len(),
+                    types: types.iter(),
                 }
                 .deserialize(d)?;
             }
-            Kind::Array { len, element } => {
+            Plan::Array { len, element } => {
                 Fixed {
                     cx,
                     out,
-                    len: len as usize,
-                    types: core::iter::repeat(element),
+                    len: *len,
+                    types: core::iter::repeat(&**element),
                 }
                 .deserialize(d)?;
             }
-            Kind::Struct { fields, .. } => Object { cx, out, fields }.deserialize(d)?,
-            Kind::Enum { variants, .. } => {
+            Plan::Struct(fields) => Object { cx, out, fields }.deserialize(d)?,
+            Plan::Enum(variants) => {
                 cx.pending.set(EXPECTED_VARIANT);
                 d.deserialize_any(Enum { cx, out, variants })?;
             }
@@ -686,8 +967,10 @@ impl<'j> Visitor<'j> for Key<'_, 'j> {
 
 /// An option: `null`, the value, or `[value]` when the inner type maps to
 /// `null`.
-struct OptionVisitor<'c, 'j, 'o, 't> {
-    inner: Node<'t>,
+struct OptionVisitor<'c, 'j, 'o, 'p> {
+    inner: &'p Plan,
+    /// The inner type maps to `null`.
+    wrap: bool,
     cx: &'c Cx<'j>,
     out: &'o mut Vec<u8>,
 }
@@ -710,9 +993,14 @@ impl<'j> Visitor<'j> for OptionVisitor<'_, 'j, '_, '_> {
     }
 
     fn visit_some<D: Deserializer<'j>>(self, d: D) -> Result<(), D::Error> {
-        let OptionVisitor { inner, cx, out } = self;
+        let OptionVisitor {
+            inner,
+            wrap,
+            cx,
+            out,
+        } = self;
         out.push(1);
-        if maps_to_null(inner) {
+        if wrap {
             cx.pending.set(EXPECTED_SOME);
             d.deserialize_any(SomeNull { inner, cx, out })
         } else {
@@ -722,8 +1010,8 @@ impl<'j> Visitor<'j> for OptionVisitor<'_, 'j, '_, '_> {
 }
 
 /// `[value]`: some of a type that maps to `null`.
-struct SomeNull<'c, 'j, 'o, 't> {
-    inner: Node<'t>,
+struct SomeNull<'c, 'j, 'o, 'p> {
+    inner: &'p Plan,
     cx: &'c Cx<'j>,
     out: &'o mut Vec<u8>,
 }
@@ -768,16 +1056,16 @@ impl<'j> Visitor<'j> for SomeNull<'_, 'j, '_, '_> {
 
 /// What a sequence or a map holds.
 #[derive(Clone, Copy)]
-enum Item<'t> {
-    Value(Node<'t>),
-    Pair(Node<'t>, Node<'t>),
+enum Item<'p> {
+    Value(&'p Plan),
+    Pair(&'p Plan, &'p Plan),
 }
 
 /// An array of any length, written as its count and its elements.
-struct Counted<'c, 'j, 'o, 't> {
+struct Counted<'c, 'j, 'o, 'p> {
     cx: &'c Cx<'j>,
     out: &'o mut Vec<u8>,
-    item: Item<'t>,
+    item: Item<'p>,
 }
 
 impl Counted<'_, '_, '_, '_> {
@@ -837,9 +1125,9 @@ impl<'j> Visitor<'j> for Counted<'_, 'j, '_, '_> {
 }
 
 /// A map's `[key, value]` pair.
-struct Pair<'c, 'j, 'o, 't> {
-    key: Node<'t>,
-    value: Node<'t>,
+struct Pair<'c, 'j, 'o, 'p> {
+    key: &'p Plan,
+    value: &'p Plan,
     cx: &'c Cx<'j>,
     out: &'o mut Vec<u8>,
 }
@@ -920,7 +1208,7 @@ impl<I> Fixed<'_, '_, '_, I> {
     }
 }
 
-impl<'j, 't, I: Iterator<Item = Node<'t>>> DeserializeSeed<'j> for Fixed<'_, 'j, '_, I> {
+impl<'j, 'p, I: Iterator<Item = &'p Plan>> DeserializeSeed<'j> for Fixed<'_, 'j, '_, I> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'j>>(self, d: D) -> Result<(), D::Error> {
@@ -929,7 +1217,7 @@ impl<'j, 't, I: Iterator<Item = Node<'t>>> DeserializeSeed<'j> for Fixed<'_, 'j,
     }
 }
 
-impl<'j, 't, I: Iterator<Item = Node<'t>>> Visitor<'j> for Fixed<'_, 'j, '_, I> {
+impl<'j, 'p, I: Iterator<Item = &'p Plan>> Visitor<'j> for Fixed<'_, 'j, '_, I> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -984,10 +1272,10 @@ impl<'j, 't, I: Iterator<Item = Node<'t>>> Visitor<'j> for Fixed<'_, 'j, '_, I> 
 
 /// A struct (or a struct variant's data): an object with its fields as keys,
 /// in any order, written as the field values in definition order.
-struct Object<'c, 'j, 'o, 't> {
+struct Object<'c, 'j, 'o, 'p> {
     cx: &'c Cx<'j>,
     out: &'o mut Vec<u8>,
-    fields: Fields<'t>,
+    fields: &'p [FieldPlan],
 }
 
 impl Object<'_, '_, '_, '_> {
@@ -1028,9 +1316,9 @@ impl<'j> Visitor<'j> for Object<'_, 'j, '_, '_> {
         let mut stray = None;
         for f in fields {
             match cx.key(&mut map)? {
-                Some((key, _)) if key == f.name => {
+                Some((key, _)) if *key == *f.name => {
                     map.next_value_seed(Value {
-                        ty: f.ty,
+                        ty: &f.ty,
                         cx,
                         out: &mut *out,
                     })?;
@@ -1040,7 +1328,7 @@ impl<'j> Visitor<'j> for Object<'_, 'j, '_, '_> {
                     stray = Some(key);
                     break;
                 }
-                None => return cx.fail(at, JsonErrorKind::MissingField(f.name.into())),
+                None => return cx.fail(at, JsonErrorKind::MissingField(f.name.to_string())),
             }
         }
         if stray.is_none() {
@@ -1048,7 +1336,7 @@ impl<'j> Visitor<'j> for Object<'_, 'j, '_, '_> {
             return match cx.key(&mut map)? {
                 None => Ok(()),
                 Some((key, key_at)) => {
-                    let kind = if { fields }.any(|f| f.name == key) {
+                    let kind = if fields.iter().any(|f| *f.name == *key) {
                         JsonErrorKind::DuplicateField(key.into_owned())
                     } else {
                         JsonErrorKind::UnknownField(key.into_owned())
@@ -1057,7 +1345,7 @@ impl<'j> Visitor<'j> for Object<'_, 'j, '_, '_> {
                 }
             };
         }
-        let all: Vec<_> = fields.collect();
+        let all = fields;
         // Keys out of order: the fields after the first `done` are read
         // into their own buffers, then written in definition order.
         let mut values: Vec<Option<Vec<u8>>> = (0..all.len() - done).map(|_| None).collect();
@@ -1065,7 +1353,7 @@ impl<'j> Visitor<'j> for Object<'_, 'j, '_, '_> {
             Some(key) => Some(key),
             None => cx.key(&mut map)?,
         } {
-            let Some(i) = all.iter().position(|f| f.name == key) else {
+            let Some(i) = all.iter().position(|f| *f.name == *key) else {
                 return cx.fail(key_at, JsonErrorKind::UnknownField(key.into_owned()));
             };
             if i < done || values[i - done].is_some() {
@@ -1073,7 +1361,7 @@ impl<'j> Visitor<'j> for Object<'_, 'j, '_, '_> {
             }
             let mut value = Vec::new();
             map.next_value_seed(Value {
-                ty: all[i].ty,
+                ty: &all[i].ty,
                 cx,
                 out: &mut value,
             })?;
@@ -1082,7 +1370,7 @@ impl<'j> Visitor<'j> for Object<'_, 'j, '_, '_> {
         for (f, value) in all[done..].iter().zip(values) {
             match value {
                 Some(value) => out.extend_from_slice(&value),
-                None => return cx.fail(at, JsonErrorKind::MissingField(f.name.into())),
+                None => return cx.fail(at, JsonErrorKind::MissingField(f.name.to_string())),
             }
         }
         Ok(())
@@ -1090,10 +1378,10 @@ impl<'j> Visitor<'j> for Object<'_, 'j, '_, '_> {
 }
 
 /// An enum: a unit variant's name as a string, or `{"Name": data}`.
-struct Enum<'c, 'j, 'o, 't> {
+struct Enum<'c, 'j, 'o, 'p> {
     cx: &'c Cx<'j>,
     out: &'o mut Vec<u8>,
-    variants: crate::schema::Variants<'t>,
+    variants: &'p [VariantPlan],
 }
 
 impl Enum<'_, '_, '_, '_> {
@@ -1104,10 +1392,10 @@ impl Enum<'_, '_, '_, '_> {
     /// A unit variant, named by the string at `at`.
     fn unit<E: de::Error>(self, name: &str, at: usize) -> Result<(), E> {
         let Enum { cx, out, variants } = self;
-        let Some(variant) = { variants }.find(|v| v.name == name) else {
+        let Some(variant) = variants.iter().find(|v| *v.name == *name) else {
             return cx.fail(at, JsonErrorKind::UnknownVariant(name.into()));
         };
-        if !matches!(variant.kind, VariantKind::Unit) {
+        if !matches!(variant.data, VariantDataPlan::Unit) {
             return cx.fail(
                 at,
                 JsonErrorKind::Expected("a variant with data as {\"Name\": data}"),
@@ -1148,25 +1436,25 @@ impl<'j> Visitor<'j> for Enum<'_, 'j, '_, '_> {
         let Some((name, name_at)) = cx.key(&mut map)? else {
             return cx.fail(at, JsonErrorKind::Expected(EXPECTED_VARIANT));
         };
-        let Some(variant) = { variants }.find(|v| v.name == name) else {
+        let Some(variant) = variants.iter().find(|v| *v.name == *name) else {
             return cx.fail(name_at, JsonErrorKind::UnknownVariant(name.into_owned()));
         };
         put_varint(out, u64::from(variant.index));
-        match variant.kind {
-            VariantKind::Unit => {
+        match &variant.data {
+            VariantDataPlan::Unit => {
                 return cx.fail(
                     at,
                     JsonErrorKind::Expected("a unit variant as its name, a string"),
                 );
             }
-            VariantKind::Newtype(ty) => map.next_value_seed(Value { ty, cx, out })?,
-            VariantKind::Tuple(types) => map.next_value_seed(Fixed {
+            VariantDataPlan::Newtype(ty) => map.next_value_seed(Value { ty, cx, out })?,
+            VariantDataPlan::Tuple(types) => map.next_value_seed(Fixed {
                 cx,
                 out,
-                len: types.count(),
-                types,
+                len: types.len(),
+                types: types.iter(),
             })?,
-            VariantKind::Struct(fields) => map.next_value_seed(Object { cx, out, fields })?,
+            VariantDataPlan::Struct(fields) => map.next_value_seed(Object { cx, out, fields })?,
         }
         if let Some((_, key_at)) = cx.key(&mut map)? {
             return cx.fail(

@@ -4,10 +4,9 @@ use embedded_io::Write;
 use serde::Serialize;
 
 use crate::block::{self, BlockHeader};
-use crate::crc::Crc32c;
 use crate::end::End;
 use crate::error::ErrorKind;
-use crate::frame::{kind, FrameHead};
+use crate::frame::{kind, Chain};
 use crate::header::{Header, HEADER_LEN};
 use crate::meta::{self, Entry};
 use crate::read::TypeSet;
@@ -19,9 +18,6 @@ use crate::{limits, varint};
 
 /// The file header the writer writes, checksum computed at compile time.
 const HEADER: [u8; HEADER_LEN] = Header::CURRENT.to_bytes();
-
-/// The header's checksum field: the 4 bytes before the first frame.
-const HEADER_CHECKSUM: [u8; 4] = [HEADER[14], HEADER[15], HEADER[16], HEADER[17]];
 
 /// The least block buffer the writer accepts.
 pub const MIN_BUFFER_LEN: usize = 16;
@@ -69,6 +65,8 @@ const MAX_BLOCK_BUFFER: usize = limits::MAX_FRAME_BODY as usize - BlockHeader::M
 /// assert_eq!(reader.verify().unwrap().counted.records, 10);
 /// ```
 pub struct Writer<'b, W: Write> {
+    /// Where frames go, chained and counted; apart from the block buffer, so
+    /// that a block's frame is written straight from the buffer's parts.
     out: Chain<W>,
     buf: &'b mut [u8],
     /// Usable part of `buf`.
@@ -88,109 +86,14 @@ pub struct Writer<'b, W: Write> {
     slot: usize,
 }
 
-/// The sink side of a writer: where frames go, chained and counted.
-///
-/// Apart from the block buffer, so that a block's frame can be written
-/// straight from the buffer's parts.
-struct Chain<W: Write> {
-    sink: W,
-    /// The 4 bytes before the next frame: the last checksum written.
-    prev: [u8; 4],
-    /// Bytes written to the sink.
-    position: u64,
-    /// Frames, blocks, records already written.
-    counted: End,
-    /// A write to the sink failed: the container's end is unknown.
-    poisoned: bool,
-}
-
-impl<W: Write> Chain<W> {
-    /// Writes a frame whose body is `parts`, back to back, then counts it.
-    ///
-    /// Every frame but metadata goes through here, so the device carries one
-    /// copy of the frame code. Callers keep the body within
-    /// [`limits::MAX_FRAME_BODY`].
-    fn frame(&mut self, kind: u8, parts: &[&[u8]]) -> Result<(), Error<W::Error>> {
-        let body_len = parts.iter().map(|p| p.len()).sum();
-        let r = (|| {
-            let mut out = FrameOut::begin(&mut self.sink, &self.prev, kind, body_len)?;
-            for part in parts {
-                out.put(part)?;
-            }
-            out.end()
-        })();
-        self.written(body_len, r)
-    }
-
-    /// Accounts for a frame of `body_len` bytes whose writing returned `r`
-    /// (its checksum field, or the sink's error, which poisons the writer).
-    fn written(
-        &mut self,
-        body_len: usize,
-        r: Result<[u8; 4], W::Error>,
-    ) -> Result<(), Error<W::Error>> {
-        match r {
-            Ok(checksum) => {
-                self.position += (FrameHead::LEN + body_len + 4) as u64;
-                self.prev = checksum;
-                self.counted.frames += 1;
-                Ok(())
-            }
-            Err(e) => {
-                self.poisoned = true;
-                Err(Error::Sink(e))
-            }
-        }
-    }
-}
-
-/// A frame being written: feeds the checksum as bytes go to the sink.
-struct FrameOut<'s, W: Write> {
-    sink: &'s mut W,
-    crc: Crc32c,
-}
-
-impl<'s, W: Write> FrameOut<'s, W> {
-    fn begin(sink: &'s mut W, prev: &[u8; 4], kind: u8, body_len: usize) -> Result<Self, W::Error> {
-        let mut crc = Crc32c::new();
-        crc.update(prev);
-        let mut out = FrameOut { sink, crc };
-        // Callers check body_len against MAX_FRAME_BODY, which fits u32.
-        out.put(FrameHead::new(kind, body_len as u32).as_bytes())?;
-        Ok(out)
-    }
-
-    /// Out of line: frames are written in many small pieces, and one call
-    /// costs less flash than the checksum and sink code at every piece.
-    #[inline(never)]
-    fn put(&mut self, bytes: &[u8]) -> Result<(), W::Error> {
-        self.crc.update(bytes);
-        self.sink.write_all(bytes)
-    }
-
-    /// Writes the checksum field and returns it.
-    fn end(self) -> Result<[u8; 4], W::Error> {
-        let checksum = self.crc.finish().to_le_bytes();
-        self.sink.write_all(&checksum)?;
-        Ok(checksum)
-    }
-}
-
 impl<'b, W: Write> Writer<'b, W> {
     /// Starts a container: writes the file header to `sink`; `buf` becomes the
     /// block buffer. A record must fit in `buf` with its length to spare
     /// ([`buffer_cost_per_record`]).
-    pub fn new(mut sink: W, buf: &'b mut [u8]) -> Result<Self, Error<W::Error>> {
+    pub fn new(sink: W, buf: &'b mut [u8]) -> Result<Self, Error<W::Error>> {
         Self::check_buffer(buf)?;
-        sink.write_all(&HEADER).map_err(Error::Sink)?;
-        Ok(Self::with_state(
-            sink,
-            buf,
-            End::default(),
-            TypeSet::default(),
-            HEADER_LEN as u64,
-            HEADER_CHECKSUM,
-        ))
+        let out = Chain::start(sink, &HEADER)?;
+        Ok(Self::with_chain(out, buf, TypeSet::default()))
     }
 
     /// Continues an incomplete container after a power cut or a crash.
@@ -226,7 +129,7 @@ impl<'b, W: Write> Writer<'b, W> {
     /// assert!(reader.verify().unwrap().is_complete());
     /// ```
     pub fn resume(
-        mut sink: W,
+        sink: W,
         buf: &'b mut [u8],
         point: &ResumePoint,
     ) -> Result<Self, Error<W::Error>> {
@@ -234,21 +137,17 @@ impl<'b, W: Write> Writer<'b, W> {
         if point.is_complete() {
             return Err(Error::AlreadyComplete);
         }
-        let mut position = point.valid_len();
-        let mut prev = point.last_checksum();
-        if position == 0 {
-            sink.write_all(&HEADER).map_err(Error::Sink)?;
-            position = HEADER_LEN as u64;
-            prev = HEADER_CHECKSUM;
-        }
-        Ok(Self::with_state(
-            sink,
-            buf,
-            point.counted(),
-            point.declared(),
-            position,
-            prev,
-        ))
+        let out = if point.valid_len() == 0 {
+            Chain::start(sink, &HEADER)?
+        } else {
+            Chain::resume(
+                sink,
+                point.valid_len(),
+                point.last_checksum(),
+                point.counted(),
+            )
+        };
+        Ok(Self::with_chain(out, buf, point.declared()))
     }
 
     fn check_buffer(buf: &[u8]) -> Result<(), Error<W::Error>> {
@@ -261,23 +160,10 @@ impl<'b, W: Write> Writer<'b, W> {
         Ok(())
     }
 
-    fn with_state(
-        sink: W,
-        buf: &'b mut [u8],
-        counted: End,
-        declared: TypeSet,
-        position: u64,
-        prev: [u8; 4],
-    ) -> Self {
+    fn with_chain(out: Chain<W>, buf: &'b mut [u8], declared: TypeSet) -> Self {
         let cap = buf.len().min(MAX_BLOCK_BUFFER);
         Writer {
-            out: Chain {
-                sink,
-                prev,
-                position,
-                counted,
-                poisoned: false,
-            },
+            out,
             slot: buffer_cost_per_record(cap),
             buf,
             cap,
@@ -292,12 +178,12 @@ impl<'b, W: Write> Writer<'b, W> {
 
     /// Bytes written to the sink so far (buffered records not included).
     pub fn position(&self) -> u64 {
-        self.out.position
+        self.out.position()
     }
 
     /// Frames, blocks and records written to the sink so far.
     pub fn counted(&self) -> End {
-        self.out.counted
+        self.out.counted()
     }
 
     /// Records waiting in the block buffer.
@@ -311,7 +197,7 @@ impl<'b, W: Write> Writer<'b, W> {
     }
 
     fn check(&self) -> Result<(), Error<W::Error>> {
-        if self.out.poisoned {
+        if self.out.is_poisoned() {
             return Err(Error::Poisoned);
         }
         Ok(())
@@ -332,17 +218,14 @@ impl<'b, W: Write> Writer<'b, W> {
         }
         self.flush()?;
         // Streamed entry by entry: metadata needs no buffer.
-        let chain = &mut self.out;
-        let r = (|| {
-            let mut out = FrameOut::begin(&mut chain.sink, &chain.prev, kind::METADATA, body_len)?;
+        self.out.stream(kind::METADATA, body_len, |out| {
             let mut tmp = [0u8; varint::MAX_LEN_U64];
             out.put(varint::encode_u64(entries.len() as u64, &mut tmp))?;
             for e in entries {
                 e.encode(&mut |b: &[u8]| out.put(b))?;
             }
-            out.end()
-        })();
-        chain.written(body_len, r)
+            Ok(())
+        })
     }
 
     /// Declares record type `record_type` at run time, from its parts as
@@ -397,7 +280,8 @@ impl<'b, W: Write> Writer<'b, W> {
         schema.validate().map_err(Error::Invalid)?;
         self.flush()?;
         let mut tmp = [0u8; SCHEMA_PARTS_TMP_LEN];
-        self.out.frame(kind::SCHEMA, &schema.parts(&mut tmp))?;
+        self.out
+            .write_frame(kind::SCHEMA, &schema.parts(&mut tmp))?;
         self.declared.insert(record_type);
         Ok(())
     }
@@ -684,7 +568,7 @@ impl<'b, W: Write> Writer<'b, W> {
         let table_len = pack_deltas(slots, self.slot, header);
         let mut head = [0u8; BlockHeader::MAX_LEN];
         let head_len = header.encode(&mut head);
-        self.out.frame(
+        self.out.write_frame(
             kind::BLOCK,
             &[
                 &head[..head_len],
@@ -692,8 +576,7 @@ impl<'b, W: Write> Writer<'b, W> {
                 &self.buf[..self.used],
             ],
         )?;
-        self.out.counted.blocks += 1;
-        self.out.counted.records += u64::from(self.count);
+        self.out.count_block(self.count);
         self.used = 0;
         self.count = 0;
         self.min_len = u32::MAX;
@@ -735,18 +618,16 @@ impl<'b, W: Write> Writer<'b, W> {
             return Err(Error::FrameTooLarge { len: body.len() });
         }
         self.flush()?;
-        self.out.frame(kind, &[body])
+        self.out.write_frame(kind, &[body])
     }
 
     /// Writes buffered records and the end frame, flushes the sink and
     /// returns it. The container is complete.
     pub fn finish(mut self) -> Result<W, Error<W::Error>> {
         self.flush()?;
-        let mut body = [0u8; End::MAX_LEN];
-        let n = self.out.counted.encode(&mut body);
-        self.out.frame(kind::END, &[&body[..n]])?;
-        self.out.sink.flush().map_err(Error::Sink)?;
-        Ok(self.out.sink)
+        self.out.write_end()?;
+        self.out.sink_mut().flush().map_err(Error::Sink)?;
+        Ok(self.out.into_sink())
     }
 }
 
