@@ -1,0 +1,96 @@
+//! `koffer-viewer`: the decoding behind `viewer/koffer-viewer.html`, the
+//! `koffer` crate compiled to `wasm32-unknown-unknown` and handed to the
+//! page's JavaScript by wasm-bindgen. The page reads a file into a
+//! [`Viewer`] chunk by chunk, opens it, and asks for the summary, windows of
+//! table rows, numeric columns for plots, and the CSV and JSON exports.
+//!
+//! The work is done by [`model`], plain Rust with native tests; this layer
+//! only converts to JavaScript values (JSON text, `Float64Array`, bytes).
+//!
+//! ```
+//! let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples/wearable.koffer")).unwrap();
+//! let mut v = koffer_viewer::Viewer::new(bytes.len() as f64).unwrap();
+//! v.push(&bytes);
+//! let summary: serde_json::Value = serde_json::from_str(&v.open()).unwrap();
+//! assert_eq!(summary["status"], "complete");
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod model;
+
+use wasm_bindgen::prelude::*;
+
+/// One file in the page: its bytes, then (after [`Viewer::open`]) the
+/// opened container.
+#[wasm_bindgen]
+pub struct Viewer {
+    bytes: Vec<u8>,
+    size: usize,
+    opened: Option<model::Opened>,
+}
+
+#[wasm_bindgen]
+impl Viewer {
+    /// Reserves room for a file of `size` bytes; refuses one above
+    /// [`model::MAX_FILE`] with a message (before anything is read).
+    #[wasm_bindgen(constructor)]
+    pub fn new(size: f64) -> Result<Viewer, String> {
+        if !(0.0..=model::MAX_FILE as f64).contains(&size) {
+            return Err(format!(
+                "the file has {size} bytes; this page reads files up to {} bytes",
+                model::MAX_FILE
+            ));
+        }
+        let size = size as usize;
+        let mut bytes = Vec::new();
+        bytes
+            .try_reserve_exact(size)
+            .map_err(|_| format!("not enough memory for {size} bytes"))?;
+        Ok(Viewer {
+            bytes,
+            size,
+            opened: None,
+        })
+    }
+
+    /// The largest file size accepted.
+    #[wasm_bindgen(js_name = maxFile)]
+    pub fn max_file() -> f64 {
+        model::MAX_FILE as f64
+    }
+
+    /// Appends the next chunk of the file (never beyond the announced size).
+    pub fn push(&mut self, chunk: &[u8]) {
+        let room = self.size.saturating_sub(self.bytes.len());
+        self.bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+
+    /// Opens the bytes pushed so far; returns the summary as JSON text.
+    pub fn open(&mut self) -> String {
+        let bytes = core::mem::take(&mut self.bytes);
+        let opened = model::Opened::open(bytes);
+        let json = serde_json::to_string(opened.summary()).unwrap_or_else(|_| "null".into());
+        self.opened = Some(opened);
+        json
+    }
+
+    /// Rows `start..start + count` of record type `record_type` as JSON
+    /// text: `[{index, offset, cells, raw, error}]`.
+    pub fn rows(&self, record_type: u8, start: f64, count: f64) -> String {
+        let rows = match &self.opened {
+            Some(o) => o.rows(record_type, start as u64, count as u64),
+            None => Vec::new(),
+        };
+        serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+    }
+
+    /// One numeric column of all records of a type, scale and offset
+    /// applied (NaN where a record holds no number there).
+    pub fn column(&self, record_type: u8, column: usize) -> Vec<f64> {
+        match &self.opened {
+            Some(o) => o.column(record_type, column),
+            None => Vec::new(),
+        }
+    }
+}
