@@ -9,7 +9,7 @@
 //!
 //! ```
 //! let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples/wearable.koffer")).unwrap();
-//! let mut v = koffer_viewer::Viewer::new(bytes.len() as f64).unwrap();
+//! let mut v = koffer_viewer::Viewer::new("wearable.koffer", bytes.len() as f64).unwrap();
 //! v.push(&bytes);
 //! let summary: serde_json::Value = serde_json::from_str(&v.open()).unwrap();
 //! assert_eq!(summary["status"], "complete");
@@ -25,6 +25,7 @@ use wasm_bindgen::prelude::*;
 /// opened container.
 #[wasm_bindgen]
 pub struct Viewer {
+    name: String,
     bytes: Vec<u8>,
     size: usize,
     opened: Option<model::Opened>,
@@ -32,10 +33,10 @@ pub struct Viewer {
 
 #[wasm_bindgen]
 impl Viewer {
-    /// Reserves room for a file of `size` bytes; refuses one above
+    /// Reserves room for the file `name` of `size` bytes; refuses one above
     /// [`model::MAX_FILE`] with a message (before anything is read).
     #[wasm_bindgen(constructor)]
-    pub fn new(size: f64) -> Result<Viewer, String> {
+    pub fn new(name: &str, size: f64) -> Result<Viewer, String> {
         if !(0.0..=model::MAX_FILE as f64).contains(&size) {
             return Err(format!(
                 "the file has {size} bytes; this page reads files up to {} bytes",
@@ -48,6 +49,7 @@ impl Viewer {
             .try_reserve_exact(size)
             .map_err(|_| format!("not enough memory for {size} bytes"))?;
         Ok(Viewer {
+            name: name.to_string(),
             bytes,
             size,
             opened: None,
@@ -69,7 +71,7 @@ impl Viewer {
     /// Opens the bytes pushed so far; returns the summary as JSON text.
     pub fn open(&mut self) -> String {
         let bytes = core::mem::take(&mut self.bytes);
-        let opened = model::Opened::open(bytes);
+        let opened = model::Opened::open(bytes, &self.name);
         let json = serde_json::to_string(opened.summary()).unwrap_or_else(|_| "null".into());
         self.opened = Some(opened);
         json
@@ -92,5 +94,40 @@ impl Viewer {
             Some(o) => o.column(record_type, column),
             None => Vec::new(),
         }
+    }
+
+    /// Record type `record_type` as CSV: the bytes `koffer export --format
+    /// csv` writes for it (`koffer-export`'s `write_csv`).
+    pub fn csv(&self, record_type: u8) -> Vec<u8> {
+        let mut out = Vec::new();
+        if let Some(o) = &self.opened {
+            let _ = koffer_export::write_csv(o.bytes(), record_type, &mut out);
+        }
+        out
+    }
+
+    /// The file name `koffer export --format csv` gives record type `record_type`.
+    #[wasm_bindgen(js_name = csvFileName)]
+    pub fn csv_file_name(&self, record_type: u8) -> String {
+        self.opened
+            .as_ref()
+            .and_then(|o| {
+                koffer_export::csv_types(o.bytes())
+                    .into_iter()
+                    .find(|t| t.record_type == record_type)
+            })
+            .map_or_else(|| format!("type-{record_type}.csv"), |t| t.file_name)
+    }
+
+    /// The whole file as `koffer export --format json` writes it
+    /// (`koffer-export`'s `write_json`); empty when the header cannot be read.
+    pub fn json(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        if let Some(o) = &self.opened {
+            if koffer_export::write_json(o.bytes(), &mut out).is_err() {
+                out.clear();
+            }
+        }
+        out
     }
 }

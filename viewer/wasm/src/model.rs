@@ -6,8 +6,8 @@
 
 use koffer::block::Block;
 use koffer::dynamic::{self, Visitor};
-use koffer::meta::{Entry, Value};
-use koffer::read::{Class, Completeness, Frame, Reader, Tail};
+use koffer::meta::Value;
+use koffer::read::Frame;
 use koffer::schema::{Definition, Kind, Node, VariantKind, VariantRef};
 use serde::Serialize;
 
@@ -16,33 +16,43 @@ use serde::Serialize;
 /// plotted from it: 1 GiB leaves room for both.
 pub const MAX_FILE: u64 = 1 << 30;
 
-/// The summary of a container, serialised to JSON for the page.
+/// The summary of a container, serialised to JSON for the page. The
+/// status, totals and words come from `koffer-export`, the library behind
+/// the `koffer` command.
 #[derive(Serialize, Debug, Clone)]
 pub struct Summary {
+    pub file: String,
     pub size: u64,
+    /// `major.minor`; empty when the header could not be read.
     pub format: String,
     pub metadata: Vec<MetaItem>,
-    /// `producer.vendor`, `producer.model`, `producer.firmware` joined, if any.
+    /// `producer.vendor` and `producer.model` (and `producer.firmware`), if any.
     pub producer: Option<String>,
-    /// `export.created` in ms since the Unix epoch.
+    /// `export.created` in ms since the Unix epoch, and as RFC 3339.
     pub export_time_ms: Option<i64>,
+    pub export_time: Option<String>,
     pub subject: Option<String>,
     pub time_base: Option<String>,
     pub record_types: Vec<TypeInfo>,
     pub frames: FrameCounts,
     pub blocks: u64,
     pub records: u64,
-    /// `complete`, `incomplete`, or the error class (`corrupt`,
-    /// `unsupported`, `not_a_container`), as `koffer inspect` says it.
+    /// `complete`, `incomplete`, `corrupt`, `unsupported`, `not_a_container`:
+    /// the word of `koffer inspect`.
     pub status: &'static str,
     pub complete: bool,
-    pub incomplete: Option<Incomplete>,
+    /// The first error, as `koffer inspect --json` reports it.
     pub error: Option<ErrorInfo>,
     /// What was dropped and where, in the words of `koffer export`; `None`
     /// for a complete container.
     pub dropped: Option<String>,
+    /// The dropped bytes, `[start, end)`.
+    pub dropped_range: Option<[u64; 2]>,
     /// The intact prefix the records come from (bytes).
     pub valid_len: u64,
+    /// Exactly what `koffer inspect --json` prints (`null` when the header
+    /// could not be read, where the command prints only the error).
+    pub inspect: Option<serde_json::Value>,
 }
 
 /// One metadata entry.
@@ -50,32 +60,12 @@ pub struct Summary {
 pub struct MetaItem {
     pub key: String,
     #[serde(rename = "type")]
-    pub ty: &'static str,
-    /// The value as text (strings unquoted, bytes in hex, times in ms).
+    pub ty: String,
+    /// The value as `koffer inspect` shows it.
     pub text: String,
-    /// For `time` and `anchor` values: ms since the Unix epoch.
-    pub time_ms: Option<i64>,
 }
 
-/// Frames read intact, by kind (as `koffer inspect --json` counts them).
-#[derive(Serialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FrameCounts {
-    pub total: u64,
-    pub metadata: u64,
-    pub schema: u64,
-    pub block: u64,
-    pub ancillary: u64,
-    pub end: u64,
-}
-
-/// An incomplete container's tail.
-#[derive(Serialize, Debug, Clone)]
-pub struct Incomplete {
-    pub valid_len: u64,
-    pub dropped_bytes: u64,
-    /// `none`, `unwritten` or `torn`.
-    pub tail: &'static str,
-}
+pub use koffer_export::FrameCounts;
 
 /// The first error, as `koffer inspect --json` reports it.
 #[derive(Serialize, Debug, Clone)]
@@ -106,23 +96,13 @@ pub struct TypeInfo {
 }
 
 /// One column: a leaf field, nested structs flattened with dots (the
-/// columns of `koffer export --format csv`).
+/// columns of `koffer export --format csv`, from `koffer-export`).
 #[derive(Serialize, Debug, Clone)]
 pub struct Column {
-    /// Dotted path, e.g. `position.lat`; `value` for a root that is not a struct.
-    pub path: String,
-    /// The CSV header: the path and the unit in brackets.
-    pub header: String,
-    #[serde(rename = "type")]
-    pub ty: String,
-    pub unit: Option<String>,
-    pub description: Option<String>,
-    pub scale: Option<f64>,
-    pub offset: Option<f64>,
-    /// The time base of a timestamp field ("" = the container's `time.base`).
-    pub time: Option<String>,
+    #[serde(flatten)]
+    pub column: koffer_export::Column,
     /// Whether the column can be plotted (numbers, bools, options of them,
-    /// enums as their variant index).
+    /// enums of unit variants as their variant index).
     pub numeric: bool,
     /// Field indices from the root, one per struct level.
     #[serde(skip)]
@@ -168,40 +148,6 @@ pub struct Row {
     pub raw: Vec<String>,
     /// Why the record could not be read by its definition.
     pub error: Option<String>,
-}
-
-fn class_name(class: Class) -> &'static str {
-    match class {
-        Class::NotAContainer => "not_a_container",
-        Class::Incomplete => "incomplete",
-        Class::Unsupported => "unsupported",
-        Class::Corrupt => "corrupt",
-        Class::Payload => "payload",
-    }
-}
-
-fn meta_item(e: &Entry<'_>) -> MetaItem {
-    let (ty, text, time_ms) = match e.value {
-        Value::Bool(b) => ("bool", b.to_string(), None),
-        Value::Uint(v) => ("uint", v.to_string(), None),
-        Value::Int(v) => ("int", v.to_string(), None),
-        Value::Float(v) => ("float", format!("{v}"), None),
-        Value::Str(s) => ("str", s.to_string(), None),
-        Value::Bytes(b) => ("bytes", koffer::hex::encode(b), None),
-        Value::Time(ms) => ("time", ms.to_string(), Some(ms)),
-        Value::Anchor { boot_ms, unix_ms } => (
-            "anchor",
-            format!("boot + {boot_ms} ms = {unix_ms} ms"),
-            Some(unix_ms),
-        ),
-        Value::Unknown { bytes, .. } => ("unknown", koffer::hex::encode(bytes), None),
-    };
-    MetaItem {
-        key: e.key.to_string(),
-        ty,
-        text,
-        time_ms,
-    }
 }
 
 /// A one-line name of a type (as `koffer inspect` prints it, shortened for
@@ -264,51 +210,33 @@ fn is_numeric(node: Node<'_>) -> bool {
     }
 }
 
-/// The columns of a type, in the order of `koffer export --format csv`.
+/// The columns of a type, in the order of `koffer export --format csv`:
+/// `koffer-export`'s columns, with where each leaf lies and whether it plots.
 pub fn columns(root: Node<'_>) -> Vec<Column> {
-    let mut out = Vec::new();
-    collect(root, "", None, &mut Vec::new(), &mut out);
-    out
+    let mut leaves = Vec::new();
+    collect(root, &mut Vec::new(), &mut leaves);
+    koffer_export::columns_of(root)
+        .into_iter()
+        .zip(leaves)
+        .map(|(column, (field_path, numeric))| Column {
+            column,
+            numeric,
+            field_path,
+        })
+        .collect()
 }
 
-fn collect(
-    node: Node<'_>,
-    prefix: &str,
-    field: Option<&koffer::schema::FieldRef<'_>>,
-    path: &mut Vec<usize>,
-    out: &mut Vec<Column>,
-) {
+/// Each leaf's field path and whether it is numeric, in column order.
+fn collect(node: Node<'_>, path: &mut Vec<usize>, out: &mut Vec<(Vec<usize>, bool)>) {
     if let Kind::Struct { fields, .. } = node.kind() {
         for (i, f) in fields.enumerate() {
-            let name = if prefix.is_empty() {
-                f.name.to_string()
-            } else {
-                format!("{prefix}.{}", f.name)
-            };
             path.push(i);
-            collect(f.ty, &name, Some(&f), path, out);
+            collect(f.ty, path, out);
             path.pop();
         }
         return;
     }
-    let name = if prefix.is_empty() { "value" } else { prefix };
-    let a = field.map(|f| f.annotations);
-    let unit = a.and_then(|a| a.unit).map(str::to_string);
-    out.push(Column {
-        path: name.to_string(),
-        header: match &unit {
-            Some(u) => format!("{name} [{u}]"),
-            None => name.to_string(),
-        },
-        ty: type_name(node),
-        unit,
-        description: a.and_then(|a| a.description).map(str::to_string),
-        scale: a.and_then(|a| a.scale),
-        offset: a.and_then(|a| a.offset),
-        time: a.and_then(|a| a.time).map(str::to_string),
-        numeric: is_numeric(node),
-        field_path: path.clone(),
-    });
+    out.push((path.clone(), is_numeric(node)));
 }
 
 /// Latitude and longitude columns: numeric leaves whose unit or last name
@@ -319,6 +247,7 @@ pub fn find_track(cols: &[Column]) -> Option<[usize; 2]> {
             if !c.numeric {
                 return false;
             }
+            let c = &c.column;
             let last = c.path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
             let unit = c.unit.as_deref().unwrap_or("").to_ascii_lowercase();
             words.iter().any(|w| {
@@ -467,207 +396,157 @@ fn cell_text(json: &str) -> String {
 }
 
 impl Opened {
-    /// Reads a container: every frame is checked; the summary reports the
-    /// first error or the missing end, and the intact part stays readable.
-    /// Never fails: a file that is not a container gives a summary whose
-    /// status says so.
-    pub fn open(bytes: Vec<u8>) -> Opened {
-        let size = bytes.len() as u64;
-        let mut summary = Summary {
-            size,
-            format: String::new(),
-            metadata: Vec::new(),
-            producer: None,
-            export_time_ms: None,
-            subject: None,
-            time_base: None,
-            record_types: Vec::new(),
-            frames: FrameCounts::default(),
-            blocks: 0,
-            records: 0,
-            status: "complete",
-            complete: false,
-            incomplete: None,
-            error: None,
-            dropped: None,
-            valid_len: 0,
-        };
-        let reader = match Reader::new(&bytes) {
-            Ok(r) => r,
-            Err(e) => {
-                let class = e.kind.class();
-                summary.status = class_name(class);
-                if class == Class::Incomplete {
-                    summary.incomplete = Some(Incomplete {
-                        valid_len: 0,
-                        dropped_bytes: size,
-                        tail: "torn",
-                    });
-                }
-                summary.dropped = Some(format!(
-                    "at byte {}: {}; nothing could be read",
-                    e.offset, e.kind
-                ));
-                summary.error = Some(ErrorInfo {
-                    offset: e.offset,
-                    kind: e.kind.name(),
-                    class: class_name(class),
-                    message: e.kind.to_string(),
-                });
-                return Opened {
-                    bytes,
-                    summary,
-                    types: Vec::new(),
-                };
-            }
-        };
-        let h = reader.header();
-        summary.format = format!("{}.{}", h.major, h.minor);
-        let mut types: Vec<Option<TypeIndex>> = (0..256).map(|_| None).collect();
-        let mut pending: Vec<Vec<BlockAt>> = (0..256).map(|_| Vec::new()).collect();
-        let mut records = [0u64; 256];
-        let mut blocks = [0u64; 256];
-        let mut metadata = Vec::new();
-        let mut frames = reader.frames();
-        let counts = &mut summary.frames;
-        for f in frames.by_ref().map_while(Result::ok) {
-            counts.total += 1;
-            match f.frame {
-                Frame::Metadata(m) => {
-                    counts.metadata += 1;
-                    metadata.extend(m.entries().map(|e| meta_item(&e)));
-                }
-                Frame::Schema(s) => {
-                    counts.schema += 1;
-                    let def = Definition::parse(s.definition).ok();
-                    let root = def.as_ref().and_then(|d| d.root());
-                    let columns = root.map(columns).unwrap_or_default();
-                    let time_column = columns
-                        .iter()
-                        .position(|c| c.time.is_some() && c.numeric);
-                    let track = find_track(&columns);
-                    types[usize::from(s.record_type)] = Some(TypeIndex {
-                        info: TypeInfo {
-                            id: s.record_type,
-                            name: s.name.to_string(),
-                            version: s.version,
-                            fingerprint: format!("{:016x}", s.fingerprint()),
-                            root: root.map(type_name).unwrap_or_else(|| "(empty)".into()),
-                            blocks: 0,
-                            records: 0,
-                            columns,
-                            time_column,
-                            track,
-                        },
-                        definition: s.definition.to_vec(),
-                        blocks: Vec::new(),
-                    });
-                }
-                Frame::Block(b) => {
-                    counts.block += 1;
-                    let bh = b.header();
-                    let t = usize::from(bh.record_type);
-                    // The body lies between the frame's head and its 4-byte checksum.
-                    let start = f.body_offset as usize;
-                    let end = (f.offset + f.size) as usize - 4;
-                    pending[t].push(BlockAt {
-                        start,
-                        end,
-                        first: records[t],
-                        count: bh.count,
-                    });
-                    blocks[t] += 1;
-                    records[t] += u64::from(bh.count);
-                }
-                Frame::End(_) => counts.end += 1,
-                Frame::Ancillary { .. } => counts.ancillary += 1,
-            }
-        }
-        let intact = frames.position();
-        summary.valid_len = intact;
-        match frames.finish() {
-            Ok(s) => match s.completeness {
-                Completeness::Complete => {
-                    summary.status = "complete";
-                    summary.complete = true;
-                }
-                Completeness::Incomplete { valid_len, tail } => {
-                    let (kind, len) = match tail {
-                        Tail::Unwritten { len } => ("unwritten", len),
-                        Tail::Torn { len } => ("torn", len),
-                        Tail::None => ("none", 0),
-                    };
-                    summary.status = "incomplete";
-                    summary.valid_len = valid_len;
-                    summary.incomplete = Some(Incomplete {
-                        valid_len,
-                        dropped_bytes: len,
-                        tail: kind,
-                    });
-                    let what = match tail {
-                        Tail::None => "nothing dropped".to_string(),
-                        Tail::Unwritten { len } => format!(
-                            "dropped {len} bytes of unwritten storage (all 0x00 or all 0xFF) at bytes {valid_len}..{size}"
-                        ),
-                        Tail::Torn { len } => format!(
-                            "dropped {len} bytes of a torn (cut short) frame at bytes {valid_len}..{size}"
-                        ),
-                    };
-                    summary.dropped = Some(format!(
-                        "at byte {valid_len}: incomplete container (no end frame): {what}"
-                    ));
-                }
-            },
-            Err(e) => {
-                let class = class_name(e.kind.class());
-                summary.status = class;
-                summary.dropped = Some(format!(
-                    "at byte {}: {}; dropped {} bytes at bytes {intact}..{size}: everything from the damaged frame on",
-                    e.offset,
-                    e.kind,
-                    size.saturating_sub(intact),
-                ));
-                summary.error = Some(ErrorInfo {
-                    offset: e.offset,
-                    kind: e.kind.name(),
-                    class,
-                    message: e.kind.to_string(),
-                });
-            }
-        }
-        let find = |key: &str| metadata.iter().find(|m: &&MetaItem| m.key == key);
-        let producer: Vec<&str> = ["producer.vendor", "producer.model"]
-            .iter()
-            .filter_map(|k| find(k).map(|m| m.text.as_str()))
-            .collect();
-        summary.producer = (!producer.is_empty()).then(|| {
-            let mut p = producer.join(" ");
-            if let Some(fw) = find("producer.firmware") {
-                p.push_str(&format!(" (firmware {})", fw.text));
-            }
-            p
-        });
-        summary.export_time_ms = find("export.created").and_then(|m| m.time_ms);
-        summary.subject = find("subject.pseudonym").map(|m| m.text.clone());
-        summary.time_base = find("time.base").map(|m| m.text.clone());
-        summary.metadata = metadata;
-        summary.blocks = blocks.iter().sum();
-        summary.records = records.iter().sum();
-        let mut out = Vec::new();
-        for (t, slot) in types.into_iter().enumerate() {
-            if let Some(mut ti) = slot {
-                ti.info.blocks = blocks[t];
-                ti.info.records = records[t];
-                ti.blocks = core::mem::take(&mut pending[t]);
-                summary.record_types.push(ti.info.clone());
-                out.push(ti);
-            }
-        }
+    /// Reads a container (`name` is how the summary names the file): every
+    /// frame is checked; the summary reports the first error or the missing
+    /// end, and the intact part stays readable. Never fails: a file that is
+    /// not a container gives a summary whose status says so.
+    pub fn open(bytes: Vec<u8>, name: &str) -> Opened {
+        let (summary, types) = Self::read(&bytes, name);
         Opened {
             bytes,
             summary,
-            types: out,
+            types,
         }
+    }
+
+    fn read(bytes: &[u8], name: &str) -> (Summary, Vec<TypeIndex>) {
+        let scan = koffer_export::scan(bytes);
+        let status = scan.status();
+        let problem = scan.problem();
+        let report = koffer_export::report(&scan, name);
+        let str_meta = |key: &str| {
+            scan.metadata.iter().find(|e| e.key == key).and_then(|e| match e.value {
+                Value::Str(s) => Some(s.to_string()),
+                _ => None,
+            })
+        };
+        let producer: Vec<String> = ["producer.vendor", "producer.model"]
+            .iter()
+            .filter_map(|k| str_meta(k))
+            .collect();
+        let producer = (!producer.is_empty()).then(|| {
+            let mut p = producer.join(" ");
+            if let Some(fw) = str_meta("producer.firmware") {
+                p.push_str(&format!(" (firmware {fw})"));
+            }
+            p
+        });
+        let export_time_ms = scan
+            .metadata
+            .iter()
+            .find(|e| e.key == "export.created")
+            .and_then(|e| match e.value {
+                Value::Time(ms) => Some(ms),
+                _ => None,
+            });
+        let error = scan.outcome.as_ref().err().map(|e| ErrorInfo {
+            offset: e.offset,
+            kind: e.kind.name(),
+            class: koffer_export::class_name(e.kind.class()),
+            message: e.kind.to_string(),
+        });
+        let index = Self::index_blocks(&scan);
+        let mut types = Vec::new();
+        for sc in &scan.schemas {
+            let t = usize::from(sc.record_type);
+            let def = Definition::parse(sc.definition).ok();
+            let root = def.as_ref().and_then(|d| d.root());
+            let columns = match root {
+                Some(root) => columns(root),
+                None => koffer_export::columns(sc)
+                    .into_iter()
+                    .map(|column| Column {
+                        column,
+                        numeric: false,
+                        field_path: Vec::new(),
+                    })
+                    .collect(),
+            };
+            let time_column = columns
+                .iter()
+                .position(|c| c.column.is_time() && c.numeric);
+            let track = find_track(&columns);
+            types.push(TypeIndex {
+                info: TypeInfo {
+                    id: sc.record_type,
+                    name: sc.name.to_string(),
+                    version: sc.version,
+                    fingerprint: format!("{:016x}", sc.fingerprint()),
+                    root: root.map(type_name).unwrap_or_else(|| "(not described)".into()),
+                    blocks: scan.blocks[t],
+                    records: scan.records[t],
+                    columns,
+                    time_column,
+                    track,
+                },
+                definition: sc.definition.to_vec(),
+                blocks: index[t].clone(),
+            });
+        }
+        let summary = Summary {
+            file: name.to_string(),
+            size: bytes.len() as u64,
+            format: scan
+                .header
+                .map(|h| format!("{}.{}", h.major, h.minor))
+                .unwrap_or_default(),
+            metadata: report
+                .as_ref()
+                .map(|r| {
+                    r.metadata
+                        .iter()
+                        .map(|m| MetaItem {
+                            key: m.key.clone(),
+                            ty: m.type_name.clone(),
+                            text: m.text.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            producer,
+            export_time_ms,
+            export_time: export_time_ms.and_then(koffer_export::rfc3339),
+            subject: str_meta("subject.pseudonym"),
+            time_base: str_meta("time.base"),
+            record_types: types.iter().map(|t| t.info.clone()).collect(),
+            frames: scan.counts,
+            blocks: scan.total_blocks(),
+            records: scan.total_records(),
+            status: status.word(),
+            complete: status.word() == "complete",
+            error,
+            dropped: problem.as_ref().map(|p| p.message.clone()),
+            dropped_range: problem.as_ref().map(|p| [p.dropped.start, p.dropped.end]),
+            valid_len: scan.valid_len(),
+            inspect: report
+                .and_then(|r| r.to_json().ok())
+                .and_then(|j| serde_json::from_str(&j).ok()),
+        };
+        (summary, types)
+    }
+
+    /// Where each record type's blocks lie in the intact prefix.
+    fn index_blocks(scan: &koffer_export::Scan<'_>) -> Vec<Vec<BlockAt>> {
+        let mut index: Vec<Vec<BlockAt>> = (0..256).map(|_| Vec::new()).collect();
+        let mut records = [0u64; 256];
+        let Some(reader) = scan.checked else {
+            return index;
+        };
+        for f in reader.frames().map_while(Result::ok) {
+            if let Frame::Block(b) = f.frame {
+                let h = b.header();
+                let t = usize::from(h.record_type);
+                // The body lies between the frame's head and its 4-byte checksum.
+                index[t].push(BlockAt {
+                    start: f.body_offset as usize,
+                    end: (f.offset + f.size) as usize - 4,
+                    first: records[t],
+                    count: h.count,
+                });
+                records[t] += u64::from(h.count);
+            }
+        }
+        index
     }
 
     /// The summary.
@@ -742,26 +621,38 @@ impl Opened {
                 rows.push(row);
                 return;
             };
-            if let Err(e) = dynamic::check(root, p) {
-                row.error = Some(format!(
-                    "at byte {}: {}",
-                    offset + e.offset as u64,
-                    e.kind
-                ));
+            // The cells exactly as the CSV export writes them.
+            match koffer_export::cells(root, p, &mut row.cells) {
+                Ok(n) if n == p.len() => {}
+                Ok(n) => {
+                    row.error = Some(format!(
+                        "at byte {}: {}",
+                        offset + n as u64,
+                        koffer::read::ErrorKind::PayloadTrailingBytes
+                    ))
+                }
+                Err(e) => {
+                    row.error = Some(format!("at byte {}: {}", offset + e.offset as u64, e.kind))
+                }
             }
-            for c in &ti.info.columns {
+            // The stored values, and for a record that does not follow its
+            // definition whatever of it can be read.
+            let whole = row.error.is_none();
+            let cells = core::mem::take(&mut row.cells);
+            for (k, c) in ti.info.columns.iter().enumerate() {
                 let text = leaf(root, &c.field_path, p)
                     .ok()
                     .and_then(|(node, pos, n)| koffer::json::to_json(node, &p[pos..pos + n]).ok())
                     .map(|j| cell_text(&j))
                     .unwrap_or_default();
-                let scaled = if c.scale.is_some() || c.offset.is_some() {
-                    match text.parse::<f64>() {
+                let c = &c.column;
+                let scaled = match cells.get(k) {
+                    Some(cell) if whole => cell.clone(),
+                    _ if c.scale.is_some() || c.offset.is_some() => match text.parse::<f64>() {
                         Ok(v) if v.is_finite() => format!("{}", quantity(v, c.scale, c.offset)),
                         _ => text.clone(),
-                    }
-                } else {
-                    text.clone()
+                    },
+                    _ => text.clone(),
                 };
                 row.cells.push(scaled);
                 row.raw.push(text);
@@ -796,7 +687,7 @@ impl Opened {
                 num.0
             });
             out.push(match v {
-                Some(v) => quantity(v, col.scale, col.offset),
+                Some(v) => quantity(v, col.column.scale, col.column.offset),
                 None => f64::NAN,
             });
         });

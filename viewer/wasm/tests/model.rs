@@ -21,7 +21,7 @@ fn counts(bytes: &[u8]) -> [u64; 256] {
 #[test]
 fn sample_summary_has_inspects_totals_and_metadata() {
     let bytes = sample();
-    let o = Opened::open(bytes.clone());
+    let o = Opened::open(bytes.clone(), "wearable.koffer");
     let s = o.summary();
     assert_eq!(s.status, "complete");
     assert!(s.complete);
@@ -43,21 +43,81 @@ fn sample_summary_has_inspects_totals_and_metadata() {
     assert_eq!(s.valid_len, bytes.len() as u64);
 }
 
+/// The summary's words and totals are `koffer inspect --json`'s, for the
+/// sample and for damaged copies of it.
+#[test]
+fn summary_agrees_with_inspect_json() {
+    let bytes = sample();
+    let mut cases = vec![bytes.clone(), bytes[..bytes.len() - 7].to_vec(), bytes[..5000].to_vec()];
+    let mut flipped = bytes.clone();
+    flipped[bytes.len() / 2] ^= 1;
+    cases.push(flipped);
+    for case in cases {
+        let o = Opened::open(case.clone(), "f.koffer");
+        let s = o.summary();
+        let report = koffer_export::inspect_json(&case, "f.koffer").unwrap();
+        let inspect: serde_json::Value = serde_json::from_str(&report.to_json().unwrap()).unwrap();
+        assert_eq!(s.inspect.as_ref(), Some(&inspect));
+        assert_eq!(s.status, inspect["status"]);
+        assert_eq!(s.records, inspect["records"]);
+        assert_eq!(s.blocks, inspect["blocks"]);
+        assert_eq!(s.frames.total, inspect["frames"]["total"]);
+        for (t, it) in s.record_types.iter().zip(inspect["record_types"].as_array().unwrap()) {
+            assert_eq!(t.name, it["name"]);
+            assert_eq!(t.records, it["records"]);
+            assert_eq!(t.blocks, it["blocks"]);
+            assert_eq!(t.fingerprint, it["fingerprint"]);
+        }
+        assert_eq!(s.dropped, koffer_export::scan(&case).problem().map(|p| p.message));
+    }
+}
+
+/// The table's cells are the CSV's, row for row.
+#[test]
+fn table_cells_are_the_csv_rows() {
+    let bytes = sample();
+    let o = Opened::open(bytes.clone(), "wearable.koffer");
+    for t in &o.summary().record_types {
+        let mut csv = Vec::new();
+        koffer_export::write_csv(&bytes, t.id, &mut csv).unwrap();
+        let text = String::from_utf8(csv).unwrap();
+        let mut lines = text.split("\r\n");
+        let head: Vec<&str> = t.columns.iter().map(|c| c.column.header.as_str()).collect();
+        assert_eq!(lines.next().unwrap(), head.join(","));
+        let rows = o.rows(t.id, 0, 10_000);
+        assert_eq!(rows.len() as u64, t.records.min(10_000));
+        for (row, line) in rows.iter().zip(lines) {
+            let cells: Vec<String> = row
+                .cells
+                .iter()
+                .map(|c| {
+                    if c.contains([',', '"']) || c.starts_with(' ') || c.ends_with(' ') {
+                        format!("\"{}\"", c.replace('"', "\"\""))
+                    } else {
+                        c.clone()
+                    }
+                })
+                .collect();
+            assert_eq!(cells.join(","), line, "{} row {}", t.name, row.index);
+        }
+    }
+}
+
 #[test]
 fn sample_columns_carry_units_descriptions_time_and_track() {
-    let o = Opened::open(sample());
+    let o = Opened::open(sample(), "wearable.koffer");
     let t = &o.summary().record_types[0];
-    let paths: Vec<&str> = t.columns.iter().map(|c| c.path.as_str()).collect();
+    let paths: Vec<&str> = t.columns.iter().map(|c| c.column.path.as_str()).collect();
     assert_eq!(
         paths,
         ["timestamp_ms", "heart_rate", "steps", "lat", "lon", "battery_pct", "activity", "note"]
     );
-    let hr = &t.columns[1];
+    let hr = &t.columns[1].column;
     assert_eq!((hr.ty.as_str(), hr.unit.as_deref()), ("u8", Some("1/min")));
     assert_eq!(hr.header, "heart_rate [1/min]");
     assert!(hr.description.as_deref().unwrap().starts_with("Heart rate"));
     assert_eq!(t.time_column, Some(0));
-    assert_eq!(t.columns[0].time.as_deref(), Some(""));
+    assert_eq!(t.columns[0].column.time.as_deref(), Some(""));
     assert_eq!(t.track, Some([3, 4]));
     assert!(t.columns[6].numeric, "a unit-only enum plots as its variant index");
     assert!(!t.columns[7].numeric, "option<string> does not plot");
@@ -69,7 +129,7 @@ fn sample_columns_carry_units_descriptions_time_and_track() {
 #[test]
 fn rows_windows_follow_the_record_walk_across_blocks() {
     let bytes = sample();
-    let o = Opened::open(bytes.clone());
+    let o = Opened::open(bytes.clone(), "wearable.koffer");
     let reader = Reader::new(&bytes).unwrap();
     let offsets: Vec<u64> = reader
         .records()
@@ -97,7 +157,7 @@ fn rows_windows_follow_the_record_walk_across_blocks() {
 
 #[test]
 fn column_equals_the_table_cells() {
-    let o = Opened::open(sample());
+    let o = Opened::open(sample(), "wearable.koffer");
     for col in [0usize, 1, 2, 3, 4, 5] {
         let values = o.column(0, col);
         assert_eq!(values.len(), 10_080);
@@ -127,12 +187,13 @@ fn scaled_cells_keep_the_raw_value() {
 fn truncated_file_is_incomplete_with_its_intact_part() {
     let bytes = sample();
     let cut = bytes.len() / 2;
-    let o = Opened::open(bytes[..cut].to_vec());
+    let o = Opened::open(bytes[..cut].to_vec(), "cut.koffer");
     let s = o.summary();
     assert_eq!(s.status, "incomplete");
-    let inc = s.incomplete.as_ref().unwrap();
-    assert!(inc.valid_len <= cut as u64 && inc.valid_len > 0);
-    assert_eq!(inc.valid_len + inc.dropped_bytes, cut as u64);
+    assert!(s.valid_len <= cut as u64 && s.valid_len > 0);
+    assert_eq!(s.dropped_range, Some([s.valid_len, cut as u64]));
+    let inc = &s.inspect.as_ref().unwrap()["incomplete"];
+    assert_eq!(inc["valid_len"], s.valid_len);
     let d = s.dropped.as_deref().unwrap();
     assert!(d.contains("incomplete container (no end frame)"), "{d}");
     let n = counts(&bytes[..cut]);
@@ -146,7 +207,7 @@ fn flipped_bit_is_corrupt_and_says_what_was_dropped() {
     let mut bytes = sample();
     let at = bytes.len() / 3;
     bytes[at] ^= 0x10;
-    let o = Opened::open(bytes.clone());
+    let o = Opened::open(bytes.clone(), "wearable.koffer");
     let s = o.summary();
     assert_eq!(s.status, "corrupt");
     let e = s.error.as_ref().unwrap();
@@ -158,11 +219,11 @@ fn flipped_bit_is_corrupt_and_says_what_was_dropped() {
 
 #[test]
 fn not_a_container_and_empty_input_say_so() {
-    let o = Opened::open(b"hello, this is text".to_vec());
+    let o = Opened::open(b"hello, this is text".to_vec(), "x");
     assert_eq!(o.summary().status, "not_a_container");
     assert!(o.summary().record_types.is_empty());
     assert!(o.rows(0, 0, 10).is_empty());
-    let o = Opened::open(Vec::new());
+    let o = Opened::open(Vec::new(), "x");
     assert_ne!(o.summary().status, "complete");
     assert!(o.summary().error.is_some());
 }
@@ -178,7 +239,7 @@ fn every_single_byte_corruption_opens_without_panic() {
         let mut b = bytes.clone();
         let at = (seed as usize) % b.len();
         b[at] = (seed >> 32) as u8;
-        let o = Opened::open(b);
+        let o = Opened::open(b, "x");
         let s = o.summary();
         for t in &s.record_types {
             let _ = o.rows(t.id, 0, 20);
