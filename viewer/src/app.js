@@ -144,7 +144,9 @@ async function load(name, total, readChunk) {
     }
     showMessage("opening", { name });
     await new Promise((r) => setTimeout(r, 0)); // let the message paint
+    performance.mark("open");
     summary = JSON.parse(v.open());
+    performance.measure("open", "open");
     viewer = v;
     show();
   } catch (e) {
@@ -446,7 +448,9 @@ function column(i) {
   const key = `${current.id}:${i}`;
   if (!colCache.has(key)) {
     if (colCache.size > 8) colCache.delete(colCache.keys().next().value);
+    performance.mark("column");
     colCache.set(key, viewer.column(current.id, i));
+    performance.measure(`column ${key}`, "column");
   }
   return colCache.get(key);
 }
@@ -550,7 +554,11 @@ function renderPlotChoices() {
     // The first two fields, latitude and longitude last (the track shows them).
     const track = current.track || [];
     const first = [...numeric.filter(([, i]) => !track.includes(i)), ...numeric.filter(([, i]) => track.includes(i))];
-    plotChoice = first.slice(0, 2).map(([, i]) => i).sort((a, b) => a - b);
+    // One field at first (each field of millions of records takes a pass
+    // over the file); `#plot=a,b` in the address asks for others.
+    const asked = (new URLSearchParams(location.hash.slice(1)).get("plot") || "").split(",");
+    const wanted = numeric.filter(([c]) => asked.includes(c.path)).map(([, i]) => i);
+    plotChoice = wanted.length ? wanted : first.slice(0, 1).map(([, i]) => i);
   }
   for (const [c, i] of numeric) {
     const label = document.createElement("label");
@@ -649,6 +657,7 @@ function drawPlots() {
 }
 
 function refreshPlots() {
+  performance.mark("refresh");
   const x = xValues();
   const width = plotWidth();
   let shown = 0;
@@ -658,6 +667,7 @@ function refreshPlots() {
     chart.setData([xs, ys]);
   }
   state.plotPoints = shown;
+  performance.measure("refresh plots", "refresh");
   const tc = current.time_column;
   $("plot-x").textContent = tc != null
     ? t("x_time", { field: current.columns[tc].header, base: x.time ? "UTC" : x.label, n: num(current.records), shown: num(shown) })
