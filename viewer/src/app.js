@@ -475,6 +475,7 @@ function xValues() {
       if (!time) label = `${c.path} [s, ${timeBase(c) || "?"}]`;
     }
   } else {
+    label = "#";
     values = new Float64Array(current.records);
     for (let i = 0; i < values.length; i++) values[i] = i + 1;
   }
@@ -629,7 +630,7 @@ function drawPlots() {
     const opts = {
       width, height,
       tzDate: utc,
-      legend: { show: false },
+      legend: { show: true, live: true },
       cursor: { drag: { x: true, y: false, setScale: false }, sync: { key: "koffer" } },
       scales: { x: { time: x.time, auto: false, range: () => [view.lo, view.hi] } },
       axes: [
@@ -638,7 +639,10 @@ function drawPlots() {
           : { stroke: "#1a1a1a", grid: { stroke: "#e3e3e3" }, ticks: { stroke: "#c8c8c8" } },
         { stroke: "#1a1a1a", grid: { stroke: "#e3e3e3" }, ticks: { stroke: "#c8c8c8" }, label: c.unit ? `[${c.unit}]` : c.path, labelSize: 20, size: 60 },
       ],
-      series: [{}, { label: c.header, stroke: colour, width: 1, spanGaps: false, points: { show: false } }],
+      series: [
+        { label: x.label || "#", value: (u, v) => (v == null ? "—" : x.time ? dateText(v * 1000) : String(+v.toPrecision(10))) },
+        { label: c.header, stroke: colour, width: 1, spanGaps: false, points: { show: false }, value: (u, v) => (v == null ? "—" : String(+v.toPrecision(10))) },
+      ],
       hooks: {
         setSelect: [(u) => {
           if (u.select.width < 3) return;
