@@ -382,18 +382,39 @@ function renderTable() {
   }
   head.append(tr);
   grid.scrollTop = 0;
+  pinned = null;
   drawRows();
+}
+
+// Beyond MAX_ROWS_PX the scroll bar maps to rows proportionally; a row
+// asked for by key, wheel or "go to row" is kept exactly (`pinned`).
+let pinned = null; // {row, top}
+
+function visibleRows() {
+  return Math.max(1, Math.floor(($("grid").clientHeight - ROW_H) / ROW_H));
 }
 
 function firstRow() {
   const grid = $("grid");
   const n = current.records;
-  const visible = Math.max(1, Math.floor((grid.clientHeight - ROW_H) / ROW_H));
+  const visible = visibleRows();
   const max = Math.max(0, n - visible);
+  if (pinned && Math.abs(grid.scrollTop - pinned.top) < 1) return { first: Math.min(pinned.row, max), visible };
+  pinned = null;
   const room = Math.max(1, grid.scrollHeight - grid.clientHeight);
-  const full = n * ROW_H;
-  const first = full <= MAX_ROWS_PX ? Math.floor(grid.scrollTop / ROW_H) : Math.round((grid.scrollTop / room) * max);
+  const first = n * ROW_H <= MAX_ROWS_PX ? Math.floor(grid.scrollTop / ROW_H) : Math.round((grid.scrollTop / room) * max);
   return { first: Math.min(first, max), visible };
+}
+
+function scrollToRow(row) {
+  const g = $("grid");
+  const n = current.records;
+  const max = Math.max(0, n - visibleRows());
+  row = Math.min(Math.max(0, Math.round(row)), max);
+  if (n * ROW_H <= MAX_ROWS_PX) g.scrollTop = row * ROW_H;
+  else g.scrollTop = (row / Math.max(1, max)) * (g.scrollHeight - g.clientHeight);
+  pinned = { row, top: g.scrollTop };
+  drawRows();
 }
 
 function drawRows() {
@@ -836,26 +857,28 @@ function wire() {
     requestAnimationFrame(() => { pending = false; drawRows(); });
   });
   $("grid").addEventListener("keydown", (e) => {
-    const g = $("grid");
-    const page = g.clientHeight - ROW_H;
-    const moves = { ArrowDown: ROW_H, ArrowUp: -ROW_H, PageDown: page, PageUp: -page };
-    if (e.key in moves) { e.preventDefault(); g.scrollTop += moves[e.key]; }
-    if (e.key === "Home") { e.preventDefault(); g.scrollTop = 0; }
-    if (e.key === "End") { e.preventDefault(); g.scrollTop = g.scrollHeight; }
+    if (!current) return;
+    const { first, visible } = firstRow();
+    const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: visible, PageUp: -visible, Home: -Infinity, End: Infinity };
+    if (e.key in moves) {
+      e.preventDefault();
+      const to = first + moves[e.key];
+      scrollToRow(to === Infinity ? current.records : to === -Infinity ? 0 : to);
+    }
   });
+  $("grid").addEventListener("wheel", (e) => {
+    // Past the proportional limit a wheel step moves by rows, not by a
+    // scroll-bar fraction of millions of rows.
+    if (!current || current.records * ROW_H <= MAX_ROWS_PX || e.deltaY === 0) return;
+    e.preventDefault();
+    const px = e.deltaMode === 1 ? e.deltaY * ROW_H : e.deltaMode === 2 ? e.deltaY * $("grid").clientHeight : e.deltaY;
+    const rows = Math.sign(px) * Math.max(1, Math.round(Math.abs(px) / ROW_H));
+    scrollToRow(firstRow().first + rows);
+  }, { passive: false });
   $("raw-toggle").addEventListener("change", (e) => { tableRaw = e.target.checked; drawRows(); });
   $("goto-row").addEventListener("change", (e) => {
     if (!current) return;
-    const n = current.records;
-    const row = Math.min(Math.max(1, Math.floor(Number(e.target.value) || 1)), Math.max(1, n)) - 1;
-    const g = $("grid");
-    const full = n * ROW_H;
-    if (full <= MAX_ROWS_PX) g.scrollTop = row * ROW_H;
-    else {
-      const visible = Math.max(1, Math.floor((g.clientHeight - ROW_H) / ROW_H));
-      g.scrollTop = (row / Math.max(1, n - visible)) * (g.scrollHeight - g.clientHeight);
-    }
-    drawRows();
+    scrollToRow((Math.floor(Number(e.target.value)) || 1) - 1);
   });
   $("zoom-in").addEventListener("click", () => zoom(0.5));
   $("zoom-out").addEventListener("click", () => zoom(2));
