@@ -4,7 +4,7 @@
 // `uPlot` from the vendored plotting library, `I18N` from i18n.js.
 
 const $ = (id) => document.getElementById(id);
-const CHUNK = 16 << 20; // bytes read at a time from a chosen file
+const CHUNK = 8 << 20; // bytes read at a time from a chosen file
 const MAX_ROWS_PX = 8e6; // the table's scroll height is capped (browsers cap element heights)
 const ROW_H = 28;
 
@@ -138,10 +138,12 @@ async function load(name, total, readChunk) {
   try {
     if (viewer) { viewer.free(); viewer = null; }
     showMessage("reading", { name, size: size(total) });
+    performance.mark("read");
     const v = new Viewer(name, total);
     for (let at = 0; at < total; at += CHUNK) {
       v.push(await readChunk(at, Math.min(total, at + CHUNK)));
     }
+    performance.measure("read", "read");
     showMessage("opening", { name });
     await new Promise((r) => setTimeout(r, 0)); // let the message paint
     performance.mark("open");
