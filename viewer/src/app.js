@@ -120,6 +120,7 @@ function fromBase64(text) {
 
 function resetView() {
   summary = null; current = null;
+  colCache.clear(); xCache = null; plotChoice = null; view = null; pinned = null;
   for (const id of ["summary", "types", "type-view"]) $(id).hidden = true;
   destroyPlots();
   Object.assign(state, { status: null, totals: null, types: [], summary: null, dropped: null, selected: null, plotted: [], plotPoints: 0, trackPoints: 0 });
@@ -135,11 +136,12 @@ async function load(name, total, readChunk) {
     return;
   }
   state.loading = true;
+  let v = null;
   try {
     if (viewer) { viewer.free(); viewer = null; }
     showMessage("reading", { name, size: size(total) });
     performance.mark("read");
-    const v = new Viewer(name, total);
+    v = new Viewer(name, total);
     for (let at = 0; at < total; at += CHUNK) {
       v.push(await readChunk(at, Math.min(total, at + CHUNK)));
     }
@@ -154,15 +156,39 @@ async function load(name, total, readChunk) {
   } catch (e) {
     const why = e && e.message ? e.message : String(e);
     if (e instanceof WebAssembly.RuntimeError) {
-      // The module trapped (out of memory): start it afresh for the next file.
-      viewer = null;
-      try { initSync({ module: wasmBytes }); } catch (_) { /* keep the message */ }
+      restart(v);
       fail("crashed", { name, why });
     } else {
       fail("read_failed", { name, why });
     }
   } finally {
     state.loading = false;
+  }
+}
+
+// The module trapped (out of memory): start a fresh instance for the next
+// file. The old Viewer is only forgotten (its memory went with the old
+// instance), never freed in the new one. `wasm` is the glue's.
+function restart(v) {
+  for (const old of [v, viewer]) {
+    if (old) { try { old.__destroy_into_raw(); } catch (_) { /* already gone */ } }
+  }
+  viewer = null;
+  try { wasm = undefined; initSync({ module: wasmBytes }); } catch (_) { /* the message says it */ }
+}
+
+// Runs a call into the module on the open file; a trap shows a message
+// instead of leaving a broken page.
+function guarded(f, fallback) {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+    const name = state.file ? state.file.name : "";
+    restart(null);
+    resetView();
+    fail("crashed", { name, why: e.message });
+    return fallback;
   }
 }
 
@@ -193,10 +219,12 @@ function show() {
   renderTypes();
   // `#type=ID&tab=NAME` in the address picks what is shown first.
   const want = new URLSearchParams(location.hash.slice(1));
-  const id = Number(want.get("type") ?? (s.record_types[0] && s.record_types[0].id));
+  // Otherwise the type with the most records.
+  const most = s.record_types.reduce((a, r) => (!a || r.records > a.records ? r : a), null);
+  const id = Number(want.get("type") ?? (most && most.id));
   const tab = ["fields", "table", "plot", "track"].includes(want.get("tab")) ? want.get("tab") : "fields";
   if (s.record_types.some((r) => r.id === id)) showType(id, tab);
-  else if (s.record_types.length) showType(s.record_types[0].id, tab);
+  else if (most) showType(most.id, tab);
 }
 
 function dd(list, key, value, testid) {
@@ -423,7 +451,7 @@ function drawRows() {
   if (!current || state.tab !== "table") return;
   const grid = $("grid");
   const { first, visible } = firstRow();
-  const rows = JSON.parse(viewer.rows(current.id, first, visible + 2));
+  const rows = JSON.parse(guarded(() => viewer.rows(current.id, first, visible + 2), "[]"));
   const body = $("grid-body");
   const out = [];
   for (const r of rows) {
@@ -472,7 +500,9 @@ function column(i) {
   if (!colCache.has(key)) {
     if (colCache.size > 8) colCache.delete(colCache.keys().next().value);
     performance.mark("column");
-    colCache.set(key, viewer.column(current.id, i));
+    const values = guarded(() => viewer.column(current.id, i), null);
+    if (!values) return new Float64Array(0);
+    colCache.set(key, values);
     performance.measure(`column ${key}`, "column");
   }
   return colCache.get(key);
@@ -810,12 +840,14 @@ function save(bytes, name, type) {
 
 function saveCsv() {
   if (!viewer || !current) return;
-  save(viewer.csv(current.id), viewer.csvFileName(current.id), "text/csv");
+  const bytes = guarded(() => viewer.csv(current.id), null);
+  if (bytes) save(bytes, viewer.csvFileName(current.id), "text/csv");
 }
 
 function saveJson() {
   if (!viewer) return;
-  const bytes = viewer.json();
+  const bytes = guarded(() => viewer.json(), null);
+  if (!bytes) return;
   if (!bytes.length) { fail("no_export", {}); return; }
   const stem = (summary.file || "koffer").replace(/\.koffer$/i, "");
   save(bytes, `${stem}.json`, "application/json");
