@@ -332,7 +332,7 @@ mod nested {
     fn container(n: u32) -> Vec<u8> {
         let mut block = [0u8; 512];
         let mut w = koffer::write::Writer::new(Vec::new(), &mut block).unwrap();
-        w.declare_type::<Fix>(3).unwrap();
+        let fixes = w.declare_type::<Fix>(3).unwrap();
         for i in 0..n {
             let fix = Fix {
                 t: 1_800_000_000 + i,
@@ -343,7 +343,7 @@ mod nested {
                 speed: (i % 3 != 0).then_some(i as u16 * 7),
                 ok: i % 2 == 0,
             };
-            w.write(3, &fix).unwrap();
+            w.write(fixes, &fix).unwrap();
         }
         w.finish().unwrap()
     }
