@@ -296,7 +296,7 @@ fn decode_postcard<'a>(bytes: &'a [u8], order: &[Record<'_>], mut f: impl FnMut(
 
 /// Typed decoding; every frame's checksum is verified as the reader walks.
 fn decode_koffer<'a>(bytes: &'a [u8], mut f: impl FnMut(Record<'a>)) {
-    decode_koffer_indexed(bytes, |_, r| f(r));
+    decode_koffer_indexed(bytes, |_, _, r| f(r));
 }
 
 /// An owned record as Avro's reader returns it (its values own their strings).
@@ -383,25 +383,27 @@ fn decode_json<'a>(bytes: &'a [u8], order: &[Record<'_>], f: &mut dyn FnMut(Reco
 }
 
 // ---------------------------------------------------------------------------
-// NDJSON export: one line per record, `{"type":…,"index":…,"value":…}`, as
-// `koffer export --format ndjson` writes it.
+// NDJSON export: one line per record, `{"type":…,"record_type":…,"index":…,"value":…}`,
+// as `koffer export --format ndjson` writes it (spec `export-json.md` §7).
 
 #[derive(Serialize)]
 struct Line<'a, T> {
     #[serde(rename = "type")]
     ty: &'a str,
+    record_type: u8,
     index: u64,
     value: T,
 }
 
 /// A program that knows the record types: koffer's typed decoding, then serde_json.
 fn ndjson_typed(bytes: &[u8], out: &mut Vec<u8>) {
-    decode_koffer_indexed(bytes, |index, r| {
+    decode_koffer_indexed(bytes, |record_type, index, r| {
         match r {
             Record::Sample(value) => serde_json::to_writer(
                 &mut *out,
                 &Line {
                     ty: "sample",
+                    record_type,
                     index,
                     value,
                 },
@@ -410,6 +412,7 @@ fn ndjson_typed(bytes: &[u8], out: &mut Vec<u8>) {
                 &mut *out,
                 &Line {
                     ty: "event",
+                    record_type,
                     index,
                     value,
                 },
@@ -423,7 +426,7 @@ fn ndjson_typed(bytes: &[u8], out: &mut Vec<u8>) {
 /// Typed decoding of both record types, interleaved as written: the file's
 /// schemas are matched with the Rust types once (by name and fingerprint),
 /// then every record decodes directly.
-fn decode_koffer_indexed<'a>(bytes: &'a [u8], mut f: impl FnMut(u64, Record<'a>)) {
+fn decode_koffer_indexed<'a>(bytes: &'a [u8], mut f: impl FnMut(u8, u64, Record<'a>)) {
     let reader = Reader::new(bytes).unwrap();
     let sample = reader.typed::<Sample>().unwrap();
     let event = reader.typed::<Event>().unwrap();
@@ -432,9 +435,9 @@ fn decode_koffer_indexed<'a>(bytes: &'a [u8], mut f: impl FnMut(u64, Record<'a>)
     for r in reader.records() {
         let r = r.unwrap();
         if r.record_type == sample {
-            f(r.index, Record::Sample(r.decode().unwrap()));
+            f(r.record_type, r.index, Record::Sample(r.decode().unwrap()));
         } else if r.record_type == event {
-            f(r.index, Record::Event(r.decode().unwrap()));
+            f(r.record_type, r.index, Record::Event(r.decode().unwrap()));
         }
     }
 }
@@ -446,7 +449,11 @@ fn ndjson_dynamic(bytes: &[u8], out: &mut Vec<u8>) {
     let mut exporters: Vec<Option<(Exporter, Vec<u8>)>> = (0..256).map(|_| None).collect();
     for s in reader.schemas() {
         let s = s.unwrap();
-        let prefix = format!("{{\"type\":{:?},\"index\":", s.name).into_bytes();
+        let prefix = format!(
+            "{{\"type\":{:?},\"record_type\":{},\"index\":",
+            s.name, s.record_type
+        )
+        .into_bytes();
         let root = s.definition().unwrap().root().unwrap();
         exporters[usize::from(s.record_type)] = Some((Exporter::new(root), prefix));
     }

@@ -19,8 +19,9 @@ pub struct SizeRow {
     pub original: usize,
     /// Bytes of the koffer container.
     pub koffer: usize,
-    /// Bytes of the records as NDJSON (`{"type":..,"index":..,"value":..}` lines,
-    /// values in koffer's canonical JSON, `schema.md` §9).
+    /// Bytes of the records as NDJSON, as `koffer export --format ndjson`
+    /// writes them (`export-json.md` §7: one record object a line, values in
+    /// koffer's canonical JSON, `schema.md` §9).
     pub ndjson: usize,
     /// Records.
     pub records: u64,
@@ -45,34 +46,21 @@ pub fn measure(path: &Path, format: Format) -> Result<SizeRow, Error> {
     let summary = reader
         .verify()
         .map_err(|e| Error::Write(format!("{e:?}")))?;
-    let mut ndjson = 0usize;
+    // The bytes `koffer export --format ndjson` writes, from the same code.
+    let mut counter = Counter(0);
+    koffer_export::write_ndjson(&container, &mut counter)?;
+    let ndjson = counter.0;
     let mut names = Vec::new();
-    let mut exporters = Vec::new();
     let mut schema_bytes = 0usize;
     for s in reader.schemas() {
         let s = s.map_err(|e| Error::Write(format!("{e:?}")))?;
         schema_bytes += s.name.len() + s.definition.len() + 2;
-        let def = s.definition().map_err(|e| Error::Write(format!("{e:?}")))?;
-        let root = def
-            .root()
-            .ok_or_else(|| Error::Write("empty definition".into()))?;
         names.push(s.name.to_string());
-        exporters.push(koffer::json::Exporter::new(root));
     }
     let mut per_type: Vec<(String, u64, u64)> = names.iter().map(|n| (n.clone(), 0, 0)).collect();
-    let mut line = Vec::new();
     for r in reader.records() {
         let r = r.map_err(|e| Error::Write(format!("{e:?}")))?;
         let t = usize::from(r.record_type);
-        line.clear();
-        line.extend_from_slice(b"{\"type\":");
-        json_string(&names[t], &mut line);
-        line.extend_from_slice(format!(",\"index\":{},\"value\":", r.index).as_bytes());
-        exporters[t]
-            .append(r.payload, &mut line)
-            .map_err(|e| Error::Write(format!("{e:?}")))?;
-        line.extend_from_slice(b"}\n");
-        ndjson += line.len();
         per_type[t].1 += 1;
         per_type[t].2 += r.payload.len() as u64;
     }
@@ -97,24 +85,6 @@ pub fn measure(path: &Path, format: Format) -> Result<SizeRow, Error> {
         recovered,
         per_type,
     })
-}
-
-fn json_string(s: &str, out: &mut Vec<u8>) {
-    out.push(b'"');
-    for c in s.chars() {
-        match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            c if (c as u32) < 0x20 => {
-                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes())
-            }
-            c => {
-                let mut b = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
-            }
-        }
-    }
-    out.push(b'"');
 }
 
 /// The markdown table of `rows`.
@@ -144,4 +114,18 @@ pub fn markdown(rows: &[SizeRow]) -> String {
         );
     }
     s
+}
+
+/// Counts the bytes written to it.
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
