@@ -197,6 +197,10 @@ pub fn outcome(bytes: &[u8], mode: Mode, mapping: Option<JsonMapping>) -> Result
                 return Err(format!("verify says {v:?}, the records walk {w:?}"));
             }
             (Err(v), Err(w)) if v == w => return Ok(reject(v, "structure")),
+            // The walk read past a faulty description and found a fault in
+            // the structure after it (spec §10.1): the verifier stops at the
+            // description.
+            (Err(v), Err(w)) if w.offset > v.offset => return Ok(reject(v, "description")),
             (Err(v), Err(w)) => {
                 return Err(format!("verify stops at {v:?}, the records walk at {w:?}"));
             }

@@ -162,16 +162,28 @@ fn a_records_only_reader_may_read_past_a_description_error_only() {
         diff(&description, &read_past, Verifier),
         r#"$.outcome: expected "reject", got "complete""#
     );
-    // If it does reject, it is the vector's error at its offset.
+    // If it does reject, it is the vector's error at its offset, or a fault
+    // of the structure past the description.
     let other = json!({ "outcome": "reject", "error": "BadTag", "offset": 53 });
     assert_eq!(
         diff(&description, &other, Records),
         "$.offset: expected 54, got 53"
     );
+    let later = json!({ "outcome": "reject", "check": "structure", "error": "UndeclaredRecordType", "offset": 60 });
+    assert_eq!(diff(&description, &later, Records), "same");
+    assert_eq!(
+        diff(&description, &later, Verifier),
+        r#"$.check: expected "description", got "structure""#
+    );
+    let later_description = json!({ "outcome": "reject", "check": "description", "error": "BadTag", "offset": 60 });
+    assert_eq!(
+        diff(&description, &later_description, Records),
+        "$.offset: expected 54, got 60"
+    );
     let nonsense = json!({ "outcome": "maybe" });
     assert_eq!(
         diff(&description, &nonsense, Records),
-        r#"$.outcome: expected "reject" (or "complete"/"incomplete", reading past the description), got "maybe""#
+        r#"$.outcome: expected "reject" (or "complete"/"incomplete", or a later structure fault, reading past the description), got "maybe""#
     );
     let structure = json!({ "outcome": "reject", "check": "structure", "error": "FrameChecksum", "offset": 45 });
     assert_eq!(

@@ -1093,6 +1093,22 @@ pub fn all() -> Vec<Case> {
         ));
     }
     cases.push(payload_errors());
+    // A faulty description, then a fault of the structure (§10.1): a
+    // verifier stops at the description; a reader that only hands out
+    // records reads past it and stops at the undeclared block.
+    {
+        let mut b = header();
+        push(&mut b, kind::METADATA, b"\x01\x03x:a\x01\x01\x02");
+        let value_at = header().len() + 5 + 7;
+        push(&mut b, kind::BLOCK, &block_body(0, 1, 1, 0, &[], &[1]));
+        cases.push(reject_description(
+            "reject-description-then-structure",
+            "§10.1: a bad metadata value, then a block of an undeclared type (a records-only reader stops at the block)",
+            b,
+            "BadValue",
+            value_at,
+        ));
+    }
     cases
 }
 
