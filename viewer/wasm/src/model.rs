@@ -394,39 +394,58 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// The node and payload slice of the leaf at `path` in one payload.
-fn leaf<'a>(
-    root: Node<'a>,
-    path: &[usize],
-    payload: &'a [u8],
-) -> Result<(Node<'a>, usize, usize), dynamic::Error> {
-    let mut node = root;
-    let mut pos = 0usize;
-    for &want in path {
-        let Kind::Struct { fields, .. } = node.kind() else {
-            break;
-        };
-        let mut next = None;
-        for (i, f) in fields.enumerate() {
-            if i == want {
-                next = Some(f.ty);
-                break;
-            }
-            pos += dynamic::skip(f.ty, &payload[pos..]).map_err(|mut e| {
-                e.offset += pos;
-                e
-            })?;
+// Payload bytes the row walk has passed over (counted in tests only, to
+// show that a row costs one pass over its record).
+#[cfg(test)]
+thread_local! {
+    static WALKED: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+}
+
+#[inline]
+fn walked(_n: usize) {
+    #[cfg(test)]
+    WALKED.with(|w| w.set(w.get() + _n as u64));
+}
+
+/// One pass over a payload in field order, as `koffer_export::cells` makes
+/// the CSV's cells: appends each leaf's stored text to `raw` and its
+/// quantity (scale and offset applied) to `cells`. A leaf that cannot be
+/// read gets empty cells; a leaf whose extent cannot be found ends the walk
+/// (`None`), since the fields after it cannot be located.
+fn row_cells(
+    node: Node<'_>,
+    bytes: &[u8],
+    scale: Option<f64>,
+    offset: Option<f64>,
+    raw: &mut Vec<String>,
+    cells: &mut Vec<String>,
+) -> Option<usize> {
+    if let Kind::Struct { fields, .. } = node.kind() {
+        let mut pos = 0;
+        for f in fields {
+            let (s, o) = (f.annotations.scale, f.annotations.offset);
+            pos += row_cells(f.ty, bytes.get(pos..)?, s, o, raw, cells)?;
         }
-        match next {
-            Some(n) => node = n,
-            None => break,
-        }
+        return Some(pos);
     }
-    let n = dynamic::skip(node, &payload[pos..]).map_err(|mut e| {
-        e.offset += pos;
-        e
-    })?;
-    Ok((node, pos, n))
+    let Ok(n) = dynamic::skip(node, bytes) else {
+        return None;
+    };
+    walked(n);
+    let text = koffer::json::to_json(node, &bytes[..n])
+        .map(|j| cell_text(&j))
+        .unwrap_or_default();
+    let scaled = if scale.is_some() || offset.is_some() {
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => format!("{}", quantity(v, scale, offset)),
+            _ => text.clone(),
+        }
+    } else {
+        text.clone()
+    };
+    cells.push(scaled);
+    raw.push(text);
+    Some(n)
 }
 
 /// A cell from a value's JSON, as the CSV writes it: strings (and enum unit
@@ -674,42 +693,19 @@ impl Opened {
                 rows.push(row);
                 return;
             };
-            // The cells exactly as the CSV export writes them.
-            match koffer_export::cells(root, p, &mut row.cells) {
-                Ok(n) if n == p.len() => {}
-                Ok(n) => {
-                    row.error = Some(format!(
-                        "at byte {}: {}",
-                        offset + n as u64,
-                        koffer::read::ErrorKind::PayloadTrailingBytes
-                    ))
-                }
+            match dynamic::check(root, p) {
+                Ok(()) => {}
                 Err(e) => {
                     row.error = Some(format!("at byte {}: {}", offset + e.offset as u64, e.kind))
                 }
             }
-            // The stored values, and for a record that does not follow its
-            // definition whatever of it can be read.
-            let whole = row.error.is_none();
-            let cells = core::mem::take(&mut row.cells);
-            for (k, c) in ti.info.columns.iter().enumerate() {
-                let text = leaf(root, &c.field_path, p)
-                    .ok()
-                    .and_then(|(node, pos, n)| koffer::json::to_json(node, &p[pos..pos + n]).ok())
-                    .map(|j| cell_text(&j))
-                    .unwrap_or_default();
-                let c = &c.column;
-                let scaled = match cells.get(k) {
-                    Some(cell) if whole => cell.clone(),
-                    _ if c.scale.is_some() || c.offset.is_some() => match text.parse::<f64>() {
-                        Ok(v) if v.is_finite() => format!("{}", quantity(v, c.scale, c.offset)),
-                        _ => text.clone(),
-                    },
-                    _ => text.clone(),
-                };
-                row.cells.push(scaled);
-                row.raw.push(text);
-            }
+            // The stored values and their quantities, in one pass over the
+            // record; for a record that does not follow its definition,
+            // whatever of it can be read.
+            let _ = row_cells(root, p, None, None, &mut row.raw, &mut row.cells);
+            let n = ti.info.columns.len();
+            row.raw.resize(n, String::new());
+            row.cells.resize(n, String::new());
             rows.push(row);
         });
         rows
@@ -742,5 +738,60 @@ impl Opened {
             });
         });
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use koffer::schema::{Annotations, Builder};
+
+    /// A container of one record of a struct of `n` structs of `n` u8
+    /// fields (`n²` columns, an `n²`-byte payload).
+    fn wide(n: usize) -> Vec<u8> {
+        let mut b = Builder::new();
+        b.struct_("Outer", n);
+        for i in 0..n {
+            b.field(&format!("f{i}"), Annotations::default())
+                .struct_(&format!("Inner{i}"), n);
+            for j in 0..n {
+                b.field(&format!("g{j}"), Annotations::default()).u8();
+            }
+        }
+        let def = b.finish().unwrap();
+        let mut buf = vec![0u8; 2 * n * n + 64];
+        let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+        let raw = w.declare(0, "wide", 1, &def).unwrap();
+        let payload: Vec<u8> = (0..n * n).map(|k| (k % 100) as u8).collect();
+        w.write_payload(raw, &payload).unwrap();
+        w.finish().unwrap()
+    }
+
+    /// A row of a many-column record costs one pass over the record, as
+    /// its CSV line does: the bytes walked are the payload's, not a
+    /// multiple of them per column.
+    #[test]
+    fn a_row_window_walks_its_record_once() {
+        let n = 64;
+        let bytes = wide(n);
+        let o = Opened::open(bytes.clone(), "wide.koffer");
+        assert_eq!(o.summary().record_types[0].columns.len(), n * n);
+        WALKED.with(|w| w.set(0));
+        let rows = o.rows(0, 0, 1);
+        let walked = WALKED.with(|w| w.get());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].error, None);
+        let mut csv = Vec::new();
+        koffer_export::write_csv(&bytes, 0, &mut csv).unwrap();
+        let text = String::from_utf8(csv).unwrap();
+        let line = text.split("\r\n").nth(1).unwrap();
+        assert_eq!(rows[0].cells.join(","), line);
+        assert_eq!(rows[0].raw, rows[0].cells);
+        // One pass: each of the n² payload bytes once (not once per column).
+        assert!(
+            walked <= 2 * (n * n) as u64,
+            "walked {walked} bytes for a {}-byte record",
+            n * n
+        );
     }
 }
