@@ -693,11 +693,22 @@ impl Opened {
                 rows.push(row);
                 return;
             };
-            match dynamic::check(root, p) {
-                Ok(()) => {}
-                Err(e) => {
-                    row.error = Some(format!("at byte {}: {}", offset + e.offset as u64, e.kind))
-                }
+            if let Err(e) = dynamic::check(root, p) {
+                // The container's error at the offset spec `format.md`
+                // §10.4 gives (as `koffer export` reports it), then the
+                // decoder's detail: the value that could not be read.
+                let rec = koffer::read::Record {
+                    record_type,
+                    index,
+                    offset,
+                    payload: p,
+                };
+                row.error = Some(format!(
+                    "{}: {} (the value at byte {})",
+                    e.in_record(&rec),
+                    e.kind,
+                    e.file_offset(&rec)
+                ));
             }
             // The stored values and their quantities, in one pass over the
             // record; for a record that does not follow its definition,

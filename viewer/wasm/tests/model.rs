@@ -381,3 +381,60 @@ mod nested {
         assert_eq!(rows[0].cells[4], "true");
     }
 }
+
+/// A container of records of `struct P { x: u8, b: bool }` with these payloads.
+fn of_p(payloads: &[&[u8]]) -> Vec<u8> {
+    let mut b = koffer::schema::Builder::new();
+    b.struct_("P", 2);
+    b.field("x", Default::default()).u8();
+    b.field("b", Default::default()).bool();
+    let def = b.finish().unwrap();
+    let mut buf = [0u8; 256];
+    let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+    let raw = w.declare(0, "p", 1, &def).unwrap();
+    for p in payloads {
+        w.write_payload(raw, p).unwrap();
+    }
+    w.finish().unwrap()
+}
+
+/// A record that does not follow its definition shows the container's
+/// error where spec `format.md` §10.4 puts it (`PayloadInvalid` at the
+/// record's first byte, `PayloadTruncated` at the payload's end,
+/// `PayloadTrailingBytes` at the first byte left over), as `koffer export`
+/// reports it, and the value's position only as the detail.
+#[test]
+fn bad_records_are_reported_at_the_offsets_of_the_spec() {
+    for (bad, kind) in [
+        (&[7u8, 9][..], koffer::read::ErrorKind::PayloadInvalid),
+        (
+            &[7, 1, 5][..],
+            koffer::read::ErrorKind::PayloadTrailingBytes,
+        ),
+        (&[7][..], koffer::read::ErrorKind::PayloadTruncated),
+    ] {
+        let bytes = of_p(&[&[7, 1], bad]);
+        let o = Opened::open(bytes.clone(), "p.koffer");
+        let rows = o.rows(0, 0, 2);
+        assert_eq!(rows[0].error, None);
+        assert_eq!(rows[0].cells, ["7", "true"]);
+        let scan = koffer_export::scan(&bytes);
+        let want = koffer_export::Export::new(&scan)
+            .unwrap()
+            .first_bad_record(&mut |_| {})
+            .unwrap();
+        assert_eq!(want.error.kind, kind);
+        let expected_at = match kind {
+            koffer::read::ErrorKind::PayloadInvalid => rows[1].offset,
+            koffer::read::ErrorKind::PayloadTruncated => rows[1].offset + 1,
+            _ => rows[1].offset + 2,
+        };
+        assert_eq!(want.error.offset, expected_at);
+        assert_eq!(
+            rows[1].error.as_deref(),
+            Some(format!("{}: {}", want.error, want.detail).as_str()),
+            "{kind:?}"
+        );
+        assert_eq!(rows[1].cells[0], "7", "what can be read is shown");
+    }
+}
