@@ -16,6 +16,106 @@ use serde::Serialize;
 /// plotted from it: 1 GiB leaves room for both.
 pub const MAX_FILE: u64 = 1 << 30;
 
+/// The most records of one type the page plots or exports as CSV (and of
+/// the whole file, for the JSON export), whatever the file's size: 2²⁶, a
+/// plotted column of them takes 512 MiB.
+pub const MAX_RECORDS: u64 = 1 << 26;
+
+/// The most bytes one export the page saves (CSV, JSON) may take: 1 GiB.
+pub const MAX_OUTPUT: usize = 1 << 30;
+
+/// The most records the page plots or exports from a file of `file_size`
+/// bytes: two a byte of the file (a record that holds a number takes at
+/// least one byte), at least 2²⁰, at most [`MAX_RECORDS`]. A block frame
+/// of 13 bytes may announce 65,535 records of zero size, so a record count
+/// far above the file size is possible, but not worth gigabytes of memory.
+///
+/// ```
+/// use koffer_viewer::model::{record_limit, MAX_RECORDS};
+/// assert_eq!(record_limit(1_500), 1 << 20);
+/// assert_eq!(record_limit(10_000_000), 20_000_000);
+/// assert_eq!(record_limit(1 << 30), MAX_RECORDS);
+/// ```
+pub fn record_limit(file_size: u64) -> u64 {
+    file_size.saturating_mul(2).clamp(1 << 20, MAX_RECORDS)
+}
+
+/// Why the page will not plot or export something: the message it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// More records than [`record_limit`] allows for the file.
+    TooManyRecords {
+        /// The records asked for.
+        records: u64,
+        /// The limit for this file.
+        limit: u64,
+    },
+    /// The export grew beyond its limit of bytes ([`MAX_OUTPUT`]).
+    OutputTooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// The memory for the result could not be reserved.
+    OutOfMemory {
+        /// The bytes asked for.
+        bytes: u64,
+    },
+}
+
+impl core::fmt::Display for Refused {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Refused::TooManyRecords { records, limit } => write!(
+                f,
+                "{records} records are more than this page plots or exports from this file \
+                 (at most {limit}); use `koffer export` on the command line"
+            ),
+            Refused::OutputTooLarge { limit } => write!(
+                f,
+                "the export would take more than {limit} bytes, more than this page saves; \
+                 use `koffer export` on the command line"
+            ),
+            Refused::OutOfMemory { bytes } => {
+                write!(f, "not enough memory for {bytes} bytes in this page")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// An export's bytes, refused beyond `limit` bytes (and when memory for
+/// them cannot be reserved) instead of growing without bound.
+struct Capped {
+    out: Vec<u8>,
+    limit: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.len() > self.limit.saturating_sub(self.out.len()) {
+            return Err(std::io::Error::other(Refused::OutputTooLarge {
+                limit: self.limit,
+            }));
+        }
+        self.out.try_reserve(buf.len()).map_err(|_| {
+            std::io::Error::other(Refused::OutOfMemory {
+                bytes: (self.out.len() + buf.len()) as u64,
+            })
+        })?;
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The [`Refused`] inside an I/O error of [`Capped`], if it is one.
+fn refused(e: &std::io::Error) -> Option<Refused> {
+    e.get_ref()?.downcast_ref::<Refused>().cloned()
+}
+
 /// The summary of a container, serialised to JSON for the page. The
 /// status, totals and words come from `koffer-export`, the library behind
 /// the `koffer` command.
@@ -50,6 +150,9 @@ pub struct Summary {
     pub dropped_range: Option<[u64; 2]>,
     /// The intact prefix the records come from (bytes).
     pub valid_len: u64,
+    /// Why the page will not save the whole file as JSON (too many records
+    /// for its size, [`Refused`]); `None` when it will.
+    pub too_many: Option<String>,
     /// Exactly what `koffer inspect --json` prints (`null` when the header
     /// could not be read, where the command prints only the error).
     pub inspect: Option<serde_json::Value>,
@@ -93,6 +196,9 @@ pub struct TypeInfo {
     pub time_column: Option<usize>,
     /// Latitude and longitude columns, when both are found.
     pub track: Option<[usize; 2]>,
+    /// Why the page will not plot this type or save it as CSV (too many
+    /// records for the file's size, [`Refused`]); `None` when it will.
+    pub too_many: Option<String>,
 }
 
 /// One column: a leaf field, nested structs flattened with dots (the
@@ -548,6 +654,7 @@ impl Opened {
                     columns,
                     time_column,
                     track,
+                    too_many: too_many(scan.records[t], bytes.len() as u64),
                 },
                 definition: sc.definition.to_vec(),
                 blocks: index[t].clone(),
@@ -588,6 +695,7 @@ impl Opened {
             dropped: problem.as_ref().map(|p| p.message.clone()),
             dropped_range: problem.as_ref().map(|p| [p.dropped.start, p.dropped.end]),
             valid_len: scan.valid_len(),
+            too_many: too_many(scan.total_records(), bytes.len() as u64),
             inspect: report
                 .and_then(|r| r.to_json().ok())
                 .and_then(|j| serde_json::from_str(&j).ok()),
@@ -722,34 +830,105 @@ impl Opened {
         rows
     }
 
+    /// Refuses `records` records of this file beyond [`record_limit`].
+    fn within_limit(&self, records: u64) -> Result<(), Refused> {
+        let limit = record_limit(self.bytes.len() as u64);
+        if records > limit {
+            return Err(Refused::TooManyRecords { records, limit });
+        }
+        Ok(())
+    }
+
     /// One numeric column of all records of a type, scaled; NaN where a
     /// record has no number there (an absent option, a damaged payload).
-    pub fn column(&self, record_type: u8, column: usize) -> Vec<f64> {
+    /// Empty for a column that is not numeric (or does not exist); refused
+    /// for a type with more records than [`record_limit`] allows.
+    pub fn column(&self, record_type: u8, column: usize) -> Result<Vec<f64>, Refused> {
         let Some(ti) = self.index(record_type) else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let Some(col) = ti.info.columns.get(column) else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let def = Definition::parse(&ti.definition).ok();
         let Some(root) = def.as_ref().and_then(|d| d.root()) else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
-        let mut out = Vec::with_capacity(ti.info.records as usize);
         if !col.numeric {
-            out.resize(ti.info.records as usize, f64::NAN);
-            return out;
+            return Ok(Vec::new());
         }
+        let records = ti.info.records;
+        self.within_limit(records)?;
+        let oom = Refused::OutOfMemory {
+            bytes: records.saturating_mul(8),
+        };
+        let n = usize::try_from(records).map_err(|_| oom.clone())?;
+        let mut out = Vec::new();
+        out.try_reserve_exact(n).map_err(|_| oom)?;
         let plan = Plan::new(root, &col.field_path);
         let (scale, offset) = (col.column.scale, col.column.offset);
-        self.each_payload(ti, 0, ti.info.records, |_, _, p| {
+        self.each_payload(ti, 0, records, |_, _, p| {
             out.push(match plan.number(p) {
                 Some(v) => quantity(v, scale, offset),
                 None => f64::NAN,
             });
         });
-        out
+        Ok(out)
     }
+
+    /// Record type `record_type` as CSV: the bytes `koffer export --format
+    /// csv` writes for it (empty when the header cannot be read or the type
+    /// has no schema); refused beyond [`record_limit`] records or
+    /// [`MAX_OUTPUT`] bytes.
+    pub fn csv(&self, record_type: u8) -> Result<Vec<u8>, Refused> {
+        self.csv_within(record_type, MAX_OUTPUT)
+    }
+
+    /// [`Opened::csv`] with at most `limit` bytes of output.
+    pub fn csv_within(&self, record_type: u8, limit: usize) -> Result<Vec<u8>, Refused> {
+        let records = self.index(record_type).map_or(0, |t| t.info.records);
+        self.within_limit(records)?;
+        let mut out = Capped {
+            out: Vec::new(),
+            limit,
+        };
+        if let Err(e) = koffer_export::write_csv(&self.bytes, record_type, &mut out) {
+            if let Some(r) = refused(&e) {
+                return Err(r);
+            }
+        }
+        Ok(out.out)
+    }
+
+    /// The whole file as `koffer export --format json` writes it (empty
+    /// when the header cannot be read); refused beyond [`record_limit`]
+    /// records or [`MAX_OUTPUT`] bytes.
+    pub fn json(&self) -> Result<Vec<u8>, Refused> {
+        self.json_within(MAX_OUTPUT)
+    }
+
+    /// [`Opened::json`] with at most `limit` bytes of output.
+    pub fn json_within(&self, limit: usize) -> Result<Vec<u8>, Refused> {
+        self.within_limit(self.summary.records)?;
+        let mut out = Capped {
+            out: Vec::new(),
+            limit,
+        };
+        if let Err(e) = koffer_export::write_json(&self.bytes, &mut out) {
+            if let Some(r) = refused(&e) {
+                return Err(r);
+            }
+            out.out.clear();
+        }
+        Ok(out.out)
+    }
+}
+
+/// The message of [`Refused::TooManyRecords`] for `records` records of a
+/// file of `file_size` bytes, if that is too many.
+fn too_many(records: u64, file_size: u64) -> Option<String> {
+    let limit = record_limit(file_size);
+    (records > limit).then(|| Refused::TooManyRecords { records, limit }.to_string())
 }
 
 #[cfg(test)]
