@@ -121,25 +121,36 @@ fn refused(e: &std::io::Error) -> Option<Refused> {
 /// the `koffer` command.
 #[derive(Serialize, Debug, Clone)]
 pub struct Summary {
+    /// The file's name, as the page was given it.
     pub file: String,
+    /// The file's size (bytes).
     pub size: u64,
     /// `major.minor`; empty when the header could not be read.
     pub format: String,
+    /// The metadata entries, in file order, as `koffer inspect` shows them.
     pub metadata: Vec<MetaItem>,
     /// `producer.vendor` and `producer.model` (and `producer.firmware`), if any.
     pub producer: Option<String>,
-    /// `export.created` in ms since the Unix epoch, and as RFC 3339.
+    /// `export.created` in ms since the Unix epoch.
     pub export_time_ms: Option<i64>,
+    /// `export.created` as RFC 3339 (UTC).
     pub export_time: Option<String>,
+    /// `subject.pseudonym`, if given.
     pub subject: Option<String>,
+    /// `time.base` (`unix`, `boot`, …), if given.
     pub time_base: Option<String>,
+    /// The record types with a schema, in record type order.
     pub record_types: Vec<TypeInfo>,
+    /// Frames of each kind in the intact prefix.
     pub frames: FrameCounts,
+    /// Blocks in the intact prefix.
     pub blocks: u64,
+    /// Records in the intact prefix.
     pub records: u64,
     /// `complete`, `incomplete`, `corrupt`, `unsupported`, `not_a_container`:
     /// the word of `koffer inspect`.
     pub status: &'static str,
+    /// Whether the status is `complete`.
     pub complete: bool,
     /// The first error, as `koffer inspect --json` reports it.
     pub error: Option<ErrorInfo>,
@@ -161,7 +172,9 @@ pub struct Summary {
 /// One metadata entry.
 #[derive(Serialize, Debug, Clone)]
 pub struct MetaItem {
+    /// Its key (`producer.vendor`, …).
     pub key: String,
+    /// Its value's type (`str`, `time`, …), as `koffer inspect` names it.
     #[serde(rename = "type")]
     pub ty: String,
     /// The value as `koffer inspect` shows it.
@@ -173,23 +186,34 @@ pub use koffer_export::FrameCounts;
 /// The first error, as `koffer inspect --json` reports it.
 #[derive(Serialize, Debug, Clone)]
 pub struct ErrorInfo {
+    /// The file offset spec `format.md` §10.4 gives it.
     pub offset: u64,
+    /// Its kind (`FrameChecksum`, …).
     pub kind: &'static str,
+    /// Its class (`incomplete`, `corrupt`, `unsupported`, …).
     pub class: &'static str,
+    /// What was wrong, in words.
     pub message: String,
 }
 
 /// A record type: its name, counts and columns.
 #[derive(Serialize, Debug, Clone)]
 pub struct TypeInfo {
+    /// The record type id.
     pub id: u8,
+    /// Its schema's name.
     pub name: String,
+    /// Its schema's version.
     pub version: u32,
+    /// Its schema's fingerprint, 16 hex digits.
     pub fingerprint: String,
     /// The root type's one-line name.
     pub root: String,
+    /// Its blocks in the intact prefix.
     pub blocks: u64,
+    /// Its records in the intact prefix.
     pub records: u64,
+    /// Its columns, in the order of the CSV export.
     pub columns: Vec<Column>,
     /// The column of the type's time field (the first field annotated
     /// `time`), if it has one that holds numbers.
@@ -205,6 +229,8 @@ pub struct TypeInfo {
 /// columns of `koffer export --format csv`, from `koffer-export`).
 #[derive(Serialize, Debug, Clone)]
 pub struct Column {
+    /// Its path, header, type, unit, description, scale, offset and time
+    /// base (serialised flat, beside `numeric`).
     #[serde(flatten)]
     pub column: koffer_export::Column,
     /// Whether the column can be plotted (numbers, bools, options of them,
