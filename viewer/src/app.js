@@ -183,6 +183,8 @@ function guarded(f, fallback) {
   try {
     return f();
   } catch (e) {
+    // A refusal of the module (too many records, too much output): its message.
+    if (typeof e === "string") { fail("refused", { why: e }); return fallback; }
     if (!(e instanceof WebAssembly.RuntimeError)) throw e;
     const name = state.file ? state.file.name : "";
     restart(null);
@@ -529,7 +531,7 @@ function xValues() {
     }
   } else {
     label = "#";
-    values = new Float64Array(current.records);
+    values = new Float64Array(current.too_many ? 0 : current.records);
     for (let i = 0; i < values.length; i++) values[i] = i + 1;
   }
   let lo = Infinity, hi = -Infinity, sorted = true, prev = -Infinity;
@@ -593,12 +595,12 @@ function decimate(x, y, lo, hi, width, sorted) {
 function renderPlotChoices() {
   const box = $("plot-choices");
   box.replaceChildren();
-  const numeric = current.columns.map((c, i) => [c, i]).filter(([c, i]) => c.numeric && i !== current.time_column);
+  const numeric = current.too_many ? [] : current.columns.map((c, i) => [c, i]).filter(([c, i]) => c.numeric && i !== current.time_column);
   $("plot-controls").hidden = numeric.length === 0;
   if (numeric.length === 0) {
     const p = document.createElement("p");
     p.className = "hint";
-    p.textContent = t("no_numeric");
+    p.textContent = current.too_many ? t("refused", { why: current.too_many }) : t("no_numeric");
     box.append(p);
     $("plot-x").textContent = "";
     destroyPlots();
@@ -664,7 +666,7 @@ function utc(ts) {
 
 function drawPlots() {
   destroyPlots();
-  if (!current || !plotChoice) return;
+  if (!current || !plotChoice || current.too_many) return;
   const x = xValues();
   if (!view) view = { lo: x.lo, hi: x.hi };
   const width = plotWidth();
@@ -767,8 +769,8 @@ function renderTrack() {
   const h = (canvas.height = canvas.clientHeight * (window.devicePixelRatio || 1));
   ctx.clearRect(0, 0, w, h);
   state.trackPoints = 0;
-  if (!current.track) {
-    info.textContent = t("no_track");
+  if (!current.track || current.too_many) {
+    info.textContent = current.too_many ? t("refused", { why: current.too_many }) : t("no_track");
     canvas.hidden = true;
     return;
   }
@@ -840,12 +842,14 @@ function save(bytes, name, type) {
 
 function saveCsv() {
   if (!viewer || !current) return;
+  if (current.too_many) { fail("refused", { why: current.too_many }); return; }
   const bytes = guarded(() => viewer.csv(current.id), null);
   if (bytes) save(bytes, viewer.csvFileName(current.id), "text/csv");
 }
 
 function saveJson() {
   if (!viewer) return;
+  if (summary.too_many) { fail("refused", { why: summary.too_many }); return; }
   const bytes = guarded(() => viewer.json(), null);
   if (!bytes) return;
   if (!bytes.length) { fail("no_export", {}); return; }

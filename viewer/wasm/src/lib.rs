@@ -16,6 +16,7 @@
 //! ```
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod model;
 
@@ -89,22 +90,24 @@ impl Viewer {
     }
 
     /// One numeric column of all records of a type, scale and offset
-    /// applied (NaN where a record holds no number there).
-    pub fn column(&self, record_type: u8, column: usize) -> Vec<f64> {
+    /// applied (NaN where a record holds no number there; empty for a
+    /// column that is not numeric). Throws the message of
+    /// [`model::Refused`] for a type with too many records for the file.
+    pub fn column(&self, record_type: u8, column: usize) -> Result<Vec<f64>, String> {
         match &self.opened {
-            Some(o) => o.column(record_type, column),
-            None => Vec::new(),
+            Some(o) => o.column(record_type, column).map_err(|e| e.to_string()),
+            None => Ok(Vec::new()),
         }
     }
 
     /// Record type `record_type` as CSV: the bytes `koffer export --format
-    /// csv` writes for it (`koffer-export`'s `write_csv`).
-    pub fn csv(&self, record_type: u8) -> Vec<u8> {
-        let mut out = Vec::new();
-        if let Some(o) = &self.opened {
-            let _ = koffer_export::write_csv(o.bytes(), record_type, &mut out);
+    /// csv` writes for it (`koffer-export`'s `write_csv`). Throws the
+    /// message of [`model::Refused`] when it would take too much memory.
+    pub fn csv(&self, record_type: u8) -> Result<Vec<u8>, String> {
+        match &self.opened {
+            Some(o) => o.csv(record_type).map_err(|e| e.to_string()),
+            None => Ok(Vec::new()),
         }
-        out
     }
 
     /// The file name `koffer export --format csv` gives record type `record_type`.
@@ -121,14 +124,13 @@ impl Viewer {
     }
 
     /// The whole file as `koffer export --format json` writes it
-    /// (`koffer-export`'s `write_json`); empty when the header cannot be read.
-    pub fn json(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        if let Some(o) = &self.opened {
-            if koffer_export::write_json(o.bytes(), &mut out).is_err() {
-                out.clear();
-            }
+    /// (`koffer-export`'s `write_json`); empty when the header cannot be
+    /// read. Throws the message of [`model::Refused`] when it would take
+    /// too much memory.
+    pub fn json(&self) -> Result<Vec<u8>, String> {
+        match &self.opened {
+            Some(o) => o.json().map_err(|e| e.to_string()),
+            None => Ok(Vec::new()),
         }
-        out
     }
 }

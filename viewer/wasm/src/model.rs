@@ -16,30 +16,141 @@ use serde::Serialize;
 /// plotted from it: 1 GiB leaves room for both.
 pub const MAX_FILE: u64 = 1 << 30;
 
+/// The most records of one type the page plots or exports as CSV (and of
+/// the whole file, for the JSON export), whatever the file's size: 2²⁶, a
+/// plotted column of them takes 512 MiB.
+pub const MAX_RECORDS: u64 = 1 << 26;
+
+/// The most bytes one export the page saves (CSV, JSON) may take: 1 GiB.
+pub const MAX_OUTPUT: usize = 1 << 30;
+
+/// The most records the page plots or exports from a file of `file_size`
+/// bytes: two a byte of the file (a record that holds a number takes at
+/// least one byte), at least 2²⁰, at most [`MAX_RECORDS`]. A block frame
+/// of 13 bytes may announce 65,535 records of zero size, so a record count
+/// far above the file size is possible, but not worth gigabytes of memory.
+///
+/// ```
+/// use koffer_viewer::model::{record_limit, MAX_RECORDS};
+/// assert_eq!(record_limit(1_500), 1 << 20);
+/// assert_eq!(record_limit(10_000_000), 20_000_000);
+/// assert_eq!(record_limit(1 << 30), MAX_RECORDS);
+/// ```
+pub fn record_limit(file_size: u64) -> u64 {
+    file_size.saturating_mul(2).clamp(1 << 20, MAX_RECORDS)
+}
+
+/// Why the page will not plot or export something: the message it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// More records than [`record_limit`] allows for the file.
+    TooManyRecords {
+        /// The records asked for.
+        records: u64,
+        /// The limit for this file.
+        limit: u64,
+    },
+    /// The export grew beyond its limit of bytes ([`MAX_OUTPUT`]).
+    OutputTooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// The memory for the result could not be reserved.
+    OutOfMemory {
+        /// The bytes asked for.
+        bytes: u64,
+    },
+}
+
+impl core::fmt::Display for Refused {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Refused::TooManyRecords { records, limit } => write!(
+                f,
+                "{records} records are more than this page plots or exports from this file \
+                 (at most {limit}); use `koffer export` on the command line"
+            ),
+            Refused::OutputTooLarge { limit } => write!(
+                f,
+                "the export would take more than {limit} bytes, more than this page saves; \
+                 use `koffer export` on the command line"
+            ),
+            Refused::OutOfMemory { bytes } => {
+                write!(f, "not enough memory for {bytes} bytes in this page")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// An export's bytes, refused beyond `limit` bytes (and when memory for
+/// them cannot be reserved) instead of growing without bound.
+struct Capped {
+    out: Vec<u8>,
+    limit: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.len() > self.limit.saturating_sub(self.out.len()) {
+            return Err(std::io::Error::other(Refused::OutputTooLarge {
+                limit: self.limit,
+            }));
+        }
+        self.out.try_reserve(buf.len()).map_err(|_| {
+            std::io::Error::other(Refused::OutOfMemory {
+                bytes: (self.out.len() + buf.len()) as u64,
+            })
+        })?;
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The [`Refused`] inside an I/O error of [`Capped`], if it is one.
+fn refused(e: &std::io::Error) -> Option<Refused> {
+    e.get_ref()?.downcast_ref::<Refused>().cloned()
+}
+
 /// The summary of a container, serialised to JSON for the page. The
 /// status, totals and words come from `koffer-export`, the library behind
 /// the `koffer` command.
 #[derive(Serialize, Debug, Clone)]
 pub struct Summary {
+    /// The file's name, as the page was given it.
     pub file: String,
+    /// The file's size (bytes).
     pub size: u64,
     /// `major.minor`; empty when the header could not be read.
     pub format: String,
+    /// The metadata entries, in file order, as `koffer inspect` shows them.
     pub metadata: Vec<MetaItem>,
     /// `producer.vendor` and `producer.model` (and `producer.firmware`), if any.
     pub producer: Option<String>,
-    /// `export.created` in ms since the Unix epoch, and as RFC 3339.
+    /// `export.created` in ms since the Unix epoch.
     pub export_time_ms: Option<i64>,
+    /// `export.created` as RFC 3339 (UTC).
     pub export_time: Option<String>,
+    /// `subject.pseudonym`, if given.
     pub subject: Option<String>,
+    /// `time.base` (`unix`, `boot`, …), if given.
     pub time_base: Option<String>,
+    /// The record types with a schema, in record type order.
     pub record_types: Vec<TypeInfo>,
+    /// Frames of each kind in the intact prefix.
     pub frames: FrameCounts,
+    /// Blocks in the intact prefix.
     pub blocks: u64,
+    /// Records in the intact prefix.
     pub records: u64,
     /// `complete`, `incomplete`, `corrupt`, `unsupported`, `not_a_container`:
     /// the word of `koffer inspect`.
     pub status: &'static str,
+    /// Whether the status is `complete`.
     pub complete: bool,
     /// The first error, as `koffer inspect --json` reports it.
     pub error: Option<ErrorInfo>,
@@ -50,6 +161,9 @@ pub struct Summary {
     pub dropped_range: Option<[u64; 2]>,
     /// The intact prefix the records come from (bytes).
     pub valid_len: u64,
+    /// Why the page will not save the whole file as JSON (too many records
+    /// for its size, [`Refused`]); `None` when it will.
+    pub too_many: Option<String>,
     /// Exactly what `koffer inspect --json` prints (`null` when the header
     /// could not be read, where the command prints only the error).
     pub inspect: Option<serde_json::Value>,
@@ -58,7 +172,9 @@ pub struct Summary {
 /// One metadata entry.
 #[derive(Serialize, Debug, Clone)]
 pub struct MetaItem {
+    /// Its key (`producer.vendor`, …).
     pub key: String,
+    /// Its value's type (`str`, `time`, …), as `koffer inspect` names it.
     #[serde(rename = "type")]
     pub ty: String,
     /// The value as `koffer inspect` shows it.
@@ -70,35 +186,51 @@ pub use koffer_export::FrameCounts;
 /// The first error, as `koffer inspect --json` reports it.
 #[derive(Serialize, Debug, Clone)]
 pub struct ErrorInfo {
+    /// The file offset spec `format.md` §10.4 gives it.
     pub offset: u64,
+    /// Its kind (`FrameChecksum`, …).
     pub kind: &'static str,
+    /// Its class (`incomplete`, `corrupt`, `unsupported`, …).
     pub class: &'static str,
+    /// What was wrong, in words.
     pub message: String,
 }
 
 /// A record type: its name, counts and columns.
 #[derive(Serialize, Debug, Clone)]
 pub struct TypeInfo {
+    /// The record type id.
     pub id: u8,
+    /// Its schema's name.
     pub name: String,
+    /// Its schema's version.
     pub version: u32,
+    /// Its schema's fingerprint, 16 hex digits.
     pub fingerprint: String,
     /// The root type's one-line name.
     pub root: String,
+    /// Its blocks in the intact prefix.
     pub blocks: u64,
+    /// Its records in the intact prefix.
     pub records: u64,
+    /// Its columns, in the order of the CSV export.
     pub columns: Vec<Column>,
     /// The column of the type's time field (the first field annotated
     /// `time`), if it has one that holds numbers.
     pub time_column: Option<usize>,
     /// Latitude and longitude columns, when both are found.
     pub track: Option<[usize; 2]>,
+    /// Why the page will not plot this type or save it as CSV (too many
+    /// records for the file's size, [`Refused`]); `None` when it will.
+    pub too_many: Option<String>,
 }
 
 /// One column: a leaf field, nested structs flattened with dots (the
 /// columns of `koffer export --format csv`, from `koffer-export`).
 #[derive(Serialize, Debug, Clone)]
 pub struct Column {
+    /// Its path, header, type, unit, description, scale, offset and time
+    /// base (serialised flat, beside `numeric`).
     #[serde(flatten)]
     pub column: koffer_export::Column,
     /// Whether the column can be plotted (numbers, bools, options of them,
@@ -394,39 +526,58 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// The node and payload slice of the leaf at `path` in one payload.
-fn leaf<'a>(
-    root: Node<'a>,
-    path: &[usize],
-    payload: &'a [u8],
-) -> Result<(Node<'a>, usize, usize), dynamic::Error> {
-    let mut node = root;
-    let mut pos = 0usize;
-    for &want in path {
-        let Kind::Struct { fields, .. } = node.kind() else {
-            break;
-        };
-        let mut next = None;
-        for (i, f) in fields.enumerate() {
-            if i == want {
-                next = Some(f.ty);
-                break;
-            }
-            pos += dynamic::skip(f.ty, &payload[pos..]).map_err(|mut e| {
-                e.offset += pos;
-                e
-            })?;
+// Payload bytes the row walk has passed over (counted in tests only, to
+// show that a row costs one pass over its record).
+#[cfg(test)]
+thread_local! {
+    static WALKED: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+}
+
+#[inline]
+fn walked(_n: usize) {
+    #[cfg(test)]
+    WALKED.with(|w| w.set(w.get() + _n as u64));
+}
+
+/// One pass over a payload in field order, as `koffer_export::cells` makes
+/// the CSV's cells: appends each leaf's stored text to `raw` and its
+/// quantity (scale and offset applied) to `cells`. A leaf that cannot be
+/// read gets empty cells; a leaf whose extent cannot be found ends the walk
+/// (`None`), since the fields after it cannot be located.
+fn row_cells(
+    node: Node<'_>,
+    bytes: &[u8],
+    scale: Option<f64>,
+    offset: Option<f64>,
+    raw: &mut Vec<String>,
+    cells: &mut Vec<String>,
+) -> Option<usize> {
+    if let Kind::Struct { fields, .. } = node.kind() {
+        let mut pos = 0;
+        for f in fields {
+            let (s, o) = (f.annotations.scale, f.annotations.offset);
+            pos += row_cells(f.ty, bytes.get(pos..)?, s, o, raw, cells)?;
         }
-        match next {
-            Some(n) => node = n,
-            None => break,
-        }
+        return Some(pos);
     }
-    let n = dynamic::skip(node, &payload[pos..]).map_err(|mut e| {
-        e.offset += pos;
-        e
-    })?;
-    Ok((node, pos, n))
+    let Ok(n) = dynamic::skip(node, bytes) else {
+        return None;
+    };
+    walked(n);
+    let text = koffer::json::to_json(node, &bytes[..n])
+        .map(|j| cell_text(&j))
+        .unwrap_or_default();
+    let scaled = if scale.is_some() || offset.is_some() {
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => format!("{}", quantity(v, scale, offset)),
+            _ => text.clone(),
+        }
+    } else {
+        text.clone()
+    };
+    cells.push(scaled);
+    raw.push(text);
+    Some(n)
 }
 
 /// A cell from a value's JSON, as the CSV writes it: strings (and enum unit
@@ -529,6 +680,7 @@ impl Opened {
                     columns,
                     time_column,
                     track,
+                    too_many: too_many(scan.records[t], bytes.len() as u64),
                 },
                 definition: sc.definition.to_vec(),
                 blocks: index[t].clone(),
@@ -569,6 +721,7 @@ impl Opened {
             dropped: problem.as_ref().map(|p| p.message.clone()),
             dropped_range: problem.as_ref().map(|p| [p.dropped.start, p.dropped.end]),
             valid_len: scan.valid_len(),
+            too_many: too_many(scan.total_records(), bytes.len() as u64),
             inspect: report
                 .and_then(|r| r.to_json().ok())
                 .and_then(|j| serde_json::from_str(&j).ok()),
@@ -674,73 +827,187 @@ impl Opened {
                 rows.push(row);
                 return;
             };
-            // The cells exactly as the CSV export writes them.
-            match koffer_export::cells(root, p, &mut row.cells) {
-                Ok(n) if n == p.len() => {}
-                Ok(n) => {
-                    row.error = Some(format!(
-                        "at byte {}: {}",
-                        offset + n as u64,
-                        koffer::read::ErrorKind::PayloadTrailingBytes
-                    ))
-                }
-                Err(e) => {
-                    row.error = Some(format!("at byte {}: {}", offset + e.offset as u64, e.kind))
-                }
-            }
-            // The stored values, and for a record that does not follow its
-            // definition whatever of it can be read.
-            let whole = row.error.is_none();
-            let cells = core::mem::take(&mut row.cells);
-            for (k, c) in ti.info.columns.iter().enumerate() {
-                let text = leaf(root, &c.field_path, p)
-                    .ok()
-                    .and_then(|(node, pos, n)| koffer::json::to_json(node, &p[pos..pos + n]).ok())
-                    .map(|j| cell_text(&j))
-                    .unwrap_or_default();
-                let c = &c.column;
-                let scaled = match cells.get(k) {
-                    Some(cell) if whole => cell.clone(),
-                    _ if c.scale.is_some() || c.offset.is_some() => match text.parse::<f64>() {
-                        Ok(v) if v.is_finite() => format!("{}", quantity(v, c.scale, c.offset)),
-                        _ => text.clone(),
-                    },
-                    _ => text.clone(),
+            if let Err(e) = dynamic::check(root, p) {
+                // The container's error at the offset spec `format.md`
+                // §10.4 gives (as `koffer export` reports it), then the
+                // decoder's detail: the value that could not be read.
+                let rec = koffer::read::Record {
+                    record_type,
+                    index,
+                    offset,
+                    payload: p,
                 };
-                row.cells.push(scaled);
-                row.raw.push(text);
+                row.error = Some(format!(
+                    "{}: {} (the value at byte {})",
+                    e.in_record(&rec),
+                    e.kind,
+                    e.file_offset(&rec)
+                ));
             }
+            // The stored values and their quantities, in one pass over the
+            // record; for a record that does not follow its definition,
+            // whatever of it can be read.
+            let _ = row_cells(root, p, None, None, &mut row.raw, &mut row.cells);
+            let n = ti.info.columns.len();
+            row.raw.resize(n, String::new());
+            row.cells.resize(n, String::new());
             rows.push(row);
         });
         rows
     }
 
+    /// Refuses `records` records of this file beyond [`record_limit`].
+    fn within_limit(&self, records: u64) -> Result<(), Refused> {
+        let limit = record_limit(self.bytes.len() as u64);
+        if records > limit {
+            return Err(Refused::TooManyRecords { records, limit });
+        }
+        Ok(())
+    }
+
     /// One numeric column of all records of a type, scaled; NaN where a
     /// record has no number there (an absent option, a damaged payload).
-    pub fn column(&self, record_type: u8, column: usize) -> Vec<f64> {
+    /// Empty for a column that is not numeric (or does not exist); refused
+    /// for a type with more records than [`record_limit`] allows.
+    pub fn column(&self, record_type: u8, column: usize) -> Result<Vec<f64>, Refused> {
         let Some(ti) = self.index(record_type) else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let Some(col) = ti.info.columns.get(column) else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let def = Definition::parse(&ti.definition).ok();
         let Some(root) = def.as_ref().and_then(|d| d.root()) else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
-        let mut out = Vec::with_capacity(ti.info.records as usize);
         if !col.numeric {
-            out.resize(ti.info.records as usize, f64::NAN);
-            return out;
+            return Ok(Vec::new());
         }
+        let records = ti.info.records;
+        self.within_limit(records)?;
+        let oom = Refused::OutOfMemory {
+            bytes: records.saturating_mul(8),
+        };
+        let n = usize::try_from(records).map_err(|_| oom.clone())?;
+        let mut out = Vec::new();
+        out.try_reserve_exact(n).map_err(|_| oom)?;
         let plan = Plan::new(root, &col.field_path);
         let (scale, offset) = (col.column.scale, col.column.offset);
-        self.each_payload(ti, 0, ti.info.records, |_, _, p| {
+        self.each_payload(ti, 0, records, |_, _, p| {
             out.push(match plan.number(p) {
                 Some(v) => quantity(v, scale, offset),
                 None => f64::NAN,
             });
         });
-        out
+        Ok(out)
+    }
+
+    /// Record type `record_type` as CSV: the bytes `koffer export --format
+    /// csv` writes for it (empty when the header cannot be read or the type
+    /// has no schema); refused beyond [`record_limit`] records or
+    /// [`MAX_OUTPUT`] bytes.
+    pub fn csv(&self, record_type: u8) -> Result<Vec<u8>, Refused> {
+        self.csv_within(record_type, MAX_OUTPUT)
+    }
+
+    /// [`Opened::csv`] with at most `limit` bytes of output.
+    pub fn csv_within(&self, record_type: u8, limit: usize) -> Result<Vec<u8>, Refused> {
+        let records = self.index(record_type).map_or(0, |t| t.info.records);
+        self.within_limit(records)?;
+        let mut out = Capped {
+            out: Vec::new(),
+            limit,
+        };
+        if let Err(e) = koffer_export::write_csv(&self.bytes, record_type, &mut out) {
+            if let Some(r) = refused(&e) {
+                return Err(r);
+            }
+        }
+        Ok(out.out)
+    }
+
+    /// The whole file as `koffer export --format json` writes it (empty
+    /// when the header cannot be read); refused beyond [`record_limit`]
+    /// records or [`MAX_OUTPUT`] bytes.
+    pub fn json(&self) -> Result<Vec<u8>, Refused> {
+        self.json_within(MAX_OUTPUT)
+    }
+
+    /// [`Opened::json`] with at most `limit` bytes of output.
+    pub fn json_within(&self, limit: usize) -> Result<Vec<u8>, Refused> {
+        self.within_limit(self.summary.records)?;
+        let mut out = Capped {
+            out: Vec::new(),
+            limit,
+        };
+        if let Err(e) = koffer_export::write_json(&self.bytes, &mut out) {
+            if let Some(r) = refused(&e) {
+                return Err(r);
+            }
+            out.out.clear();
+        }
+        Ok(out.out)
+    }
+}
+
+/// The message of [`Refused::TooManyRecords`] for `records` records of a
+/// file of `file_size` bytes, if that is too many.
+fn too_many(records: u64, file_size: u64) -> Option<String> {
+    let limit = record_limit(file_size);
+    (records > limit).then(|| Refused::TooManyRecords { records, limit }.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use koffer::schema::{Annotations, Builder};
+
+    /// A container of one record of a struct of `n` structs of `n` u8
+    /// fields (`n²` columns, an `n²`-byte payload).
+    fn wide(n: usize) -> Vec<u8> {
+        let mut b = Builder::new();
+        b.struct_("Outer", n);
+        for i in 0..n {
+            b.field(&format!("f{i}"), Annotations::default())
+                .struct_(&format!("Inner{i}"), n);
+            for j in 0..n {
+                b.field(&format!("g{j}"), Annotations::default()).u8();
+            }
+        }
+        let def = b.finish().unwrap();
+        let mut buf = vec![0u8; 2 * n * n + 64];
+        let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+        let raw = w.declare(0, "wide", 1, &def).unwrap();
+        let payload: Vec<u8> = (0..n * n).map(|k| (k % 100) as u8).collect();
+        w.write_payload(raw, &payload).unwrap();
+        w.finish().unwrap()
+    }
+
+    /// A row of a many-column record costs one pass over the record, as
+    /// its CSV line does: the bytes walked are the payload's, not a
+    /// multiple of them per column.
+    #[test]
+    fn a_row_window_walks_its_record_once() {
+        let n = 64;
+        let bytes = wide(n);
+        let o = Opened::open(bytes.clone(), "wide.koffer");
+        assert_eq!(o.summary().record_types[0].columns.len(), n * n);
+        WALKED.with(|w| w.set(0));
+        let rows = o.rows(0, 0, 1);
+        let walked = WALKED.with(|w| w.get());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].error, None);
+        let mut csv = Vec::new();
+        koffer_export::write_csv(&bytes, 0, &mut csv).unwrap();
+        let text = String::from_utf8(csv).unwrap();
+        let line = text.split("\r\n").nth(1).unwrap();
+        assert_eq!(rows[0].cells.join(","), line);
+        assert_eq!(rows[0].raw, rows[0].cells);
+        // One pass: each of the n² payload bytes once (not once per column).
+        assert!(
+            walked <= 2 * (n * n) as u64,
+            "walked {walked} bytes for a {}-byte record",
+            n * n
+        );
     }
 }

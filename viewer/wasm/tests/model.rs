@@ -1,7 +1,7 @@
 //! Native tests of what the page gets from the WebAssembly module.
 
 use koffer::read::Reader;
-use koffer_viewer::model::{quantity, Opened};
+use koffer_viewer::model::{quantity, Opened, Refused};
 
 fn sample() -> Vec<u8> {
     std::fs::read(concat!(
@@ -206,7 +206,7 @@ fn rows_windows_follow_the_record_walk_across_blocks() {
 fn column_equals_the_table_cells() {
     let o = Opened::open(sample(), "wearable.koffer");
     for col in [0usize, 1, 2, 3, 4, 5] {
-        let values = o.column(0, col);
+        let values = o.column(0, col).unwrap();
         assert_eq!(values.len(), 10_080);
         for r in o.rows(0, 4_000, 50) {
             let cell: f64 = r.cells[col].parse().unwrap();
@@ -218,13 +218,13 @@ fn column_equals_the_table_cells() {
         }
     }
     // The enum as its variant index; the string column has no numbers.
-    let act = o.column(0, 6);
+    let act = o.column(0, 6).unwrap();
     let names = ["Rest", "Walk", "Run", "Cycle"];
     for r in o.rows(0, 0, 100) {
         assert_eq!(names[act[r.index as usize] as usize], r.cells[6]);
     }
-    assert!(o.column(0, 7).iter().all(|v| v.is_nan()));
-    assert!(o.column(0, 99).is_empty());
+    assert!(o.column(0, 7).unwrap().is_empty(), "nothing to plot");
+    assert!(o.column(0, 99).unwrap().is_empty());
 }
 
 #[test]
@@ -250,7 +250,7 @@ fn truncated_file_is_incomplete_with_its_intact_part() {
     let n = counts(&bytes[..cut]);
     assert_eq!(s.record_types[0].records, n[0]);
     assert!(n[0] > 1000);
-    assert_eq!(o.column(0, 1).len() as u64, n[0]);
+    assert_eq!(o.column(0, 1).unwrap().len() as u64, n[0]);
 }
 
 #[test]
@@ -298,7 +298,11 @@ fn every_single_byte_corruption_opens_without_panic() {
         let s = o.summary();
         for t in &s.record_types {
             let _ = o.rows(t.id, 0, 20);
-            assert_eq!(o.column(t.id, 1).len() as u64, t.records);
+            let want = match t.columns.get(1) {
+                Some(c) if c.numeric => t.records,
+                _ => 0,
+            };
+            assert_eq!(o.column(t.id, 1).unwrap().len() as u64, want);
         }
     }
 }
@@ -361,9 +365,9 @@ mod nested {
         assert_eq!(t.columns[2].column.header, "position.lon [deg]");
         assert_eq!(t.track, Some([1, 2]), "found by the last name of the path");
         assert_eq!(t.time_column, Some(0));
-        let lon = o.column(3, 2);
-        let speed = o.column(3, 3);
-        let ok = o.column(3, 4);
+        let lon = o.column(3, 2).unwrap();
+        let speed = o.column(3, 3).unwrap();
+        let ok = o.column(3, 4).unwrap();
         assert_eq!(lon.len(), 500);
         for i in [0usize, 1, 2, 3, 250, 499] {
             assert_eq!(lon[i], 11.0 - i as f64 * 1e-4);
@@ -380,4 +384,154 @@ mod nested {
         assert_eq!(rows[1].cells[3], "", "an absent option");
         assert_eq!(rows[0].cells[4], "true");
     }
+}
+
+/// A container of records of `struct P { x: u8, b: bool }` with these payloads.
+fn of_p(payloads: &[&[u8]]) -> Vec<u8> {
+    let mut b = koffer::schema::Builder::new();
+    b.struct_("P", 2);
+    b.field("x", Default::default()).u8();
+    b.field("b", Default::default()).bool();
+    let def = b.finish().unwrap();
+    let mut buf = [0u8; 256];
+    let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+    let raw = w.declare(0, "p", 1, &def).unwrap();
+    for p in payloads {
+        w.write_payload(raw, p).unwrap();
+    }
+    w.finish().unwrap()
+}
+
+/// A record that does not follow its definition shows the container's
+/// error where spec `format.md` §10.4 puts it (`PayloadInvalid` at the
+/// record's first byte, `PayloadTruncated` at the payload's end,
+/// `PayloadTrailingBytes` at the first byte left over), as `koffer export`
+/// reports it, and the value's position only as the detail.
+#[test]
+fn bad_records_are_reported_at_the_offsets_of_the_spec() {
+    for (bad, kind) in [
+        (&[7u8, 9][..], koffer::read::ErrorKind::PayloadInvalid),
+        (
+            &[7, 1, 5][..],
+            koffer::read::ErrorKind::PayloadTrailingBytes,
+        ),
+        (&[7][..], koffer::read::ErrorKind::PayloadTruncated),
+    ] {
+        let bytes = of_p(&[&[7, 1], bad]);
+        let o = Opened::open(bytes.clone(), "p.koffer");
+        let rows = o.rows(0, 0, 2);
+        assert_eq!(rows[0].error, None);
+        assert_eq!(rows[0].cells, ["7", "true"]);
+        let scan = koffer_export::scan(&bytes);
+        let want = koffer_export::Export::new(&scan)
+            .unwrap()
+            .first_bad_record(&mut |_| {})
+            .unwrap();
+        assert_eq!(want.error.kind, kind);
+        let expected_at = match kind {
+            koffer::read::ErrorKind::PayloadInvalid => rows[1].offset,
+            koffer::read::ErrorKind::PayloadTruncated => rows[1].offset + 1,
+            _ => rows[1].offset + 2,
+        };
+        assert_eq!(want.error.offset, expected_at);
+        assert_eq!(
+            rows[1].error.as_deref(),
+            Some(format!("{}: {}", want.error, want.detail).as_str()),
+            "{kind:?}"
+        );
+        assert_eq!(rows[1].cells[0], "7", "what can be read is shown");
+    }
+}
+
+/// A container of `n` records of type `()`: zero-size records, 65,535 a
+/// block of 13-odd bytes.
+fn zero_size(n: u64) -> Vec<u8> {
+    let mut b = koffer::schema::Builder::new();
+    b.unit();
+    let def = b.finish().unwrap();
+    let mut buf = vec![0u8; 1 << 17];
+    let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+    let raw = w.declare(0, "nothing", 1, &def).unwrap();
+    for _ in 0..n {
+        w.write_payload(raw, &[]).unwrap();
+    }
+    w.finish().unwrap()
+}
+
+/// Millions of zero-size records in a few hundred bytes: the page refuses
+/// to plot or export them (with the message the summary already gives)
+/// instead of asking for memory in proportion to the record count.
+#[test]
+fn zero_size_records_are_refused_not_allocated() {
+    let n = 3_000_000u64;
+    let bytes = zero_size(n);
+    assert!(bytes.len() < 1_000, "{} bytes", bytes.len());
+    let o = Opened::open(bytes.clone(), "zero.koffer");
+    let s = o.summary();
+    assert_eq!(s.status, "complete");
+    assert_eq!(s.records, n);
+    let limit = koffer_viewer::model::record_limit(bytes.len() as u64);
+    let refused = Refused::TooManyRecords { records: n, limit };
+    let t = &s.record_types[0];
+    assert_eq!(t.too_many.as_deref(), Some(refused.to_string().as_str()));
+    assert_eq!(s.too_many.as_deref(), Some(refused.to_string().as_str()));
+    assert_eq!(
+        o.column(0, 0),
+        Ok(Vec::new()),
+        "`()` is not numeric: nothing to plot"
+    );
+    assert_eq!(o.csv(0), Err(refused.clone()));
+    assert_eq!(o.json(), Err(refused));
+    // The table still shows windows of rows.
+    let rows = o.rows(0, n - 3, 10);
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[2].index, n - 1);
+
+    // A plottable type whose zero-size (damaged) records would each give
+    // a NaN is refused too.
+    let mut b = koffer::schema::Builder::new();
+    b.u8();
+    let def = b.finish().unwrap();
+    let mut buf = vec![0u8; 1 << 17];
+    let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+    let raw = w.declare(0, "u8", 1, &def).unwrap();
+    for _ in 0..n {
+        w.write_payload(raw, &[]).unwrap();
+    }
+    let bytes = w.finish().unwrap();
+    let o = Opened::open(bytes, "u8.koffer");
+    assert!(o.summary().record_types[0].columns[0].numeric);
+    assert!(matches!(
+        o.column(0, 0),
+        Err(Refused::TooManyRecords { records, .. }) if records == n
+    ));
+
+    // Below the record limit, an export still stops at its byte limit.
+    let small = zero_size(10);
+    let o = Opened::open(small, "z.koffer");
+    assert_eq!(o.summary().too_many, None);
+    assert_eq!(
+        o.csv_within(0, 1 << 20).unwrap(),
+        b"value\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+    );
+    assert_eq!(
+        o.csv_within(0, 10),
+        Err(Refused::OutputTooLarge { limit: 10 })
+    );
+    assert_eq!(
+        o.json_within(100),
+        Err(Refused::OutputTooLarge { limit: 100 })
+    );
+    assert!(!o.json().unwrap().is_empty());
+}
+
+#[test]
+fn the_sample_is_within_the_limits() {
+    let o = Opened::open(sample(), "wearable.koffer");
+    assert_eq!(o.summary().too_many, None);
+    assert!(o
+        .summary()
+        .record_types
+        .iter()
+        .all(|t| t.too_many.is_none()));
 }
