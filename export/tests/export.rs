@@ -365,7 +365,10 @@ fn csv_file_names_are_unique_ignoring_case() {
         (&["a", "a-2", "a"], &["a.csv", "a-2.csv", "a-2-2.csv"]),
         (&["a", "a", "a-1"], &["a.csv", "a-1.csv", "a-1-2.csv"]),
         (&["Hr", "hR", "HR"], &["Hr.csv", "hR-1.csv", "HR-2.csv"]),
-        (&["a b", "a_b", "a?b"], &["a_b.csv", "a_b-1.csv", "a_b-2.csv"]),
+        (
+            &["a b", "a_b", "a?b"],
+            &["a_b.csv", "a_b-1.csv", "a_b-2.csv"],
+        ),
     ];
     for (names, files) in cases {
         let bytes = with_types(names);
