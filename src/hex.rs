@@ -105,11 +105,9 @@ impl fmt::Display for HexError {
                 self.offset
             ),
             HexErrorKind::NotHex => write!(f, "expected a hex digit at digit {}", self.offset),
-            HexErrorKind::LengthMismatch { expected } => write!(
-                f,
-                "expected {expected} hex digits, found {}",
-                self.offset
-            ),
+            HexErrorKind::LengthMismatch { expected } => {
+                write!(f, "expected {expected} hex digits, found {}", self.offset)
+            }
         }
     }
 }

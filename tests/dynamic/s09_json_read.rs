@@ -318,7 +318,10 @@ fn json_fault_inside_a_multibyte_character_is_at_its_first_byte() {
         let (offset, kind) = json_err(s, text);
         assert!(text.is_char_boundary(offset), "{text}: {offset} {kind:?}");
         assert_eq!(offset, at, "{text}: {kind:?}");
-        assert!(matches!(kind, json::ErrorKind::Syntax(_)), "{text}: {kind:?}");
+        assert!(
+            matches!(kind, json::ErrorKind::Syntax(_)),
+            "{text}: {kind:?}"
+        );
     }
 }
 
