@@ -211,8 +211,12 @@ fn metadata_value(text: &str, m: &MetaIn<'_>, f64_ty: Node<'_>) -> Result<OwnedV
         "int" => OwnedValue::Int(integer(text, m.value, &what)?),
         "time" => OwnedValue::Time(integer(text, m.value, &what)?),
         "float" => {
-            let bytes = koffer::json::from_json(f64_ty, m.value.get())
-                .map_err(|e| fault(at, format!("{what}: {e}")))?;
+            let bytes = koffer::json::from_json(f64_ty, m.value.get()).map_err(|e| match e {
+                koffer::json::Error::Json { offset, kind } => {
+                    fault(at + offset, format!("{what}: {kind}"))
+                }
+                e => fault(at, format!("{what}: {e}")),
+            })?;
             let arr: [u8; 8] = bytes
                 .try_into()
                 .map_err(|_| fault(at, format!("{what}: expected an f64")))?;

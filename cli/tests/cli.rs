@@ -1199,3 +1199,26 @@ fn export_csv_twice_into_one_directory_replaces_its_files() {
         "no temporary left: {names:?}"
     );
 }
+
+/// A fault inside a float metadata value is reported at its own byte of the
+/// document, as a fault inside a record value is.
+#[test]
+fn import_float_metadata_faults_are_at_their_exact_byte() {
+    use koffer::meta::{Entry, Value};
+    let mut buf = [0u8; 64];
+    let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+    w.metadata(&[Entry::new("x:f", Value::Float(1.5))]).unwrap();
+    let doc = koffer_cli::export_json(&w.finish().unwrap()).unwrap();
+    let value = "\"ab\\ud800x\""; // a high surrogate without its low half
+    let bad = doc.replacen("1.5", value, 1);
+    let start = bad.find(value).unwrap();
+    let e = koffer_cli::import_json(&bad).unwrap_err();
+    assert_eq!(e.offset, start + 9, "{e:?}");
+    assert!(e.message.starts_with("metadata \"x:f\" (float): "), "{e:?}");
+    assert!(!e.message.contains("at JSON byte"), "one offset: {e:?}");
+    // A value that is no float at all: at its start.
+    let bad = doc.replacen("1.5", "[1]", 1);
+    let e = koffer_cli::import_json(&bad).unwrap_err();
+    assert_eq!(e.offset, bad.find("[1]").unwrap(), "{e:?}");
+    assert!(!e.message.contains("at JSON byte"), "one offset: {e:?}");
+}
