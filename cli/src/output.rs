@@ -69,13 +69,22 @@ impl Output {
             Ok(t) => t,
             Err(_) => target.to_path_buf(),
         };
-        match std::fs::metadata(&target) {
+        let existing = match std::fs::metadata(&target) {
             Ok(m) if !m.is_file() => {
                 let file = OpenOptions::new().write(true).open(&target)?;
                 return Ok(Output { file, rename: None });
             }
-            _ => {}
-        }
+            // A rename would replace a read-only file that opening it for
+            // writing would not.
+            Ok(m) if m.permissions().readonly() => {
+                return Err(io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!("{}: the file is read-only", target.display()),
+                ))
+            }
+            Ok(m) => Some(m.permissions()),
+            Err(_) => None,
+        };
         let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
@@ -88,6 +97,10 @@ impl Output {
             .write(true)
             .create_new(true)
             .open(&temp)?;
+        // The replaced file's permissions carry over.
+        if let Some(p) = existing {
+            let _ = file.set_permissions(p);
+        }
         Ok(Output {
             file,
             rename: Some((temp, target)),
