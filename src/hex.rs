@@ -72,8 +72,8 @@ impl fmt::Display for Hex<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct HexError {
-    /// Offset of the offending digit in the text (for [`HexErrorKind::OddLength`],
-    /// the text's length).
+    /// Offset of the offending digit in the text (for [`HexErrorKind::OddLength`]
+    /// and [`HexErrorKind::LengthMismatch`], the text's length).
     pub offset: usize,
     /// What was wrong.
     pub kind: HexErrorKind,
@@ -88,6 +88,12 @@ pub enum HexErrorKind {
     OddLength,
     /// A character that is not a hex digit.
     NotHex,
+    /// An even number of digits, but not the number the output needs
+    /// ([`decode_to_slice`]): `expected` digits, twice the output's length.
+    LengthMismatch {
+        /// The number of digits the output needs.
+        expected: usize,
+    },
 }
 
 impl fmt::Display for HexError {
@@ -99,6 +105,9 @@ impl fmt::Display for HexError {
                 self.offset
             ),
             HexErrorKind::NotHex => write!(f, "expected a hex digit at digit {}", self.offset),
+            HexErrorKind::LengthMismatch { expected } => {
+                write!(f, "expected {expected} hex digits, found {}", self.offset)
+            }
         }
     }
 }
@@ -106,7 +115,9 @@ impl fmt::Display for HexError {
 impl core::error::Error for HexError {}
 
 /// Decodes hex digits into `out`, which must hold exactly half as many
-/// bytes; nothing is read past the first error. No allocation.
+/// bytes; nothing is read past the first error. No allocation. An odd
+/// number of digits is [`HexErrorKind::OddLength`]; an even number that does
+/// not fill `out` exactly is [`HexErrorKind::LengthMismatch`].
 ///
 /// ```
 /// let mut out = [0u8; 2];
@@ -114,10 +125,18 @@ impl core::error::Error for HexError {}
 /// assert_eq!(out, [0xBE, 0xEF]);
 /// ```
 pub fn decode_to_slice(text: &[u8], out: &mut [u8]) -> Result<(), HexError> {
-    if !text.len().is_multiple_of(2) || text.len() / 2 != out.len() {
+    if !text.len().is_multiple_of(2) {
         return Err(HexError {
             offset: text.len(),
             kind: HexErrorKind::OddLength,
+        });
+    }
+    if text.len() / 2 != out.len() {
+        return Err(HexError {
+            offset: text.len(),
+            kind: HexErrorKind::LengthMismatch {
+                expected: 2 * out.len(),
+            },
         });
     }
     for (i, (p, o)) in text.chunks_exact(2).zip(out.iter_mut()).enumerate() {
@@ -225,7 +244,23 @@ mod tests {
         );
         assert_eq!(
             decode_to_slice(b"ab", &mut out),
-            e(2, HexErrorKind::OddLength)
+            e(2, HexErrorKind::LengthMismatch { expected: 4 })
+        );
+        assert_eq!(
+            decode_to_slice(b"abcdef", &mut out),
+            e(6, HexErrorKind::LengthMismatch { expected: 4 })
+        );
+        assert_eq!(
+            decode_to_slice(b"abcde", &mut out),
+            e(5, HexErrorKind::OddLength)
+        );
+        #[cfg(feature = "alloc")]
+        assert_eq!(
+            alloc::string::ToString::to_string(&HexError {
+                offset: 2,
+                kind: HexErrorKind::LengthMismatch { expected: 4 }
+            }),
+            "expected 4 hex digits, found 2"
         );
         assert_eq!(
             decode_to_slice(b"ab0x", &mut out),

@@ -3,13 +3,15 @@
 //! The outputs themselves are `koffer_export`'s; this module opens the
 //! files, shows progress, and prints the warnings and exit statuses.
 
-use std::fs::File;
+use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use clap::ValueEnum;
 use koffer_export::{Export, Outcome};
 
+use crate::output::{self, Output};
 use crate::progress::Progress;
 use crate::{display_name, input, status};
 
@@ -30,15 +32,27 @@ fn progress(bytes: &[u8], what: &'static str) -> Progress {
     Progress::new(bytes.len() as u64, what)
 }
 
-/// Where the export goes: stdout (`-` or nothing) or a file.
-fn open_output(output: Option<&Path>) -> io::Result<Box<dyn Write>> {
-    Ok(match output {
-        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
-        Some(p) if p.as_os_str() == "-" => {
-            Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock()))
+/// Writes the export to stdout (`-` or nothing) or to a file, through
+/// [`Output`]: a file is put in place only once it is complete.
+fn write_to(
+    output: Option<&Path>,
+    input: &Path,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<Outcome>,
+) -> io::Result<Outcome> {
+    match output {
+        Some(p) if p.as_os_str() != "-" => {
+            let mut out = BufWriter::with_capacity(1 << 16, Output::create(p, input)?);
+            let outcome = body(&mut out)?;
+            out.into_inner().map_err(|e| e.into_error())?.commit()?;
+            Ok(outcome)
         }
-        Some(p) => Box::new(BufWriter::with_capacity(1 << 16, File::create(p)?)),
-    })
+        _ => {
+            let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+            let outcome = body(&mut out)?;
+            out.flush()?;
+            Ok(outcome)
+        }
+    }
 }
 
 pub fn export(file: &Path, format: ExportFormat, output: Option<&Path>, strict: bool) -> u8 {
@@ -46,6 +60,12 @@ pub fn export(file: &Path, format: ExportFormat, output: Option<&Path>, strict: 
     if format == ExportFormat::Csv && output.is_none_or(|o| o.as_os_str() == "-") {
         fail!("koffer: {name}: --format csv needs -o DIR: it writes one file per record type");
         return 2;
+    }
+    if let Some(out) = output.filter(|o| format != ExportFormat::Csv && o.as_os_str() != "-") {
+        if file.as_os_str() != "-" && output::same_file(out, file) {
+            fail!("koffer: {}: is the input file: refusing to overwrite it (write the export to another file)", display_name(out));
+            return status::IO;
+        }
     }
     let bytes = match input::open(file) {
         Ok(b) => b,
@@ -83,19 +103,15 @@ pub fn export(file: &Path, format: ExportFormat, output: Option<&Path>, strict: 
         }
     }
     let result = match format {
-        ExportFormat::Json => open_output(output).and_then(|mut out| {
+        ExportFormat::Json => write_to(output, file, |out| {
             let mut p = progress(&bytes, "exporting");
-            let outcome = ex.write_json(&mut out, &mut |at| p.set(at))?;
-            out.flush()?;
-            Ok(outcome)
+            ex.write_json(out, &mut |at| p.set(at))
         }),
-        ExportFormat::Ndjson => open_output(output).and_then(|mut out| {
+        ExportFormat::Ndjson => write_to(output, file, |out| {
             let mut p = progress(&bytes, "exporting");
-            let outcome = ex.write_ndjson(&mut out, &mut |at| p.set(at))?;
-            out.flush()?;
-            Ok(outcome)
+            ex.write_ndjson(out, &mut |at| p.set(at))
         }),
-        ExportFormat::Csv => csv(&ex, &bytes, output.unwrap_or(Path::new("."))),
+        ExportFormat::Csv => csv(&ex, &bytes, output.unwrap_or(Path::new(".")), file),
     };
     let outcome = match result {
         Ok(outcome) => outcome,
@@ -111,14 +127,61 @@ pub fn export(file: &Path, format: ExportFormat, output: Option<&Path>, strict: 
     0
 }
 
+/// A directory of files being written, removed (with what is left in it)
+/// when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(parent: &Path) -> io::Result<TempDir> {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = parent.join(format!(".koffer-csv-tmp-{}-{n}", std::process::id()));
+        std::fs::create_dir(&path)?;
+        Ok(TempDir(path))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// One CSV file a record type in `dir`, written in one pass over the records.
-fn csv(ex: &Export<'_, '_>, bytes: &[u8], dir: &Path) -> io::Result<Outcome> {
+///
+/// The files are created (never opened over an existing file) in a fresh
+/// temporary directory inside `dir`, so two record types can never share a
+/// file, and moved into `dir` only once all are written: a failure leaves
+/// the files already in `dir` as they were. A file that would replace the
+/// input is refused before anything is written.
+fn csv(ex: &Export<'_, '_>, bytes: &[u8], dir: &Path, input: &Path) -> io::Result<Outcome> {
     std::fs::create_dir_all(dir)?;
-    let mut files = Vec::new();
-    for t in ex.csv_types() {
+    let types = ex.csv_types();
+    for t in &types {
         let path = dir.join(&t.file_name);
-        let out = BufWriter::with_capacity(1 << 16, File::create(&path)?);
-        files.push((t.record_type, out, path));
+        if input.as_os_str() != "-" && output::same_file(&path, input) {
+            return Err(output::is_the_input(&path));
+        }
+    }
+    let temp = TempDir::new(dir)?;
+    let mut files = Vec::new();
+    for t in &types {
+        let path = temp.0.join(&t.file_name);
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("{}: {e}", dir.join(&t.file_name).display()),
+                )
+            })?;
+        files.push((
+            t.record_type,
+            BufWriter::with_capacity(1 << 16, file),
+            &t.file_name,
+        ));
     }
     let outcome = {
         let mut sinks: Vec<(u8, &mut dyn Write)> = files
@@ -128,9 +191,15 @@ fn csv(ex: &Export<'_, '_>, bytes: &[u8], dir: &Path) -> io::Result<Outcome> {
         let mut p = progress(bytes, "exporting");
         ex.write_csv(&mut sinks, &mut |at| p.set(at))?
     };
-    for (_, out, path) in &mut files {
+    for (_, out, name) in &mut files {
         out.flush()
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.join(name).display())))?;
+    }
+    drop(files);
+    for t in &types {
+        let to = dir.join(&t.file_name);
+        std::fs::rename(temp.0.join(&t.file_name), &to)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", to.display())))?;
     }
     Ok(outcome)
 }

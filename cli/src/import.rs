@@ -17,6 +17,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use crate::doc::{self, unhex, FormatDesc, FrameDesc};
+use crate::output::{self, Output};
 use crate::progress::Progress;
 use crate::{display_name, input, status};
 
@@ -119,6 +120,13 @@ fn parse<'a, T: Deserialize<'a>>(text: &str, raw: &'a str, what: &str) -> Result
 
 pub fn import(file: &Path, output: &Path) -> u8 {
     let name = display_name(file);
+    if file.as_os_str() != "-" && output.as_os_str() != "-" && output::same_file(output, file) {
+        fail!(
+            "koffer: {}: is the input file: refusing to overwrite it (write the container to another file)",
+            display_name(output)
+        );
+        return status::IO;
+    }
     let bytes = match input::open(file) {
         Ok(b) => b,
         Err(e) => {
@@ -155,7 +163,10 @@ pub fn import(file: &Path, output: &Path) -> u8 {
         let mut out = std::io::stdout().lock();
         out.write_all(&container).and_then(|()| out.flush())
     } else {
-        std::fs::write(output, &container)
+        Output::create(output, file).and_then(|mut out| {
+            out.write_all(&container)?;
+            out.commit()
+        })
     };
     match written {
         Ok(()) => 0,
@@ -200,8 +211,12 @@ fn metadata_value(text: &str, m: &MetaIn<'_>, f64_ty: Node<'_>) -> Result<OwnedV
         "int" => OwnedValue::Int(integer(text, m.value, &what)?),
         "time" => OwnedValue::Time(integer(text, m.value, &what)?),
         "float" => {
-            let bytes = koffer::json::from_json(f64_ty, m.value.get())
-                .map_err(|e| fault(at, format!("{what}: {e}")))?;
+            let bytes = koffer::json::from_json(f64_ty, m.value.get()).map_err(|e| match e {
+                koffer::json::Error::Json { offset, kind } => {
+                    fault(at + offset, format!("{what}: {kind}"))
+                }
+                e => fault(at, format!("{what}: {e}")),
+            })?;
             let arr: [u8; 8] = bytes
                 .try_into()
                 .map_err(|_| fault(at, format!("{what}: expected an f64")))?;

@@ -38,12 +38,18 @@ fn map(file: &File) -> std::io::Result<memmap2::Mmap> {
 
 /// Reads `path` (`-` is standard input).
 pub fn open(path: &Path) -> std::io::Result<Input> {
+    open_at_most(path, u64::MAX)
+}
+
+/// Reads `path` (`-` is standard input) as [`open`] does, but what is read
+/// rather than mapped (standard input, a pipe) only up to `max + 1` bytes:
+/// an input longer than `max` comes back holding `max + 1` bytes, for the
+/// caller to refuse without having read (or allocated) all of it.
+pub fn open_at_most(path: &Path, max: u64) -> std::io::Result<Input> {
     if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin().lock().read_to_end(&mut bytes)?;
-        return Ok(Input::Owned(bytes));
+        return read_at_most(std::io::stdin().lock(), max).map(Input::Owned);
     }
-    let mut file = File::open(path)?;
+    let file = File::open(path)?;
     let meta = file.metadata()?;
     // Empty files cannot be mapped on every platform; they are tiny anyway.
     if meta.is_file() && meta.len() > 0 {
@@ -51,7 +57,27 @@ pub fn open(path: &Path) -> std::io::Result<Input> {
             return Ok(Input::Mapped(m));
         }
     }
+    read_at_most(file, max).map(Input::Owned)
+}
+
+/// The bytes of `r`, up to `max + 1` of them.
+fn read_at_most(r: impl Read, max: u64) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(Input::Owned(bytes))
+    r.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endless_input_is_read_only_past_its_limit() {
+        let bytes = read_at_most(std::io::repeat(7), 1000).unwrap();
+        assert_eq!(bytes.len(), 1001);
+        let bytes = read_at_most(&[1u8, 2, 3][..], 1000).unwrap();
+        assert_eq!(bytes, [1, 2, 3]);
+        let bytes = read_at_most(&[1u8, 2, 3][..], 3).unwrap();
+        assert_eq!(bytes, [1, 2, 3]);
+    }
 }

@@ -48,6 +48,7 @@ mod doc;
 mod export;
 mod import;
 mod input;
+mod output;
 mod progress;
 mod view;
 

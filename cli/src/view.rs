@@ -89,9 +89,15 @@ fn open_with_system(path: &Path) -> std::io::Result<()> {
     let mut cmd = if cfg!(target_os = "macos") {
         std::process::Command::new("open")
     } else if cfg!(windows) {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", "start", ""]);
-        c
+        // Not `cmd /C start "" PATH`: cmd reads `&`, `^` and `%` in the path
+        // as its own syntax. Explorer opens the path as it is, with the
+        // default program for `.html`, and exits 1 even when it did: only
+        // starting it is judged.
+        std::process::Command::new("explorer.exe")
+            .arg(path)
+            .spawn()
+            .map(drop)?;
+        return Ok(());
     } else {
         std::process::Command::new("xdg-open")
     };
@@ -107,7 +113,7 @@ fn open_with_system(path: &Path) -> std::io::Result<()> {
 
 pub fn view(file: &Path, no_open: bool) -> u8 {
     let name = display_name(file);
-    let bytes = match input::open(file) {
+    let bytes = match input::open_at_most(file, MAX_FILE) {
         Ok(b) => b,
         Err(e) => {
             fail!("koffer: {name}: cannot read: {e}");
@@ -115,9 +121,13 @@ pub fn view(file: &Path, no_open: bool) -> u8 {
         }
     };
     if bytes.len() as u64 > MAX_FILE {
+        // Read input stops one byte past the limit: its size is unknown.
+        let size = match &bytes {
+            input::Input::Owned(_) => format!("more than {MAX_FILE}"),
+            input::Input::Mapped(m) => m.len().to_string(),
+        };
         fail!(
-            "koffer: {name}: {} bytes: the viewer reads files up to {MAX_FILE} bytes; use inspect or export",
-            bytes.len()
+            "koffer: {name}: {size} bytes: the viewer reads files up to {MAX_FILE} bytes; use inspect or export"
         );
         return status::IO;
     }

@@ -1072,3 +1072,153 @@ fn inspect_json_metadata_floats_are_their_schema_text() {
         );
     }
 }
+
+/// A fresh directory under the temp directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "koffer-cli-test-{}-dir{n}-{tag}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path)
+    }
+
+    fn join(&self, name: &str) -> String {
+        self.0.join(name).to_str().expect("UTF-8").to_string()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The names in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn export_onto_its_input_is_refused_and_the_input_kept() {
+    let bytes = sample();
+    let dir = TempDir::new("same");
+    let input = dir.join("in.koffer");
+    std::fs::write(&input, &bytes).expect("write input");
+    // A hard link is the same file under another name.
+    let link = dir.join("link.koffer");
+    std::fs::hard_link(&input, &link).expect("hard link");
+    for format in ["json", "ndjson"] {
+        for out in [&input, &link] {
+            let o = koffer(&["export", &input, "--format", format, "-o", out]);
+            let err = assert_failure(&o, 5, out);
+            assert!(err.contains("is the input file"), "{err}");
+            assert_eq!(
+                std::fs::read(&input).expect("input"),
+                bytes,
+                "{format} -o {out}"
+            );
+        }
+    }
+    // CSV: the input sits where a CSV file would go.
+    let csv_dir = TempDir::new("same-csv");
+    let in_csv = csv_dir.join("sample.csv");
+    std::fs::write(&in_csv, &bytes).expect("write input");
+    let o = koffer(&[
+        "export",
+        &in_csv,
+        "--format",
+        "csv",
+        "-o",
+        csv_dir.0.to_str().expect("UTF-8"),
+    ]);
+    let err = assert_failure(&o, 5, &in_csv);
+    assert!(err.contains("is the input file"), "{err}");
+    assert_eq!(std::fs::read(&in_csv).expect("input"), bytes);
+    assert_eq!(listing(&csv_dir.0), ["sample.csv"], "nothing else written");
+}
+
+#[test]
+fn import_onto_its_input_is_refused_and_the_input_kept() {
+    let dir = TempDir::new("import-same");
+    let doc = dir.join("doc.json");
+    let o = koffer(&["export", &sample_arg(), "--format", "json", "-o", &doc]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read(&doc).expect("doc");
+    let o = koffer(&["import", &doc, "-o", &doc]);
+    let err = assert_failure(&o, 5, &doc);
+    assert!(err.contains("is the input file"), "{err}");
+    assert_eq!(std::fs::read(&doc).expect("doc"), text);
+}
+
+#[test]
+fn a_failed_export_leaves_the_output_as_it_was() {
+    let dir = TempDir::new("keep");
+    let out = dir.join("out.json");
+    std::fs::write(&out, b"precious").expect("write");
+    // The header is unreadable: nothing to export, the old file stays.
+    let empty = TempFile::new("empty", b"");
+    let o = koffer(&["export", empty.arg(), "--format", "json", "-o", &out]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&out).expect("out"), b"precious");
+    // A failed import too.
+    let bad = TempFile::new("bad.json", b"{\"koffer_export\": 1,");
+    let o = koffer(&["import", bad.arg(), "-o", &out]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&out).expect("out"), b"precious");
+    // A successful one replaces it and leaves no temporary file behind.
+    let o = koffer(&["export", &sample_arg(), "--format", "ndjson", "-o", &out]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(std::fs::read(&out).expect("out").starts_with(b"{"));
+    assert_eq!(listing(&dir.0), ["out.json"]);
+}
+
+#[test]
+fn export_csv_twice_into_one_directory_replaces_its_files() {
+    let dir = TempDir::new("csv-twice");
+    let d = dir.0.to_str().expect("UTF-8");
+    for _ in 0..2 {
+        let o = koffer(&["export", &sample_arg(), "--format", "csv", "-o", d]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let names = listing(&dir.0);
+    assert!(names.contains(&"sample.csv".to_string()), "{names:?}");
+    assert!(
+        names.iter().all(|n| n.ends_with(".csv")),
+        "no temporary left: {names:?}"
+    );
+}
+
+/// A fault inside a float metadata value is reported at its own byte of the
+/// document, as a fault inside a record value is.
+#[test]
+fn import_float_metadata_faults_are_at_their_exact_byte() {
+    use koffer::meta::{Entry, Value};
+    let mut buf = [0u8; 64];
+    let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+    w.metadata(&[Entry::new("x:f", Value::Float(1.5))]).unwrap();
+    let doc = koffer_cli::export_json(&w.finish().unwrap()).unwrap();
+    let value = "\"ab\\ud800x\""; // a high surrogate without its low half
+    let bad = doc.replacen("1.5", value, 1);
+    let start = bad.find(value).unwrap();
+    let e = koffer_cli::import_json(&bad).unwrap_err();
+    assert_eq!(e.offset, start + 9, "{e:?}");
+    assert!(e.message.starts_with("metadata \"x:f\" (float): "), "{e:?}");
+    assert!(!e.message.contains("at JSON byte"), "one offset: {e:?}");
+    // A value that is no float at all: at its start.
+    let bad = doc.replacen("1.5", "[1]", 1);
+    let e = koffer_cli::import_json(&bad).unwrap_err();
+    assert_eq!(e.offset, bad.find("[1]").unwrap(), "{e:?}");
+    assert!(!e.message.contains("at JSON byte"), "one offset: {e:?}");
+}

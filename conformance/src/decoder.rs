@@ -129,7 +129,7 @@ impl Decoder {
         let (tx, rx) = mpsc::channel();
         let mut stdout = child.stdout.take().expect("piped");
         let mut stderr = child.stderr.take().expect("piped");
-        let limit = self.max_output as u64 + 1;
+        let limit = (self.max_output as u64).saturating_add(1);
         let to = tx.clone();
         thread::spawn(move || {
             let mut buf = Vec::new();
@@ -182,6 +182,9 @@ impl Decoder {
                 }
             }
         };
+        // It exited: end what it left running in its group (a background
+        // child would otherwise outlive the run).
+        kill_group(&child);
         let (out, err) = (out.unwrap_or_default(), err.unwrap_or_default());
         serde_json::from_slice(&out).map_err(|e| {
             let what = if out.iter().all(u8::is_ascii_whitespace) {
@@ -220,8 +223,9 @@ fn stderr_line(err: &[u8]) -> String {
     }
 }
 
-/// Ends the decoder and everything in its process group, and reaps it.
-fn kill(child: &mut Child) {
+/// Ends everything in the decoder's process group (whose id is the
+/// decoder's process id).
+fn kill_group(child: &Child) {
     #[cfg(unix)]
     {
         // std has no killpg: the `kill` utility signals the group.
@@ -232,6 +236,13 @@ fn kill(child: &mut Child) {
             .stderr(Stdio::null())
             .status();
     }
+    #[cfg(not(unix))]
+    let _ = child;
+}
+
+/// Ends the decoder and everything in its process group, and reaps it.
+fn kill(child: &mut Child) {
+    kill_group(child);
     let _ = child.kill();
     let _ = child.wait();
 }

@@ -311,3 +311,52 @@ fn outcome_prints_the_vectors_json_shape() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_largest_max_output_does_not_overflow() {
+    let dir = some_vectors("max-output", &["valid-empty"]);
+    let decoder = format!("{BIN} outcome");
+    let (out, lines) = run(&[
+        "--max-output",
+        "18446744073709551615",
+        "--decoder",
+        &decoder,
+        dir.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{lines:#?} {err}");
+    assert_report(&lines, 1, 0);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn what_a_decoder_leaves_running_is_ended_after_it_exits() {
+    let dir = some_vectors("leftover", &["valid-empty"]);
+    let pid_file = dir.join("leftover.pid");
+    let decoder = script(&format!(
+        r#"sleep 300 </dev/null >/dev/null 2>&1 & echo $! > "{}"; "$KOFFER" outcome "$1""#,
+        pid_file.display()
+    ));
+    let (out, lines) = run(&["--decoder", &decoder, dir.to_str().unwrap()]);
+    assert_report(&lines, 1, 0);
+    assert!(out.status.success(), "{lines:#?}");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let stat = format!("/proc/{}/stat", pid.trim());
+    // Gone, or a zombie waiting for its new parent to reap it.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let alive = std::fs::read_to_string(&stat).is_ok_and(|s| {
+            s.rsplit_once(") ")
+                .is_some_and(|(_, rest)| !rest.starts_with('Z'))
+        });
+        if !alive {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the decoder's background sleep (pid {pid}) still runs"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

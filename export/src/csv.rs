@@ -163,14 +163,22 @@ pub fn write_csv(bytes: &[u8], record_type: u8, out: &mut dyn Write) -> io::Resu
 impl Export<'_, '_> {
     /// The CSV files, one a record type in record type order ([`csv_types`]).
     pub fn csv_types(&self) -> Vec<CsvType> {
+        // Names taken so far, lowercase: file systems that ignore case
+        // would make `A.csv` and `a.csv` one file.
         let mut used = HashSet::new();
         let mut out = Vec::new();
         for (id, t) in self.types.iter().enumerate() {
             let Some(t) = t else { continue };
-            let mut stem = file_stem(t.name);
-            if !used.insert(stem.clone()) {
-                stem = format!("{stem}-{id}");
-                used.insert(stem.clone());
+            let base = file_stem(t.name);
+            let mut stem = base.clone();
+            let mut n = 1u32;
+            while !used.insert(stem.to_ascii_lowercase()) {
+                stem = if n == 1 {
+                    format!("{base}-{id}")
+                } else {
+                    format!("{base}-{id}-{n}")
+                };
+                n += 1;
             }
             out.push(CsvType {
                 record_type: id as u8,

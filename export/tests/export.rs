@@ -348,3 +348,35 @@ fn never_panics_on_cuts_and_bit_flips() {
         exercise(&flipped(&big, at, 0));
     }
 }
+
+/// A container declaring `names` as record types 0, 1, 2, … (no fields).
+fn with_types(names: &[&str]) -> Vec<u8> {
+    let mut buf = [0u8; 256];
+    let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+    for (id, name) in names.iter().enumerate() {
+        w.declare(id as u8, name, 1, &[]).unwrap();
+    }
+    w.finish().unwrap()
+}
+
+#[test]
+fn csv_file_names_are_unique_ignoring_case() {
+    let cases: [(&[&str], &[&str]); 4] = [
+        (&["a", "a-2", "a"], &["a.csv", "a-2.csv", "a-2-2.csv"]),
+        (&["a", "a", "a-1"], &["a.csv", "a-1.csv", "a-1-2.csv"]),
+        (&["Hr", "hR", "HR"], &["Hr.csv", "hR-1.csv", "HR-2.csv"]),
+        (
+            &["a b", "a_b", "a?b"],
+            &["a_b.csv", "a_b-1.csv", "a_b-2.csv"],
+        ),
+    ];
+    for (names, files) in cases {
+        let bytes = with_types(names);
+        let got: Vec<String> = csv_types(&bytes).into_iter().map(|t| t.file_name).collect();
+        assert_eq!(got, files, "{names:?}");
+        let mut lower: Vec<String> = got.iter().map(|f| f.to_ascii_lowercase()).collect();
+        lower.sort();
+        lower.dedup();
+        assert_eq!(lower.len(), got.len(), "{names:?}");
+    }
+}

@@ -131,10 +131,31 @@ impl<W: Write> Chain<W> {
     }
 
     /// Writes a frame of `kind` whose body is `parts`, back to back, and
-    /// counts it. A body over [`limits::MAX_FRAME_BODY`] is refused with
-    /// [`Error::FrameTooLarge`], a poisoned chain with [`Error::Poisoned`];
-    /// a refusal writes nothing.
+    /// counts it as a frame. A body over [`limits::MAX_FRAME_BODY`] is refused
+    /// with [`Error::FrameTooLarge`], a poisoned chain with
+    /// [`Error::Poisoned`], and [`kind::END`] with [`Error::EndFrame`] (the
+    /// end frame holds the chain's totals: write it with [`Chain::end`]); a
+    /// refusal writes nothing.
+    ///
+    /// A frame of [`kind::BLOCK`] is counted as a frame only: report its
+    /// records with [`Chain::count_block`] too, or the end frame's block and
+    /// record totals will not match the container.
+    ///
+    /// ```
+    /// use koffer::frame::{kind, Chain};
+    /// use koffer::header::Header;
+    /// use koffer::write::Error;
+    ///
+    /// let mut chain = Chain::start(Vec::new(), &Header::CURRENT.to_bytes())?;
+    /// assert_eq!(chain.frame(kind::END, &[&[0, 0, 0]]), Err(Error::EndFrame));
+    /// assert_eq!(chain.counted().frames, 0);
+    /// chain.end()?;
+    /// # Ok::<(), koffer::write::Error<core::convert::Infallible>>(())
+    /// ```
     pub fn frame(&mut self, kind: u8, parts: &[&[u8]]) -> Result<(), Error<W::Error>> {
+        if kind == kind::END {
+            return Err(Error::EndFrame);
+        }
         let body_len = parts.iter().map(|p| p.len()).sum();
         self.check(body_len)?;
         self.write_frame(kind, parts)
@@ -322,6 +343,21 @@ mod tests {
             .verify()
             .unwrap()
             .is_complete());
+    }
+
+    #[test]
+    fn the_end_frame_is_refused_by_frame() {
+        let mut out = [0u8; 64];
+        let mut chain = Chain::start(SliceSink::new(&mut out), &HEADER).unwrap();
+        assert_eq!(chain.frame(kind::END, &[&[0, 0, 0]]), Err(Error::EndFrame));
+        assert_eq!(chain.frame(kind::END, &[]), Err(Error::EndFrame));
+        assert_eq!((chain.position(), chain.counted().frames), (18, 0));
+        assert!(!chain.is_poisoned());
+        chain.frame(0x60, &[b"x"]).unwrap();
+        chain.end().unwrap();
+        let len = chain.into_sink().len();
+        let end = Reader::new(&out[..len]).unwrap().verify().unwrap();
+        assert!(end.is_complete());
     }
 
     #[test]

@@ -641,6 +641,12 @@ impl<'j> Cx<'j> {
                 .sum();
             (line_start + e.column()).saturating_sub(1).min(text.len())
         };
+        // The column counts bytes: a fault inside a multi-byte character
+        // (`"\u00é"`) is reported at the character's first byte.
+        let mut offset = offset;
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let message = e.to_string();
         let code = match message.rsplit_once(" at line ") {
             Some((code, _)) => code,

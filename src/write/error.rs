@@ -59,6 +59,11 @@ pub enum Error<E> {
         /// The kind refused.
         kind: u8,
     },
+    /// [`Chain::frame`](crate::frame::Chain::frame) was given
+    /// [`kind::END`](crate::frame::kind::END): the end frame carries the
+    /// chain's own totals and is written by
+    /// [`Chain::end`](crate::frame::Chain::end).
+    EndFrame,
 }
 
 impl<E: fmt::Debug> fmt::Display for Error<E> {
@@ -96,6 +101,9 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
                 f,
                 "frame kind {kind:#04x} is not a vendor ancillary kind (0x60..=0x7f)"
             ),
+            Error::EndFrame => {
+                f.write_str("the end frame (kind 0x04) is written by Chain::end, not Chain::frame")
+            }
         }
     }
 }

@@ -12,6 +12,58 @@ use core::marker::PhantomData;
 /// compiler refuses it. The handle is the identifier and nothing else (one
 /// byte, `Copy`), so it costs nothing to keep or pass around.
 ///
+/// **What is checked, and what is not.** The handle does not know the writer
+/// that made it. [`Writer::write`](crate::write::Writer::write) checks that
+/// the writer it is given has a schema frame for the handle's identifier
+/// (else [`Error::UndeclaredRecordType`](crate::write::Error::UndeclaredRecordType));
+/// it does not check that this schema is `T`'s. So a handle from writer A,
+/// used on writer B that declared the same identifier for another type,
+/// writes `T`'s encoding under B's schema for that identifier: the container
+/// reads back, but those records do not follow their schema (readers report
+/// them as payload errors, `format.md` §7). The same holds for a handle from
+/// [`Writer::declared_type`](crate::write::Writer::declared_type) after a
+/// resume, where `T` is the caller's word. The writer keeps one bit per
+/// identifier (32 bytes for all 256) and no definitions, so that a device
+/// pays no RAM or flash for a per-identifier type record.
+///
+/// To stay clear of it: use a handle only with the writer whose
+/// [`declare_type`](crate::write::Writer::declare_type) returned it (declare
+/// `T` on each writer rather than passing handles between writers). On a
+/// host, a container can be checked after the fact: each schema the
+/// [`Reader`](crate::read::Reader) lists must carry the name, version and
+/// definition of the type written under its identifier
+/// ([`RecordType::NAME`](crate::schema::RecordType::NAME),
+/// [`RecordType::VERSION`](crate::schema::RecordType::VERSION),
+/// [`RecordType::DEFINITION`](crate::schema::RecordType::DEFINITION)), and
+/// [`Reader::verify`](crate::read::Reader::verify) with decoding every
+/// record finds records that do not follow their schema.
+///
+/// A handle passed to a writer that declared its identifier for another
+/// type is not refused:
+///
+/// ```
+/// #[derive(serde::Serialize, koffer::Describe)]
+/// #[koffer(record = "beat", version = 1)]
+/// struct Beat { bpm: u8 }
+/// #[derive(serde::Serialize, koffer::Describe)]
+/// #[koffer(record = "note", version = 1)]
+/// struct Note { text: String }
+///
+/// let (mut a_buf, mut b_buf) = ([0u8; 64], [0u8; 64]);
+/// let mut a = koffer::write::Writer::new(Vec::new(), &mut a_buf)?;
+/// let mut b = koffer::write::Writer::new(Vec::new(), &mut b_buf)?;
+/// let beats = a.declare_type::<Beat>(3)?;
+/// b.declare_type::<Note>(3)?;
+/// b.write(beats, &Beat { bpm: 200 })?; // accepted: B declared 3, as a Note
+/// let bytes = b.finish()?;
+/// let reader = koffer::read::Reader::new(&bytes)?;
+/// let schema = reader.schemas().next().unwrap()?;
+/// // The host-side check: the schema under 3 is not Beat's.
+/// assert_eq!(schema.record_type, 3);
+/// assert_ne!(schema.name, <Beat as koffer::schema::RecordType>::NAME);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// ```
 /// use koffer::write::{RecordHandle, Writer};
 ///

@@ -327,7 +327,14 @@ impl<'b, W: Write> Writer<'b, W> {
     /// after [`Writer::resume`], the schema frames are already in the
     /// container. Refused with [`Error::UndeclaredRecordType`] if no schema
     /// frame declares `record_type`; that it declares `T` is the caller's word
-    /// (a resumed writer keeps identifiers, not definitions).
+    /// (a resumed writer keeps identifiers, not definitions): nothing compares
+    /// `T`'s name, version or definition with the schema frame. If the
+    /// container declared another type under `record_type`, the records
+    /// written through the handle do not follow their schema (see
+    /// [`RecordHandle`], *What is checked*). On a host, compare `T::NAME`,
+    /// `T::VERSION` and `T::DEFINITION` with the schema a
+    /// [`Reader`](crate::read::Reader) finds for `record_type` before
+    /// resuming.
     ///
     /// ```
     /// use koffer::write::{ResumePoint, SliceSink, Writer};
@@ -391,6 +398,13 @@ impl<'b, W: Write> Writer<'b, W> {
     }
 
     /// Buffers one record of `handle`'s type, encoded with postcard.
+    ///
+    /// Checked: that this writer has a schema frame for the handle's
+    /// identifier ([`Error::UndeclaredRecordType`]). Not checked: that the
+    /// schema is `T`'s, for a handle made by another writer, or by
+    /// [`Writer::declared_type`] after a resume; the writer keeps no
+    /// definitions (see [`RecordHandle`], *What is checked*). Use a handle
+    /// with the writer that declared it.
     ///
     /// A full buffer is written out as a block first. A record that does not
     /// fit an empty buffer is refused with [`Error::RecordTooLarge`]; the

@@ -306,6 +306,26 @@ fn json_import_refusals() {
 }
 
 #[test]
+fn json_fault_inside_a_multibyte_character_is_at_its_first_byte() {
+    let s = node!(Type::String);
+    // `é` is 2 bytes, `€` 3, `😀` 4: serde_json stops inside each.
+    for (text, at) in [
+        ("\"\\u00é\"", 5),
+        ("\"\\u0€\"", 4),
+        ("\"ab\\u😀\"", 5),
+        ("\"\\é\"", 2),
+    ] {
+        let (offset, kind) = json_err(s, text);
+        assert!(text.is_char_boundary(offset), "{text}: {offset} {kind:?}");
+        assert_eq!(offset, at, "{text}: {kind:?}");
+        assert!(
+            matches!(kind, json::ErrorKind::Syntax(_)),
+            "{text}: {kind:?}"
+        );
+    }
+}
+
+#[test]
 fn json_import_exact_numbers_and_fault_offsets() {
     use json::ErrorKind as K;
     // Integers keep every digit, beyond 64 bits too.
