@@ -21,20 +21,13 @@
 //! Every failure prints one line on stderr:
 //! `koffer: FILE: at byte OFFSET: what was wrong and what was expected`.
 
-mod civil;
-mod layout;
-
-use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use koffer::header::Header;
-use koffer::meta::{value_type, Entry, Value};
-use koffer::read::{Class, Completeness, Error, Frame, Reader, Summary, Tail};
-use koffer::schema::Schema;
-use serde::Serialize;
+use koffer::read::{Class, Completeness, Error, Summary};
+use koffer_export::class_name;
 
 /// Prints one line on stderr; a closed stderr is ignored rather than a panic.
 macro_rules! fail {
@@ -257,16 +250,6 @@ fn error_status(e: &Error) -> u8 {
     }
 }
 
-fn class_name(class: Class) -> &'static str {
-    match class {
-        Class::NotAContainer => "not_a_container",
-        Class::Incomplete => "incomplete",
-        Class::Unsupported => "unsupported",
-        Class::Corrupt => "corrupt",
-        Class::Payload => "payload",
-    }
-}
-
 /// Writes `text` to stdout. A closed pipe (`koffer inspect f | head`) is not an error.
 fn emit(text: &str) -> Result<(), u8> {
     let mut out = std::io::stdout().lock();
@@ -280,74 +263,10 @@ fn emit(text: &str) -> Result<(), u8> {
     }
 }
 
-/// Everything one pass over a container's frames finds.
-struct Scan<'a> {
-    size: u64,
-    header: Header,
-    metadata: Vec<Entry<'a>>,
-    schemas: Vec<Schema<'a>>,
-    blocks: Vec<u64>,
-    records: Vec<u64>,
-    frames: FrameCounts,
-    /// The outcome: totals and completeness, or the first error.
-    outcome: Result<Summary, Error>,
-}
-
-/// Frames read intact, by kind.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-struct FrameCounts {
-    /// All intact frames, the end frame included.
-    total: u64,
-    metadata: u64,
-    schema: u64,
-    block: u64,
-    ancillary: u64,
-    end: u64,
-}
-
-fn scan(bytes: &[u8]) -> Result<Scan<'_>, Error> {
-    let reader = Reader::new(bytes)?;
-    let mut metadata = Vec::new();
-    let mut schemas = Vec::new();
-    let mut blocks = vec![0u64; 256];
-    let mut records = vec![0u64; 256];
-    let mut counts = FrameCounts::default();
-    let mut frames = reader.frames();
+/// Scans a container with a progress bar on stderr (for large inputs).
+fn scan(bytes: &[u8]) -> koffer_export::Scan<'_> {
     let mut progress = progress::Progress::new(bytes.len() as u64, "checking");
-    // The iterator ends at the first error, which `finish` then returns.
-    for f in frames.by_ref().map_while(Result::ok) {
-        progress.set(f.offset);
-        counts.total += 1;
-        match f.frame {
-            Frame::Metadata(m) => {
-                counts.metadata += 1;
-                metadata.extend(m.entries());
-            }
-            Frame::Schema(schema) => {
-                counts.schema += 1;
-                schemas.push(schema);
-            }
-            Frame::Block(block) => {
-                counts.block += 1;
-                let h = block.header();
-                let t = usize::from(h.record_type);
-                blocks[t] += 1;
-                records[t] += u64::from(h.count);
-            }
-            Frame::End(_) => counts.end += 1,
-            Frame::Ancillary { .. } => counts.ancillary += 1,
-        }
-    }
-    Ok(Scan {
-        size: bytes.len() as u64,
-        header: reader.header(),
-        metadata,
-        schemas,
-        blocks,
-        records,
-        frames: counts,
-        outcome: frames.finish(),
-    })
+    koffer_export::scan_with_progress(bytes, &mut |at| progress.set(at))
 }
 
 // ---------------------------------------------------------------- verify
@@ -358,10 +277,7 @@ fn verify(path: &std::path::Path) -> u8 {
         Ok(b) => b,
         Err(code) => return code,
     };
-    let s = match scan(&bytes) {
-        Ok(s) => s,
-        Err(e) => return read_error(&name, &e, &bytes),
-    };
+    let s = scan(&bytes);
     match s.outcome {
         Err(e) => read_error(&name, &e, &bytes),
         Ok(Summary {
@@ -371,8 +287,8 @@ fn verify(path: &std::path::Path) -> u8 {
             fail!(
                 "koffer: {name}: at byte {valid_len}: incomplete container: expected an end frame; \
                  valid length {valid_len} of {} bytes, {}",
-                s.size,
-                dropped(tail)
+                bytes.len(),
+                koffer_export::tail_text(tail)
             );
             status::INCOMPLETE
         }
@@ -388,24 +304,13 @@ fn verify(path: &std::path::Path) -> u8 {
                 c.frames,
                 c.blocks,
                 c.records,
-                s.frames.total
+                s.counts.total
             );
             match emit(&line) {
                 Ok(()) => 0,
                 Err(code) => code,
             }
         }
-    }
-}
-
-/// What an incomplete container's tail held.
-fn dropped(tail: Tail) -> String {
-    match tail {
-        Tail::None => "nothing dropped (the input ends on a frame boundary)".to_string(),
-        Tail::Unwritten { len } => {
-            format!("dropped {len} bytes of unwritten storage (all 0x00 or all 0xFF)")
-        }
-        Tail::Torn { len } => format!("dropped {len} bytes of a torn (cut short) frame"),
     }
 }
 
@@ -417,17 +322,16 @@ fn inspect(path: &std::path::Path, json: bool) -> u8 {
         Ok(b) => b,
         Err(code) => return code,
     };
-    let s = match scan(&bytes) {
-        Ok(s) => s,
-        Err(e) => return read_error(&name, &e, &bytes),
+    let s = scan(&bytes);
+    let Some(report) = koffer_export::report(&s, &name) else {
+        return match &s.outcome {
+            Err(e) => read_error(&name, e, &bytes),
+            Ok(_) => status::CORRUPT,
+        };
     };
-    let report = Report::new(&name, &s);
     let text = if json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(mut t) => {
-                t.push('\n');
-                t
-            }
+        match report.to_json() {
+            Ok(t) => t,
             Err(e) => {
                 fail!("koffer: {name}: cannot encode the report as JSON: {e}");
                 return status::IO;
@@ -442,370 +346,5 @@ fn inspect(path: &std::path::Path, json: bool) -> u8 {
     match &s.outcome {
         Err(e) => read_error(&name, e, &bytes),
         Ok(_) => 0,
-    }
-}
-
-/// What `inspect` shows; serialised as is for `--json`.
-#[derive(Serialize)]
-struct Report {
-    file: String,
-    size: u64,
-    format: Format,
-    features: Features,
-    metadata: Vec<MetaEntry>,
-    record_types: Vec<RecordTypeInfo>,
-    frames: FrameCounts,
-    blocks: u64,
-    records: u64,
-    /// `complete`, `incomplete`, or the error class (`corrupt`, `unsupported`, ...).
-    status: &'static str,
-    complete: bool,
-    incomplete: Option<Incomplete>,
-    checksums: Checksums,
-    error: Option<ErrorInfo>,
-}
-
-#[derive(Serialize)]
-struct Format {
-    major: u8,
-    minor: u8,
-    version: String,
-}
-
-#[derive(Serialize)]
-struct Features {
-    required: u16,
-    optional: u16,
-}
-
-#[derive(Serialize)]
-struct MetaEntry {
-    key: String,
-    #[serde(rename = "type")]
-    type_name: String,
-    type_code: u8,
-    /// A float as its `schema.md` §9 text (as `export` writes it), the
-    /// rest as serde_json writes them.
-    value: Box<serde_json::value::RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rfc3339: Option<String>,
-    #[serde(skip)]
-    text: String,
-}
-
-#[derive(Serialize)]
-struct RecordTypeInfo {
-    id: u8,
-    name: String,
-    version: u32,
-    definition_bytes: usize,
-    /// FNV-1a-64 of name, version and definition (spec `schema.md` §5), hex.
-    fingerprint: String,
-    /// Root type and fields; absent when the definition is empty.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    layout: Option<layout::Layout>,
-    blocks: u64,
-    records: u64,
-}
-
-#[derive(Serialize)]
-struct Incomplete {
-    valid_len: u64,
-    dropped_bytes: u64,
-    /// `none`, `unwritten` or `torn`.
-    tail: &'static str,
-    #[serde(skip)]
-    text: String,
-}
-
-#[derive(Serialize)]
-struct Checksums {
-    header_ok: bool,
-    /// Frames whose checksum was verified.
-    frames_ok: u64,
-    /// True when every frame present was checked and none failed.
-    all_ok: bool,
-}
-
-#[derive(Serialize)]
-struct ErrorInfo {
-    offset: u64,
-    kind: &'static str,
-    class: &'static str,
-    message: String,
-}
-
-/// Bytes as hex, at most `max` of them.
-fn hex(bytes: &[u8], max: usize) -> String {
-    koffer::hex::encode(&bytes[..bytes.len().min(max)])
-}
-
-fn type_name(code: u8) -> String {
-    match code {
-        value_type::BOOL => "bool",
-        value_type::UINT => "uint",
-        value_type::INT => "int",
-        value_type::FLOAT => "float",
-        value_type::STR => "str",
-        value_type::BYTES => "bytes",
-        value_type::TIME => "time",
-        value_type::ANCHOR => "anchor",
-        _ => return format!("unknown({code:#04x})"),
-    }
-    .to_string()
-}
-
-/// A metadata float as its `schema.md` §9 text (`1e-6`, `0.00001`, `"NaN"`),
-/// as `export` writes it; `inspect` shows the same text, unquoted.
-fn float_text(v: f64) -> String {
-    koffer::schema::Definition::parse(doc::F64_DEFINITION)
-        .ok()
-        .and_then(|d| koffer::json::to_json(d.root()?, &v.to_le_bytes()).ok())
-        .unwrap_or_else(|| format!("{v:?}"))
-}
-
-impl MetaEntry {
-    fn new(e: &Entry<'_>) -> Self {
-        use serde_json::json;
-        let (value, rfc3339, text) = match e.value {
-            Value::Bool(b) => (json!(b), None, b.to_string()),
-            Value::Uint(v) => (json!(v), None, v.to_string()),
-            Value::Int(v) => (json!(v), None, v.to_string()),
-            Value::Float(v) => (json!(v), None, float_text(v).trim_matches('"').to_string()),
-            Value::Str(v) => (json!(v), None, format!("{v:?}")),
-            Value::Bytes(b) => {
-                let more = if b.len() > 32 { "…" } else { "" };
-                (
-                    json!(hex(b, usize::MAX)),
-                    None,
-                    format!("{}{more} ({} bytes)", hex(b, 32), b.len()),
-                )
-            }
-            Value::Time(ms) => {
-                let t = civil::rfc3339(ms);
-                let text = match &t {
-                    Some(t) => format!("{t} ({ms} ms)"),
-                    None => format!("{ms} ms (outside RFC 3339's years)"),
-                };
-                (json!(ms), t, text)
-            }
-            Value::Anchor { boot_ms, unix_ms } => {
-                let t = civil::rfc3339(unix_ms);
-                let text = format!(
-                    "boot + {boot_ms} ms = {}",
-                    t.clone().unwrap_or_else(|| format!("{unix_ms} ms"))
-                );
-                (json!({ "boot_ms": boot_ms, "unix_ms": unix_ms }), t, text)
-            }
-            Value::Unknown { bytes, .. } => (
-                json!(hex(bytes, usize::MAX)),
-                None,
-                format!("{} ({} bytes, type not known)", hex(bytes, 32), bytes.len()),
-            ),
-        };
-        let value = match e.value {
-            Value::Float(v) => serde_json::value::RawValue::from_string(float_text(v)).ok(),
-            _ => serde_json::value::to_raw_value(&value).ok(),
-        };
-        MetaEntry {
-            key: e.key.to_string(),
-            type_name: type_name(e.value.value_type()),
-            type_code: e.value.value_type(),
-            value: value.unwrap_or_else(|| serde_json::value::RawValue::NULL.to_owned()),
-            rfc3339,
-            text,
-        }
-    }
-}
-
-impl Report {
-    fn new(name: &str, s: &Scan<'_>) -> Self {
-        let record_types = s
-            .schemas
-            .iter()
-            .map(|sc| RecordTypeInfo {
-                id: sc.record_type,
-                name: sc.name.to_string(),
-                version: sc.version,
-                definition_bytes: sc.definition.len(),
-                fingerprint: format!("{:016x}", sc.fingerprint()),
-                layout: layout::layout(sc.definition),
-                blocks: s.blocks[usize::from(sc.record_type)],
-                records: s.records[usize::from(sc.record_type)],
-            })
-            .collect();
-        let (status, incomplete, error) = match &s.outcome {
-            Ok(summary) => match summary.completeness {
-                Completeness::Complete => ("complete", None, None),
-                Completeness::Incomplete { valid_len, tail } => {
-                    let (kind, len) = match tail {
-                        Tail::Unwritten { len } => ("unwritten", len),
-                        Tail::Torn { len } => ("torn", len),
-                        Tail::None => ("none", 0),
-                    };
-                    let info = Incomplete {
-                        valid_len,
-                        dropped_bytes: len,
-                        tail: kind,
-                        text: dropped(tail),
-                    };
-                    ("incomplete", Some(info), None)
-                }
-            },
-            Err(e) => {
-                let class = e.kind.class();
-                let info = ErrorInfo {
-                    offset: e.offset,
-                    kind: e.kind.name(),
-                    class: class_name(class),
-                    message: e.kind.to_string(),
-                };
-                (class_name(class), None, Some(info))
-            }
-        };
-        Report {
-            file: name.to_string(),
-            size: s.size,
-            format: Format {
-                major: s.header.major,
-                minor: s.header.minor,
-                version: format!("{}.{}", s.header.major, s.header.minor),
-            },
-            features: Features {
-                required: s.header.required_features,
-                optional: s.header.optional_features,
-            },
-            metadata: s.metadata.iter().map(MetaEntry::new).collect(),
-            record_types,
-            frames: s.frames,
-            blocks: s.blocks.iter().sum(),
-            records: s.records.iter().sum(),
-            complete: status == "complete",
-            status,
-            incomplete,
-            checksums: Checksums {
-                header_ok: true,
-                frames_ok: s.frames.total,
-                all_ok: error.is_none(),
-            },
-            error,
-        }
-    }
-
-    fn text(&self) -> String {
-        let mut o = String::new();
-        let w = &mut o;
-        let _ = writeln!(w, "file          {} ({} bytes)", self.file, self.size);
-        let _ = writeln!(w, "format        koffer {}", self.format.version);
-        let _ = writeln!(
-            w,
-            "features      required {:#06x}, optional {:#06x}",
-            self.features.required, self.features.optional
-        );
-        let _ = writeln!(w, "metadata      {} entries", self.metadata.len());
-        let width = self
-            .metadata
-            .iter()
-            .map(|m| m.key.escape_debug().to_string().chars().count())
-            .max()
-            .unwrap_or(0);
-        for m in &self.metadata {
-            let key = m.key.escape_debug().to_string();
-            let _ = writeln!(w, "  {key:<width$}  {:<6}  {}", m.type_name, m.text);
-        }
-        let _ = writeln!(w, "record types  {}", self.record_types.len());
-        if !self.record_types.is_empty() {
-            let rows: Vec<[String; 6]> = self
-                .record_types
-                .iter()
-                .map(|t| {
-                    [
-                        t.id.to_string(),
-                        t.name.escape_debug().to_string(),
-                        t.version.to_string(),
-                        format!("{} bytes", t.definition_bytes),
-                        t.blocks.to_string(),
-                        t.records.to_string(),
-                    ]
-                })
-                .collect();
-            let head = ["id", "name", "version", "definition", "blocks", "records"];
-            let mut widths = head.map(|h| h.chars().count());
-            for row in &rows {
-                for (wd, cell) in widths.iter_mut().zip(row) {
-                    *wd = (*wd).max(cell.chars().count());
-                }
-            }
-            let line = |cells: [&str; 6]| {
-                let mut l = String::from(" ");
-                for (i, (cell, wd)) in cells.iter().zip(widths).enumerate() {
-                    // Text columns left, numbers right.
-                    if i == 1 {
-                        let _ = write!(l, " {cell:<wd$}");
-                    } else {
-                        let _ = write!(l, " {cell:>wd$}");
-                    }
-                }
-                l.trim_end().to_string()
-            };
-            let _ = writeln!(w, "{}", line(head));
-            for row in &rows {
-                let _ = writeln!(w, "{}", line(row.each_ref().map(String::as_str)));
-            }
-            for t in &self.record_types {
-                let _ = writeln!(
-                    w,
-                    "schema {} {:?} v{} (fingerprint {})",
-                    t.id, t.name, t.version, t.fingerprint
-                );
-                match &t.layout {
-                    Some(l) => layout::text(l, w),
-                    None => {
-                        let _ = writeln!(w, "    (layout not described)");
-                    }
-                }
-            }
-        }
-        let f = &self.frames;
-        let _ = writeln!(
-            w,
-            "frames        {} ({} metadata, {} schema, {} block, {} ancillary, {} end)",
-            f.total, f.metadata, f.schema, f.block, f.ancillary, f.end
-        );
-        let _ = writeln!(w, "blocks        {}", self.blocks);
-        let _ = writeln!(w, "records       {}", self.records);
-        match (&self.incomplete, &self.error) {
-            (_, Some(e)) => {
-                let _ = writeln!(
-                    w,
-                    "status        {}: at byte {}: {}",
-                    self.status, e.offset, e.message
-                );
-            }
-            (Some(i), None) => {
-                let _ = writeln!(
-                    w,
-                    "status        incomplete (no end frame): valid length {} of {} bytes, {}",
-                    i.valid_len, self.size, i.text
-                );
-            }
-            (None, None) => {
-                let _ = writeln!(w, "status        complete");
-            }
-        }
-        let _ = if self.error.is_some() {
-            writeln!(
-                w,
-                "checksums     header OK, {} frame checksums OK before the error",
-                self.checksums.frames_ok
-            )
-        } else {
-            writeln!(
-                w,
-                "checksums     header OK, all {} frame checksums OK",
-                self.checksums.frames_ok
-            )
-        };
-        o
     }
 }

@@ -1,5 +1,12 @@
 //! Rendering a record type's definition for people (`inspect`) and scripts
 //! (`inspect --json`): field names, types, units, descriptions.
+//!
+//! ```
+//! // The definition of a lone f64.
+//! let l = koffer_export::layout::layout(&[0x0D]).unwrap();
+//! assert_eq!(l.ty, "f64");
+//! assert!(l.fields.is_empty());
+//! ```
 
 use std::fmt::Write as _;
 
@@ -9,15 +16,21 @@ use serde::Serialize;
 /// One field of a record type's root struct, as `inspect --json` shows it.
 #[derive(Serialize)]
 pub struct FieldInfo {
+    /// The field's name.
     pub name: String,
+    /// Its type ([`type_name`]).
     #[serde(rename = "type")]
     pub ty: String,
+    /// Its unit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// Its description.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Its scale.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scale: Option<f64>,
+    /// Its offset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<f64>,
     /// The time base of a timestamp ("" = the container's `time.base`).
@@ -28,8 +41,10 @@ pub struct FieldInfo {
 /// A record type's layout: the root type and, for a struct, its fields.
 #[derive(Serialize)]
 pub struct Layout {
+    /// The root type ([`type_name`]).
     #[serde(rename = "type")]
     pub ty: String,
+    /// The root struct's fields (empty for another root).
     pub fields: Vec<FieldInfo>,
 }
 
