@@ -7,7 +7,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const PAGE = join(ROOT, 'viewer/koffer-viewer.html');
+/** The page under test: the shipped one (KOFFER_VIEWER_PAGE=FILE tests another build). */
+export const PAGE = process.env.KOFFER_VIEWER_PAGE
+  ? resolve(process.env.KOFFER_VIEWER_PAGE)
+  : join(ROOT, 'viewer/koffer-viewer.html');
 export const TARGET = process.env.CARGO_TARGET_DIR
   ? resolve(ROOT, process.env.CARGO_TARGET_DIR)
   : join(ROOT, 'target');
