@@ -5,6 +5,7 @@
 //! koffer verify FILE             exit 0 only if intact and complete
 //! koffer export FILE --format json|ndjson|csv [-o PATH] [--strict]
 //! koffer import FILE.json -o OUT  rebuild the container from `export --format json`
+//! koffer view FILE [--no-open]   the browser viewer with the file loaded (a temporary page, no server)
 //! ```
 //!
 //! FILE `-` reads standard input. Exit status:
@@ -42,6 +43,7 @@ mod export;
 mod import;
 mod input;
 mod progress;
+mod view;
 
 /// Exit statuses.
 mod status {
@@ -161,6 +163,15 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Open the container in the browser viewer: a copy of the viewer page
+    /// with the file inside, written to a private temporary file (no server).
+    View {
+        /// The container; `-` reads standard input.
+        file: PathBuf,
+        /// Print the page's path instead of opening it.
+        #[arg(long)]
+        no_open: bool,
+    },
     /// Rebuild a container, byte for byte, from `export --format json`.
     Import {
         /// The JSON export; `-` reads standard input.
@@ -186,6 +197,7 @@ pub fn run() -> ExitCode {
             strict,
         } => export::export(&file, format, output.as_deref(), strict),
         Command::Import { file, output } => import::import(&file, &output),
+        Command::View { file, no_open } => view::view(&file, no_open),
     };
     ExitCode::from(code)
 }
