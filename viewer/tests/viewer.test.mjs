@@ -355,7 +355,7 @@ describe('what the page shows of a file', () => {
   }
 
   for (const name of ['wearable.koffer', 'edge500.koffer']) {
-    test(`${name}: a plot is drawn (coloured pixels on its canvas) with the unit on its axis`, async () => {
+    test(`${name}: a plot is drawn (coloured pixels on its canvas), titled with its unit`, async () => {
       const { page, w } = await openViewer();
       await choose(page, fx.files[name]);
       // The type with the most records.
@@ -365,6 +365,12 @@ describe('what the page shows of a file', () => {
       await page.click('[data-testid="tab-plot"]');
       await page.waitForFunction(() => window.kofferViewer.plotted.length > 0 && window.kofferViewer.plotPoints > 0, null, { timeout: LOAD_TIMEOUT });
       const plotted = await page.evaluate(() => window.kofferViewer.plotted);
+      const columns = await page.evaluate((id) => window.kofferViewer.summary.record_types.find((t) => t.id === id).columns, big.id);
+      for (const path of plotted) {
+        const c = columns.find((c) => c.path === path);
+        const title = await page.textContent(`[data-testid="plot-${path}"] h3`);
+        if (c && c.unit) assert.ok(title.includes(`[${c.unit}]`), `plot of ${path} titled with [${c.unit}]: ${title}`);
+      }
       const counts = await colouredPixels(page, '[data-testid="plots"] canvas');
       assert.ok(counts.length >= plotted.length, `a canvas per plot: ${counts.length} for ${plotted}`);
       assert.ok(counts.every((n) => n > 200) && counts.length > 0, `coloured pixels per plot canvas: ${counts}`);
