@@ -13,7 +13,8 @@ use crate::{display_name, input, status};
 const PAGE: &str = include_str!("../../viewer/koffer-viewer.html");
 
 /// The empty element the page loads a file from on start.
-const SLOT: &str = r#"<script type="application/octet-stream" id="koffer-file" data-name=""></script>"#;
+const SLOT: &str =
+    r#"<script type="application/octet-stream" id="koffer-file" data-name=""></script>"#;
 
 /// The largest file embedded (the page's own limit, 1 GiB).
 const MAX_FILE: u64 = 1 << 30;
@@ -50,8 +51,16 @@ fn base64(bytes: &[u8], out: &mut String) {
             | u32::from(*c.get(2).unwrap_or(&0));
         out.push(A[(n >> 18) as usize & 63] as char);
         out.push(A[(n >> 12) as usize & 63] as char);
-        out.push(if c.len() > 1 { A[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if c.len() > 2 { A[n as usize & 63] as char } else { '=' });
+        out.push(if c.len() > 1 {
+            A[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if c.len() > 2 {
+            A[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
 }
 
@@ -90,7 +99,9 @@ fn open_with_system(path: &Path) -> std::io::Result<()> {
     if status.success() {
         Ok(())
     } else {
-        Err(std::io::Error::other(format!("the opener exited with {status}")))
+        Err(std::io::Error::other(format!(
+            "the opener exited with {status}"
+        )))
     }
 }
 
@@ -116,7 +127,13 @@ pub fn view(file: &Path, no_open: bool) -> u8 {
         .unwrap_or_else(|| "stdin.koffer".into());
     let stem: String = base
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(64)
         .collect();
     let page = page_with(&bytes, &base);
@@ -138,11 +155,17 @@ pub fn view(file: &Path, no_open: bool) -> u8 {
     }
     match open_with_system(&path) {
         Ok(()) => {
-            eprintln!("koffer: {name}: opened {} (nothing is served: the page reads its own copy)", path.display());
+            eprintln!(
+                "koffer: {name}: opened {} (nothing is served: the page reads its own copy)",
+                path.display()
+            );
             0
         }
         Err(e) => {
-            fail!("koffer: {name}: cannot start a browser ({e}); open {} in one", path.display());
+            fail!(
+                "koffer: {name}: cannot start a browser ({e}); open {} in one",
+                path.display()
+            );
             status::IO
         }
     }
@@ -176,6 +199,9 @@ mod tests {
             r#"id="koffer-file" data-name="a&quot;&lt;b&gt;&amp;.koffer">Zm9vYmFy</script>"#
         ));
         assert!(!page.contains(SLOT));
-        assert_eq!(page.len(), PAGE.len() + "a&quot;&lt;b&gt;&amp;.koffer".len() + 8);
+        assert_eq!(
+            page.len(),
+            PAGE.len() + "a&quot;&lt;b&gt;&amp;.koffer".len() + 8
+        );
     }
 }

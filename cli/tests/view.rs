@@ -23,10 +23,9 @@ fn unbase64(text: &str) -> Vec<u8> {
     };
     let mut out = Vec::new();
     for q in text.as_bytes().chunks(4) {
-        let n = q
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &c)| n | (if c == b'=' { 0 } else { u32::from(value(c)) }) << (18 - 6 * i));
+        let n = q.iter().enumerate().fold(0u32, |n, (i, &c)| {
+            n | (if c == b'=' { 0 } else { u32::from(value(c)) }) << (18 - 6 * i)
+        });
         let pad = q.iter().filter(|&&c| c == b'=').count();
         out.extend_from_slice(&n.to_be_bytes()[1..4 - pad]);
     }
@@ -39,7 +38,12 @@ const SLOT_START: &str = r#"<script type="application/octet-stream" id="koffer-f
 fn view_writes_the_page_with_the_file_inside() {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/wearable.koffer");
     let o = koffer(&["view", sample.to_str().unwrap(), "--no-open"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let out = String::from_utf8(o.stdout).unwrap();
     let path = Path::new(out.trim_end());
     assert!(path.starts_with(std::env::temp_dir()), "{}", path.display());
@@ -79,5 +83,8 @@ fn view_of_a_missing_file_fails_with_status_5() {
     assert_eq!(o.status.code(), Some(5));
     assert!(o.stdout.is_empty());
     let err = String::from_utf8(o.stderr).unwrap();
-    assert!(err.starts_with("koffer: /nonexistent/x.koffer: cannot read:"), "{err}");
+    assert!(
+        err.starts_with("koffer: /nonexistent/x.koffer: cannot read:"),
+        "{err}"
+    );
 }

@@ -36,6 +36,8 @@ let wasmBytes = null; // the module's bytes, kept to instantiate again after a c
 // ------------------------------------------------------------ words
 
 function pickLang() {
+  const asked = new URLSearchParams(location.hash.slice(1)).get("lang");
+  if (asked === "en" || asked === "de") return asked;
   try {
     const saved = localStorage.getItem("koffer-viewer-lang");
     if (saved === "en" || saved === "de") return saved;
@@ -88,6 +90,12 @@ function showMessage(key, params, kind) {
   m.hidden = false;
 }
 
+function hideMessage() {
+  state.message = null;
+  state.messageKey = null;
+  $("message").hidden = true;
+}
+
 function fail(key, params) {
   showMessage(key, params, "bad");
   state.errors.push(t(key, params));
@@ -136,7 +144,9 @@ async function load(name, total, readChunk) {
     }
     showMessage("opening", { name });
     await new Promise((r) => setTimeout(r, 0)); // let the message paint
+    performance.mark("open");
     summary = JSON.parse(v.open());
+    performance.measure("open", "open");
     viewer = v;
     show();
   } catch (e) {
@@ -163,6 +173,9 @@ function loadFile(file) {
 
 function show() {
   const s = summary;
+  // The big drop zone gives way to the button at the top (drops still work anywhere).
+  $("open").hidden = true;
+  $("open-another").hidden = false;
   Object.assign(state, {
     status: s.status,
     summary: s,
@@ -171,11 +184,17 @@ function show() {
     types: s.record_types.map((r) => ({ id: r.id, name: r.name, count: r.records })),
   });
   if (s.size === 0) showMessage("empty", { name: s.file }, "bad");
-  else showMessage("loaded", { name: s.file, status: s.status }, s.status === "complete" ? "" : s.status === "incomplete" ? "warn" : "bad");
+  else if (s.status === "complete") hideMessage();
+  else showMessage("loaded", { name: s.file, status: s.status }, s.status === "incomplete" ? "warn" : "bad");
   if (s.status !== "complete") state.errors.push(`${s.file}: ${s.status}: ${s.dropped || ""}`);
   renderSummary();
   renderTypes();
-  if (s.record_types.length) showType(s.record_types[0].id, "fields");
+  // `#type=ID&tab=NAME` in the address picks what is shown first.
+  const want = new URLSearchParams(location.hash.slice(1));
+  const id = Number(want.get("type") ?? (s.record_types[0] && s.record_types[0].id));
+  const tab = ["fields", "table", "plot", "track"].includes(want.get("tab")) ? want.get("tab") : "fields";
+  if (s.record_types.some((r) => r.id === id)) showType(id, tab);
+  else if (s.record_types.length) showType(s.record_types[0].id, tab);
 }
 
 function dd(list, key, value, testid) {
@@ -322,10 +341,19 @@ function renderFields() {
 
 let tableRaw = false;
 
-function isUnixMs(c) {
-  // A timestamp in ms whose base is the Unix epoch (its own, or the container's).
-  const base = c.time === "" ? summary.time_base : c.time;
-  return c.time != null && (base === "unix" || base === "utc") && (c.unit === "ms" || c.unit == null);
+// A timestamp's tick in seconds (its unit: s, ms, us, ns; ms when it has none).
+function tickSeconds(c) {
+  return { s: 1, ms: 1e-3, us: 1e-6, "µs": 1e-6, ns: 1e-9 }[c.unit ?? "ms"] ?? null;
+}
+
+// The time base of a timestamp column (its own, or the container's `time.base`).
+function timeBase(c) {
+  return c.time === "" ? summary.time_base : c.time;
+}
+
+// A timestamp on the Unix epoch with a known tick: shown as a date.
+function isUnixTime(c) {
+  return c.time != null && timeBase(c) === "unix" && tickSeconds(c) != null;
 }
 
 function dateText(ms) {
@@ -390,8 +418,8 @@ function drawRows() {
       const td = document.createElement("td");
       const raw = r.raw[k] ?? "";
       let shown = tableRaw ? raw : r.cells[k] ?? "";
-      if (!tableRaw && isUnixMs(c) && shown !== "" && !isNaN(Number(shown))) {
-        shown = dateText(Number(shown));
+      if (!tableRaw && isUnixTime(c) && shown !== "" && !isNaN(Number(shown))) {
+        shown = dateText(Number(shown) * tickSeconds(c) * 1000);
         td.title = t("raw_hover", { raw });
       } else if (!tableRaw && shown !== raw) {
         td.className = "scaled";
@@ -420,7 +448,9 @@ function column(i) {
   const key = `${current.id}:${i}`;
   if (!colCache.has(key)) {
     if (colCache.size > 8) colCache.delete(colCache.keys().next().value);
+    performance.mark("column");
     colCache.set(key, viewer.column(current.id, i));
+    performance.measure(`column ${key}`, "column");
   }
   return colCache.get(key);
 }
@@ -433,11 +463,16 @@ function xValues() {
     const c = current.columns[tc];
     values = column(tc);
     label = c.header;
-    if (isUnixMs(c)) {
-      time = true;
-      const s = new Float64Array(values.length);
-      for (let i = 0; i < values.length; i++) s[i] = values[i] / 1000;
-      values = s;
+    const k = tickSeconds(c);
+    if (k != null) {
+      // uPlot's time axis counts seconds; a boot-based clock is shown as seconds too.
+      time = isUnixTime(c);
+      if (k !== 1) {
+        const s = new Float64Array(values.length);
+        for (let i = 0; i < values.length; i++) s[i] = values[i] * k;
+        values = s;
+      }
+      if (!time) label = `${c.path} [s, ${timeBase(c) || "?"}]`;
     }
   } else {
     values = new Float64Array(current.records);
@@ -515,7 +550,16 @@ function renderPlotChoices() {
     destroyPlots();
     return;
   }
-  if (!plotChoice) plotChoice = numeric.slice(0, Math.min(2, numeric.length)).map(([, i]) => i);
+  if (!plotChoice) {
+    // The first two fields, latitude and longitude last (the track shows them).
+    const track = current.track || [];
+    const first = [...numeric.filter(([, i]) => !track.includes(i)), ...numeric.filter(([, i]) => track.includes(i))];
+    // One field at first (each field of millions of records takes a pass
+    // over the file); `#plot=a,b` in the address asks for others.
+    const asked = (new URLSearchParams(location.hash.slice(1)).get("plot") || "").split(",");
+    const wanted = numeric.filter(([c]) => asked.includes(c.path)).map(([, i]) => i);
+    plotChoice = wanted.length ? wanted : first.slice(0, 1).map(([, i]) => i);
+  }
   for (const [c, i] of numeric) {
     const label = document.createElement("label");
     const cb = document.createElement("input");
@@ -542,6 +586,22 @@ function destroyPlots() {
 
 function plotWidth() {
   return Math.max(280, Math.min(1200, $("plots").clientWidth || 800));
+}
+
+// Time axis labels in UTC, 24-hour, ISO order; the date where the day changes.
+function timeTicks(u, splits, ax, space, incr) {
+  let prevDay = null;
+  return splits.map((ts) => {
+    if (ts == null) return null;
+    const d = new Date(ts * 1000);
+    if (!isFinite(d.getTime())) return "";
+    const iso = d.toISOString();
+    const day = iso.slice(0, 10);
+    const clock = iso.slice(11, incr < 1 ? 23 : incr < 60 ? 19 : 16);
+    const s = incr >= 86400 ? day : day !== prevDay ? `${clock}\n${day}` : clock;
+    prevDay = day;
+    return s;
+  });
 }
 
 function utc(ts) {
@@ -573,7 +633,9 @@ function drawPlots() {
       cursor: { drag: { x: true, y: false, setScale: false }, sync: { key: "koffer" } },
       scales: { x: { time: x.time, auto: false, range: () => [view.lo, view.hi] } },
       axes: [
-        { stroke: "#1a1a1a", grid: { stroke: "#e3e3e3" }, ticks: { stroke: "#c8c8c8" } },
+        x.time
+          ? { stroke: "#1a1a1a", grid: { stroke: "#e3e3e3" }, ticks: { stroke: "#c8c8c8" }, values: timeTicks, size: 50, space: 70 }
+          : { stroke: "#1a1a1a", grid: { stroke: "#e3e3e3" }, ticks: { stroke: "#c8c8c8" } },
         { stroke: "#1a1a1a", grid: { stroke: "#e3e3e3" }, ticks: { stroke: "#c8c8c8" }, label: c.unit ? `[${c.unit}]` : c.path, labelSize: 20, size: 60 },
       ],
       series: [{}, { label: c.header, stroke: colour, width: 1, spanGaps: false, points: { show: false } }],
@@ -595,6 +657,7 @@ function drawPlots() {
 }
 
 function refreshPlots() {
+  performance.mark("refresh");
   const x = xValues();
   const width = plotWidth();
   let shown = 0;
@@ -604,9 +667,10 @@ function refreshPlots() {
     chart.setData([xs, ys]);
   }
   state.plotPoints = shown;
+  performance.measure("refresh plots", "refresh");
   const tc = current.time_column;
   $("plot-x").textContent = tc != null
-    ? t("x_time", { field: current.columns[tc].header, base: x.time ? "UTC" : (current.columns[tc].time || summary.time_base || "?"), n: num(current.records), shown: num(shown) })
+    ? t("x_time", { field: current.columns[tc].header, base: x.time ? "UTC" : x.label, n: num(current.records), shown: num(shown) })
     : t("x_index", { n: num(current.records), shown: num(shown) });
 }
 
@@ -737,6 +801,7 @@ function wire() {
     try { localStorage.setItem("koffer-viewer-lang", e.target.value); } catch (_) { /* ignore */ }
     setLang(e.target.value);
   });
+  $("open-another").addEventListener("click", () => $("file").click());
   $("file").addEventListener("change", (e) => { loadFile(e.target.files[0]); e.target.value = ""; });
   const drop = $("open");
   for (const ev of ["dragenter", "dragover"]) {
@@ -822,7 +887,7 @@ async function start() {
   setLang(pickLang());
   const embedded = $("koffer-file");
   const text = embedded.textContent.trim();
-  if (text) {
+  if (embedded.dataset.name || text) {
     // `koffer view FILE` put the file's bytes into the page.
     const bytes = fromBase64(text);
     embedded.textContent = "";

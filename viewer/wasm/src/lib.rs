@@ -65,7 +65,8 @@ impl Viewer {
     /// Appends the next chunk of the file (never beyond the announced size).
     pub fn push(&mut self, chunk: &[u8]) {
         let room = self.size.saturating_sub(self.bytes.len());
-        self.bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        self.bytes
+            .extend_from_slice(&chunk[..chunk.len().min(room)]);
     }
 
     /// Opens the bytes pushed so far; returns the summary as JSON text.

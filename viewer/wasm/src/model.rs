@@ -346,6 +346,54 @@ impl<'a> Visitor<'a> for Number {
     }
 }
 
+/// How to reach one leaf of every payload of a type: the fields to skip at
+/// each struct level, then the leaf. Made once per column, so that reading a
+/// column does not parse the definition again for every record.
+struct Plan<'a> {
+    skip: Vec<Node<'a>>,
+    leaf: Node<'a>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(root: Node<'a>, path: &[usize]) -> Plan<'a> {
+        let mut skip = Vec::new();
+        let mut node = root;
+        for &want in path {
+            let Kind::Struct { fields, .. } = node.kind() else {
+                break;
+            };
+            let mut next = None;
+            for (i, f) in fields.enumerate() {
+                if i == want {
+                    next = Some(f.ty);
+                    break;
+                }
+                skip.push(f.ty);
+            }
+            match next {
+                Some(n) => node = n,
+                None => break,
+            }
+        }
+        Plan { skip, leaf: node }
+    }
+
+    /// The leaf's number in `payload`: `None` for an absent option or a
+    /// payload that does not decode up to and including the leaf (the
+    /// fields after it are not read).
+    fn number(&self, payload: &[u8]) -> Option<f64> {
+        let mut pos = 0usize;
+        for &n in &self.skip {
+            pos += dynamic::skip(n, payload.get(pos..)?).ok()?;
+        }
+        let mut num = Number::default();
+        // `walk` wants the value to end the payload; the number is taken as
+        // soon as it is read, and the complaint about what follows ignored.
+        let _ = dynamic::walk(self.leaf, payload.get(pos..)?, &mut num);
+        num.0
+    }
+}
+
 /// The node and payload slice of the leaf at `path` in one payload.
 fn leaf<'a>(
     root: Node<'a>,
@@ -415,10 +463,13 @@ impl Opened {
         let problem = scan.problem();
         let report = koffer_export::report(&scan, name);
         let str_meta = |key: &str| {
-            scan.metadata.iter().find(|e| e.key == key).and_then(|e| match e.value {
-                Value::Str(s) => Some(s.to_string()),
-                _ => None,
-            })
+            scan.metadata
+                .iter()
+                .find(|e| e.key == key)
+                .and_then(|e| match e.value {
+                    Value::Str(s) => Some(s.to_string()),
+                    _ => None,
+                })
         };
         let producer: Vec<String> = ["producer.vendor", "producer.model"]
             .iter()
@@ -462,9 +513,7 @@ impl Opened {
                     })
                     .collect(),
             };
-            let time_column = columns
-                .iter()
-                .position(|c| c.column.is_time() && c.numeric);
+            let time_column = columns.iter().position(|c| c.column.is_time() && c.numeric);
             let track = find_track(&columns);
             types.push(TypeIndex {
                 info: TypeInfo {
@@ -472,7 +521,9 @@ impl Opened {
                     name: sc.name.to_string(),
                     version: sc.version,
                     fingerprint: format!("{:016x}", sc.fingerprint()),
-                    root: root.map(type_name).unwrap_or_else(|| "(not described)".into()),
+                    root: root
+                        .map(type_name)
+                        .unwrap_or_else(|| "(not described)".into()),
                     blocks: scan.blocks[t],
                     records: scan.records[t],
                     columns,
@@ -577,7 +628,9 @@ impl Opened {
             return;
         }
         // The first block that holds `start`.
-        let first = ti.blocks.partition_point(|b| b.first + u64::from(b.count) <= start);
+        let first = ti
+            .blocks
+            .partition_point(|b| b.first + u64::from(b.count) <= start);
         let base = self.bytes.as_ptr() as usize;
         for b in &ti.blocks[first..] {
             if b.first >= end {
@@ -680,14 +733,11 @@ impl Opened {
             out.resize(ti.info.records as usize, f64::NAN);
             return out;
         }
+        let plan = Plan::new(root, &col.field_path);
+        let (scale, offset) = (col.column.scale, col.column.offset);
         self.each_payload(ti, 0, ti.info.records, |_, _, p| {
-            let v = leaf(root, &col.field_path, p).ok().and_then(|(node, pos, n)| {
-                let mut num = Number::default();
-                dynamic::walk(node, &p[pos..pos + n], &mut num).ok()?;
-                num.0
-            });
-            out.push(match v {
-                Some(v) => quantity(v, col.column.scale, col.column.offset),
+            out.push(match plan.number(p) {
+                Some(v) => quantity(v, scale, offset),
                 None => f64::NAN,
             });
         });

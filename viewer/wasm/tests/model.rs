@@ -4,7 +4,11 @@ use koffer::read::Reader;
 use koffer_viewer::model::{quantity, Opened};
 
 fn sample() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples/wearable.koffer")).unwrap()
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../samples/wearable.koffer"
+    ))
+    .unwrap()
 }
 
 /// Records per type by the core crate's own record walk.
@@ -29,13 +33,27 @@ fn sample_summary_has_inspects_totals_and_metadata() {
     // `koffer inspect samples/wearable.koffer`
     assert_eq!((s.blocks, s.records), (1204, 10133));
     assert_eq!(s.frames.total, 1208);
-    assert_eq!((s.frames.metadata, s.frames.schema, s.frames.block, s.frames.end), (1, 2, 1204, 1));
-    let types: Vec<(&str, u64, u64)> =
-        s.record_types.iter().map(|t| (t.name.as_str(), t.blocks, t.records)).collect();
+    assert_eq!(
+        (
+            s.frames.metadata,
+            s.frames.schema,
+            s.frames.block,
+            s.frames.end
+        ),
+        (1, 2, 1204, 1)
+    );
+    let types: Vec<(&str, u64, u64)> = s
+        .record_types
+        .iter()
+        .map(|t| (t.name.as_str(), t.blocks, t.records))
+        .collect();
     assert_eq!(types, [("sample", 1151, 10080), ("event", 53, 53)]);
     let n = counts(&bytes);
     assert_eq!((n[0], n[1]), (10080, 53));
-    assert_eq!(s.producer.as_deref(), Some("Acme Wearables Band 3 (firmware 3.4.1)"));
+    assert_eq!(
+        s.producer.as_deref(),
+        Some("Acme Wearables Band 3 (firmware 3.4.1)")
+    );
     assert_eq!(s.export_time_ms, Some(1_789_976_530_000));
     assert_eq!(s.subject.as_deref(), Some("p-7f3a9c"));
     assert_eq!(s.time_base.as_deref(), Some("unix"));
@@ -48,7 +66,11 @@ fn sample_summary_has_inspects_totals_and_metadata() {
 #[test]
 fn summary_agrees_with_inspect_json() {
     let bytes = sample();
-    let mut cases = vec![bytes.clone(), bytes[..bytes.len() - 7].to_vec(), bytes[..5000].to_vec()];
+    let mut cases = vec![
+        bytes.clone(),
+        bytes[..bytes.len() - 7].to_vec(),
+        bytes[..5000].to_vec(),
+    ];
     let mut flipped = bytes.clone();
     flipped[bytes.len() / 2] ^= 1;
     cases.push(flipped);
@@ -62,13 +84,20 @@ fn summary_agrees_with_inspect_json() {
         assert_eq!(s.records, inspect["records"]);
         assert_eq!(s.blocks, inspect["blocks"]);
         assert_eq!(s.frames.total, inspect["frames"]["total"]);
-        for (t, it) in s.record_types.iter().zip(inspect["record_types"].as_array().unwrap()) {
+        for (t, it) in s
+            .record_types
+            .iter()
+            .zip(inspect["record_types"].as_array().unwrap())
+        {
             assert_eq!(t.name, it["name"]);
             assert_eq!(t.records, it["records"]);
             assert_eq!(t.blocks, it["blocks"]);
             assert_eq!(t.fingerprint, it["fingerprint"]);
         }
-        assert_eq!(s.dropped, koffer_export::scan(&case).problem().map(|p| p.message));
+        assert_eq!(
+            s.dropped,
+            koffer_export::scan(&case).problem().map(|p| p.message)
+        );
     }
 }
 
@@ -110,7 +139,16 @@ fn sample_columns_carry_units_descriptions_time_and_track() {
     let paths: Vec<&str> = t.columns.iter().map(|c| c.column.path.as_str()).collect();
     assert_eq!(
         paths,
-        ["timestamp_ms", "heart_rate", "steps", "lat", "lon", "battery_pct", "activity", "note"]
+        [
+            "timestamp_ms",
+            "heart_rate",
+            "steps",
+            "lat",
+            "lon",
+            "battery_pct",
+            "activity",
+            "note"
+        ]
     );
     let hr = &t.columns[1].column;
     assert_eq!((hr.ty.as_str(), hr.unit.as_deref()), ("u8", Some("1/min")));
@@ -119,7 +157,10 @@ fn sample_columns_carry_units_descriptions_time_and_track() {
     assert_eq!(t.time_column, Some(0));
     assert_eq!(t.columns[0].column.time.as_deref(), Some(""));
     assert_eq!(t.track, Some([3, 4]));
-    assert!(t.columns[6].numeric, "a unit-only enum plots as its variant index");
+    assert!(
+        t.columns[6].numeric,
+        "a unit-only enum plots as its variant index"
+    );
     assert!(!t.columns[7].numeric, "option<string> does not plot");
     let e = &o.summary().record_types[1];
     assert_eq!(e.track, None);
@@ -152,7 +193,13 @@ fn rows_windows_follow_the_record_walk_across_blocks() {
     assert!(o.rows(7, 0, 10).is_empty(), "no such type");
     let first = &o.rows(1, 0, 1)[0];
     assert_eq!(first.cells.len(), 3);
-    assert!(first.cells[1].chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{:?}", first.cells);
+    assert!(
+        first.cells[1]
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_'),
+        "{:?}",
+        first.cells
+    );
 }
 
 #[test]
@@ -163,7 +210,11 @@ fn column_equals_the_table_cells() {
         assert_eq!(values.len(), 10_080);
         for r in o.rows(0, 4_000, 50) {
             let cell: f64 = r.cells[col].parse().unwrap();
-            assert_eq!(values[r.index as usize], cell, "column {col} row {}", r.index);
+            assert_eq!(
+                values[r.index as usize], cell,
+                "column {col} row {}",
+                r.index
+            );
         }
     }
     // The enum as its variant index; the string column has no numbers.
@@ -212,7 +263,11 @@ fn flipped_bit_is_corrupt_and_says_what_was_dropped() {
     assert_eq!(s.status, "corrupt");
     let e = s.error.as_ref().unwrap();
     assert!(e.offset <= at as u64);
-    assert!(s.dropped.as_deref().unwrap().contains("everything from the damaged frame on"));
+    assert!(s
+        .dropped
+        .as_deref()
+        .unwrap()
+        .contains("everything from the damaged frame on"));
     assert!(s.records > 0 && s.records < 10133);
     assert_eq!(o.rows(0, 0, 3).len(), 3);
 }
