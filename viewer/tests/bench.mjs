@@ -188,7 +188,16 @@ async function main() {
     const total = afterPlot.heap + afterPlot.wasm;
     rows.push(['memory after loading: JS heap + WebAssembly memory', `${mb(afterLoad.heap)} + ${mb(afterLoad.wasm)} = ${(((afterLoad.heap + afterLoad.wasm) / size)).toFixed(2)}× the file`, '≤ 2×']);
     rows.push(['memory after plotting: JS heap + WebAssembly memory', `${mb(afterPlot.heap)} + ${mb(afterPlot.wasm)} = ${(total / size).toFixed(2)}× the file`, '≤ 2×']);
-    rows.push(['renderer resident set (before the file → now, peak)', `${mb(base.rss)} → ${mb(rm.rss)}, peak ${mb(rm.peak)} = ${(rm.peak / size).toFixed(2)}× the file`, '']);
+    rows.push([
+      'renderer resident set (empty page → now, peak)',
+      `${mb(base.rss)} → ${mb(rm.rss)}, peak ${mb(rm.peak)}: grew by ${mb(rm.peak - base.rss)} = ${((rm.peak - base.rss) / size).toFixed(2)}× the file`,
+      '',
+    ]);
+    // The page's own User Timing measures (viewer/README.md): open, column T:C, refresh plots.
+    const measures = await page.evaluate(() =>
+      performance.getEntriesByType('measure').map((m) => `${m.name} ${(m.duration / 1000).toFixed(2)} s`),
+    );
+    if (measures.length) rows.push(["the page's User Timing measures", measures.join('; '), '']);
     rows.push(['network requests', String(requests.length), '0']);
     rows.push(['tab alive afterwards', String((await alive(page)) && !crashed()), 'true']);
     await context.close();

@@ -35,4 +35,5 @@ bash viewer/build.sh --check
 cargo build -q -p koffer-cli -p koffer-convert --bin koffer --bin fit2koffer
 
 cd viewer/tests
-exec node --test --test-concurrency=1 --test-reporter=spec viewer.test.mjs
+# One test may take 5 minutes at most (a hung page fails its test instead of stalling CI).
+exec node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=spec viewer.test.mjs

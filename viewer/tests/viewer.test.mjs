@@ -518,6 +518,27 @@ describe('koffer view', () => {
   });
 });
 
+// ------------------------------------------------------------------ language
+
+describe('language', () => {
+  test('English and German: the switch changes the words, the status word stays the command\'s', async () => {
+    const { page, w } = await openViewer();
+    await choose(page, fx.files['truncated.koffer']);
+    const english = await page.textContent('[data-testid="status"]');
+    await page.selectOption('[data-testid="lang"]', 'de');
+    await page.waitForFunction(() => window.kofferViewer.lang === 'de');
+    const german = await page.textContent('[data-testid="status"]');
+    assert.notEqual(german, english, 'the status line is translated');
+    assert.equal((await page.textContent('[data-testid="status-word"]')).trim(), 'incomplete');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
+    await page.selectOption('[data-testid="lang"]', 'en');
+    await page.waitForFunction(() => window.kofferViewer.lang === 'en');
+    assert.equal(await page.textContent('[data-testid="status"]'), english, 'back to English');
+    await page.close();
+    assertClean(w, 'language');
+  });
+});
+
 // ------------------------------------------------------------------ layout
 
 describe('layout', () => {
