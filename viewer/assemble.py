@@ -64,7 +64,6 @@ def main():
         "default-src 'none'",
         f"script-src {sha(script)} 'wasm-unsafe-eval'",
         f"style-src {sha(style)}",
-        "img-src data: blob:",
         "connect-src 'none'",
         "font-src 'none'",
         "media-src 'none'",

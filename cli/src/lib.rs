@@ -21,6 +21,12 @@
 //!
 //! Every failure prints one line on stderr:
 //! `koffer: FILE: at byte OFFSET: what was wrong and what was expected`.
+//!
+//! The outputs themselves — the scan and its status words, the `inspect`
+//! report (text and `--json`), the JSON, NDJSON and CSV exports — come from
+//! the library crate `koffer-export` (`export/`), which the browser viewer
+//! uses too: this crate is the layer around it (arguments, files, memory
+//! maps, progress bars, exit statuses, stderr lines) plus `import`.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -222,7 +228,8 @@ pub fn import_json(text: &str) -> Result<Vec<u8>, ImportError> {
 
 /// `koffer export --format json` without the files: the export document of
 /// a container, as `export` writes it (the intact records of a damaged
-/// one); `None` if its header is unreadable.
+/// one); `None` if its header is unreadable. The same as
+/// `koffer_export::write_json` into a `Vec`.
 pub fn export_json(bytes: &[u8]) -> Option<String> {
     export::json_text(bytes)
 }

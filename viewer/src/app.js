@@ -4,7 +4,7 @@
 // `uPlot` from the vendored plotting library, `I18N` from i18n.js.
 
 const $ = (id) => document.getElementById(id);
-const CHUNK = 16 << 20; // bytes read at a time from a chosen file
+const CHUNK = 8 << 20; // bytes read at a time from a chosen file
 const MAX_ROWS_PX = 8e6; // the table's scroll height is capped (browsers cap element heights)
 const ROW_H = 28;
 
@@ -120,6 +120,7 @@ function fromBase64(text) {
 
 function resetView() {
   summary = null; current = null;
+  colCache.clear(); xCache = null; plotChoice = null; view = null; pinned = null;
   for (const id of ["summary", "types", "type-view"]) $(id).hidden = true;
   destroyPlots();
   Object.assign(state, { status: null, totals: null, types: [], summary: null, dropped: null, selected: null, plotted: [], plotPoints: 0, trackPoints: 0 });
@@ -135,13 +136,16 @@ async function load(name, total, readChunk) {
     return;
   }
   state.loading = true;
+  let v = null;
   try {
     if (viewer) { viewer.free(); viewer = null; }
     showMessage("reading", { name, size: size(total) });
-    const v = new Viewer(name, total);
+    performance.mark("read");
+    v = new Viewer(name, total);
     for (let at = 0; at < total; at += CHUNK) {
       v.push(await readChunk(at, Math.min(total, at + CHUNK)));
     }
+    performance.measure("read", "read");
     showMessage("opening", { name });
     await new Promise((r) => setTimeout(r, 0)); // let the message paint
     performance.mark("open");
@@ -152,15 +156,39 @@ async function load(name, total, readChunk) {
   } catch (e) {
     const why = e && e.message ? e.message : String(e);
     if (e instanceof WebAssembly.RuntimeError) {
-      // The module trapped (out of memory): start it afresh for the next file.
-      viewer = null;
-      try { initSync({ module: wasmBytes }); } catch (_) { /* keep the message */ }
+      restart(v);
       fail("crashed", { name, why });
     } else {
       fail("read_failed", { name, why });
     }
   } finally {
     state.loading = false;
+  }
+}
+
+// The module trapped (out of memory): start a fresh instance for the next
+// file. The old Viewer is only forgotten (its memory went with the old
+// instance), never freed in the new one. `wasm` is the glue's.
+function restart(v) {
+  for (const old of [v, viewer]) {
+    if (old) { try { old.__destroy_into_raw(); } catch (_) { /* already gone */ } }
+  }
+  viewer = null;
+  try { wasm = undefined; initSync({ module: wasmBytes }); } catch (_) { /* the message says it */ }
+}
+
+// Runs a call into the module on the open file; a trap shows a message
+// instead of leaving a broken page.
+function guarded(f, fallback) {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+    const name = state.file ? state.file.name : "";
+    restart(null);
+    resetView();
+    fail("crashed", { name, why: e.message });
+    return fallback;
   }
 }
 
@@ -191,10 +219,12 @@ function show() {
   renderTypes();
   // `#type=ID&tab=NAME` in the address picks what is shown first.
   const want = new URLSearchParams(location.hash.slice(1));
-  const id = Number(want.get("type") ?? (s.record_types[0] && s.record_types[0].id));
+  // Otherwise the type with the most records.
+  const most = s.record_types.reduce((a, r) => (!a || r.records > a.records ? r : a), null);
+  const id = Number(want.get("type") ?? (most && most.id));
   const tab = ["fields", "table", "plot", "track"].includes(want.get("tab")) ? want.get("tab") : "fields";
   if (s.record_types.some((r) => r.id === id)) showType(id, tab);
-  else if (s.record_types.length) showType(s.record_types[0].id, tab);
+  else if (most) showType(most.id, tab);
 }
 
 function dd(list, key, value, testid) {
@@ -382,25 +412,46 @@ function renderTable() {
   }
   head.append(tr);
   grid.scrollTop = 0;
+  pinned = null;
   drawRows();
+}
+
+// Beyond MAX_ROWS_PX the scroll bar maps to rows proportionally; a row
+// asked for by key, wheel or "go to row" is kept exactly (`pinned`).
+let pinned = null; // {row, top}
+
+function visibleRows() {
+  return Math.max(1, Math.floor(($("grid").clientHeight - ROW_H) / ROW_H));
 }
 
 function firstRow() {
   const grid = $("grid");
   const n = current.records;
-  const visible = Math.max(1, Math.floor((grid.clientHeight - ROW_H) / ROW_H));
+  const visible = visibleRows();
   const max = Math.max(0, n - visible);
+  if (pinned && Math.abs(grid.scrollTop - pinned.top) < 1) return { first: Math.min(pinned.row, max), visible };
+  pinned = null;
   const room = Math.max(1, grid.scrollHeight - grid.clientHeight);
-  const full = n * ROW_H;
-  const first = full <= MAX_ROWS_PX ? Math.floor(grid.scrollTop / ROW_H) : Math.round((grid.scrollTop / room) * max);
+  const first = n * ROW_H <= MAX_ROWS_PX ? Math.floor(grid.scrollTop / ROW_H) : Math.round((grid.scrollTop / room) * max);
   return { first: Math.min(first, max), visible };
+}
+
+function scrollToRow(row) {
+  const g = $("grid");
+  const n = current.records;
+  const max = Math.max(0, n - visibleRows());
+  row = Math.min(Math.max(0, Math.round(row)), max);
+  if (n * ROW_H <= MAX_ROWS_PX) g.scrollTop = row * ROW_H;
+  else g.scrollTop = (row / Math.max(1, max)) * (g.scrollHeight - g.clientHeight);
+  pinned = { row, top: g.scrollTop };
+  drawRows();
 }
 
 function drawRows() {
   if (!current || state.tab !== "table") return;
   const grid = $("grid");
   const { first, visible } = firstRow();
-  const rows = JSON.parse(viewer.rows(current.id, first, visible + 2));
+  const rows = JSON.parse(guarded(() => viewer.rows(current.id, first, visible + 2), "[]"));
   const body = $("grid-body");
   const out = [];
   for (const r of rows) {
@@ -449,7 +500,9 @@ function column(i) {
   if (!colCache.has(key)) {
     if (colCache.size > 8) colCache.delete(colCache.keys().next().value);
     performance.mark("column");
-    colCache.set(key, viewer.column(current.id, i));
+    const values = guarded(() => viewer.column(current.id, i), null);
+    if (!values) return new Float64Array(0);
+    colCache.set(key, values);
     performance.measure(`column ${key}`, "column");
   }
   return colCache.get(key);
@@ -475,6 +528,7 @@ function xValues() {
       if (!time) label = `${c.path} [s, ${timeBase(c) || "?"}]`;
     }
   } else {
+    label = "#";
     values = new Float64Array(current.records);
     for (let i = 0; i < values.length; i++) values[i] = i + 1;
   }
@@ -629,7 +683,7 @@ function drawPlots() {
     const opts = {
       width, height,
       tzDate: utc,
-      legend: { show: false },
+      legend: { show: true, live: true },
       cursor: { drag: { x: true, y: false, setScale: false }, sync: { key: "koffer" } },
       scales: { x: { time: x.time, auto: false, range: () => [view.lo, view.hi] } },
       axes: [
@@ -638,7 +692,10 @@ function drawPlots() {
           : { stroke: "#1a1a1a", grid: { stroke: "#e3e3e3" }, ticks: { stroke: "#c8c8c8" } },
         { stroke: "#1a1a1a", grid: { stroke: "#e3e3e3" }, ticks: { stroke: "#c8c8c8" }, label: c.unit ? `[${c.unit}]` : c.path, labelSize: 20, size: 60 },
       ],
-      series: [{}, { label: c.header, stroke: colour, width: 1, spanGaps: false, points: { show: false } }],
+      series: [
+        { label: x.label || "#", value: (u, v) => (v == null ? "—" : x.time ? dateText(v * 1000) : String(+v.toPrecision(10))) },
+        { label: c.header, stroke: colour, width: 1, spanGaps: false, points: { show: false }, value: (u, v) => (v == null ? "—" : String(+v.toPrecision(10))) },
+      ],
       hooks: {
         setSelect: [(u) => {
           if (u.select.width < 3) return;
@@ -783,12 +840,14 @@ function save(bytes, name, type) {
 
 function saveCsv() {
   if (!viewer || !current) return;
-  save(viewer.csv(current.id), viewer.csvFileName(current.id), "text/csv");
+  const bytes = guarded(() => viewer.csv(current.id), null);
+  if (bytes) save(bytes, viewer.csvFileName(current.id), "text/csv");
 }
 
 function saveJson() {
   if (!viewer) return;
-  const bytes = viewer.json();
+  const bytes = guarded(() => viewer.json(), null);
+  if (!bytes) return;
   if (!bytes.length) { fail("no_export", {}); return; }
   const stem = (summary.file || "koffer").replace(/\.koffer$/i, "");
   save(bytes, `${stem}.json`, "application/json");
@@ -832,26 +891,28 @@ function wire() {
     requestAnimationFrame(() => { pending = false; drawRows(); });
   });
   $("grid").addEventListener("keydown", (e) => {
-    const g = $("grid");
-    const page = g.clientHeight - ROW_H;
-    const moves = { ArrowDown: ROW_H, ArrowUp: -ROW_H, PageDown: page, PageUp: -page };
-    if (e.key in moves) { e.preventDefault(); g.scrollTop += moves[e.key]; }
-    if (e.key === "Home") { e.preventDefault(); g.scrollTop = 0; }
-    if (e.key === "End") { e.preventDefault(); g.scrollTop = g.scrollHeight; }
+    if (!current) return;
+    const { first, visible } = firstRow();
+    const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: visible, PageUp: -visible, Home: -Infinity, End: Infinity };
+    if (e.key in moves) {
+      e.preventDefault();
+      const to = first + moves[e.key];
+      scrollToRow(to === Infinity ? current.records : to === -Infinity ? 0 : to);
+    }
   });
+  $("grid").addEventListener("wheel", (e) => {
+    // Past the proportional limit a wheel step moves by rows, not by a
+    // scroll-bar fraction of millions of rows.
+    if (!current || current.records * ROW_H <= MAX_ROWS_PX || e.deltaY === 0) return;
+    e.preventDefault();
+    const px = e.deltaMode === 1 ? e.deltaY * ROW_H : e.deltaMode === 2 ? e.deltaY * $("grid").clientHeight : e.deltaY;
+    const rows = Math.sign(px) * Math.max(1, Math.round(Math.abs(px) / ROW_H));
+    scrollToRow(firstRow().first + rows);
+  }, { passive: false });
   $("raw-toggle").addEventListener("change", (e) => { tableRaw = e.target.checked; drawRows(); });
   $("goto-row").addEventListener("change", (e) => {
     if (!current) return;
-    const n = current.records;
-    const row = Math.min(Math.max(1, Math.floor(Number(e.target.value) || 1)), Math.max(1, n)) - 1;
-    const g = $("grid");
-    const full = n * ROW_H;
-    if (full <= MAX_ROWS_PX) g.scrollTop = row * ROW_H;
-    else {
-      const visible = Math.max(1, Math.floor((g.clientHeight - ROW_H) / ROW_H));
-      g.scrollTop = (row / Math.max(1, n - visible)) * (g.scrollHeight - g.clientHeight);
-    }
-    drawRows();
+    scrollToRow((Math.floor(Number(e.target.value)) || 1) - 1);
   });
   $("zoom-in").addEventListener("click", () => zoom(0.5));
   $("zoom-out").addEventListener("click", () => zoom(2));

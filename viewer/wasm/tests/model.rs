@@ -302,3 +302,82 @@ fn every_single_byte_corruption_opens_without_panic() {
         }
     }
 }
+
+mod nested {
+    use super::Opened;
+    use serde::Serialize;
+
+    #[derive(Serialize, koffer::Describe, Clone, Copy)]
+    struct Position {
+        /// Latitude.
+        #[koffer(unit = "deg")]
+        lat: f64,
+        /// Longitude.
+        #[koffer(unit = "deg")]
+        lon: f64,
+    }
+
+    #[derive(Serialize, koffer::Describe, Clone, Copy)]
+    #[koffer(record = "fix", version = 1)]
+    struct Fix {
+        #[koffer(unit = "s", time = "unix")]
+        t: u32,
+        position: Position,
+        /// Speed, when known.
+        #[koffer(unit = "m/s", scale = 0.01)]
+        speed: Option<u16>,
+        ok: bool,
+    }
+
+    fn container(n: u32) -> Vec<u8> {
+        let mut block = [0u8; 512];
+        let mut w = koffer::write::Writer::new(Vec::new(), &mut block).unwrap();
+        w.declare_type::<Fix>(3).unwrap();
+        for i in 0..n {
+            let fix = Fix {
+                t: 1_800_000_000 + i,
+                position: Position {
+                    lat: 48.0 + f64::from(i) * 1e-4,
+                    lon: 11.0 - f64::from(i) * 1e-4,
+                },
+                speed: (i % 3 != 0).then_some(i as u16 * 7),
+                ok: i % 2 == 0,
+            };
+            w.write(3, &fix).unwrap();
+        }
+        w.finish().unwrap()
+    }
+
+    /// Nested fields are columns with dotted paths, read from the right
+    /// place of every payload; an absent option is NaN and an empty cell.
+    #[test]
+    fn nested_fields_are_addressable_columns() {
+        let o = Opened::open(container(500), "fix.koffer");
+        let t = &o.summary().record_types[0];
+        assert_eq!(o.summary().status, "complete");
+        let paths: Vec<&str> = t.columns.iter().map(|c| c.column.path.as_str()).collect();
+        assert_eq!(paths, ["t", "position.lat", "position.lon", "speed", "ok"]);
+        assert_eq!(t.columns[1].field_path, [1, 0]);
+        assert_eq!(t.columns[2].column.header, "position.lon [deg]");
+        assert_eq!(t.track, Some([1, 2]), "found by the last name of the path");
+        assert_eq!(t.time_column, Some(0));
+        let lon = o.column(3, 2);
+        let speed = o.column(3, 3);
+        let ok = o.column(3, 4);
+        assert_eq!(lon.len(), 500);
+        for i in [0usize, 1, 2, 3, 250, 499] {
+            assert_eq!(lon[i], 11.0 - i as f64 * 1e-4);
+            assert_eq!(ok[i], if i % 2 == 0 { 1.0 } else { 0.0 });
+            if i % 3 == 0 {
+                assert!(speed[i].is_nan());
+            } else {
+                assert_eq!(speed[i], (i as f64 * 7.0) / 100.0);
+            }
+        }
+        let rows = o.rows(3, 2, 2);
+        assert_eq!(rows[0].cells[3], "0.14", "scaled: 14 × 0.01");
+        assert_eq!(rows[0].raw[3], "14");
+        assert_eq!(rows[1].cells[3], "", "an absent option");
+        assert_eq!(rows[0].cells[4], "true");
+    }
+}
