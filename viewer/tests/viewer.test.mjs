@@ -132,8 +132,15 @@ function jsonDiff(a, b, path = '$', out = []) {
 
 /** The CSV header cells of `koffer export --format csv`: `[{ path, unit }]`. */
 function csvColumns(csv) {
-  const header = csv.toString('utf8').split('\n')[0];
   // Headers are `path` or `path [unit]`; quoted only when they hold a comma or quote.
+  return csvCells(csv.toString('utf8').split('\n')[0]).map((c) => {
+    const m = /^(.*) \[(.*)\]$/.exec(c);
+    return m ? { path: m[1], unit: m[2] } : { path: c, unit: null };
+  });
+}
+
+/** The cells of one CSV line (RFC 4180 quoting; no line breaks inside cells). */
+function csvCells(header) {
   const cells = [];
   let cur = '', q = false;
   for (let i = 0; i < header.length; i++) {
@@ -147,10 +154,7 @@ function csvColumns(csv) {
     else if (ch !== '\r') cur += ch;
   }
   cells.push(cur);
-  return cells.map((c) => {
-    const m = /^(.*) \[(.*)\]$/.exec(c);
-    return m ? { path: m[1], unit: m[2] } : { path: c, unit: null };
-  });
+  return cells;
 }
 
 // ------------------------------------------------------------------ the page itself
@@ -198,7 +202,7 @@ describe('shipped page', () => {
     assertClean(w, 'empty page');
   });
 
-  test('its CSP blocks fetch, XHR, WebSocket, beacon, image, script and form to a local server', async () => {
+  test('its CSP blocks fetch, XHR, WebSocket, beacon, image and script requests to a local server', async () => {
     let hits = 0;
     const server = createServer((req, res) => {
       hits++;
@@ -401,6 +405,39 @@ describe('what the page shows of a file', () => {
       assertClean(w, `track ${name}`);
     });
   }
+});
+
+describe('table', () => {
+  test('wearable.koffer: the first and the last row of the table show the cells of the CSV', async () => {
+    const csv = exportCsv(fx.files['wearable.koffer'], join(fx.dir, 'table-csv'));
+    const lines = csv.files['sample.csv'].toString('utf8').trimEnd().split('\n');
+    const { page, w } = await openViewer();
+    const got = await choose(page, fx.files['wearable.koffer']);
+    const sample = got.types.find((t) => t.name === 'sample');
+    await page.click(`[data-testid="show-type-${sample.id}"]`);
+    await page.click('[data-testid="tab-table"]');
+    for (const n of [1, sample.count]) {
+      await page.fill('[data-testid="goto-row"]', String(n));
+      await page.press('[data-testid="goto-row"]', 'Enter');
+      const row = page.locator(`[data-testid="grid"] tr[data-index="${n - 1}"]`);
+      await row.waitFor({ timeout: LOAD_TIMEOUT });
+      // Cells shown as the CSV has them; a time shown as a date keeps the raw value in its title.
+      const cells = await row.locator('td').evaluateAll((tds) => tds.map((td) => ({ text: td.textContent, title: td.title })));
+      assert.equal(cells[0].text, String(n), 'row number');
+      const want = csvCells(lines[n]);
+      assert.equal(cells.length - 1, want.length, `cells of row ${n}`);
+      let compared = 0;
+      want.forEach((v, k) => {
+        const c = cells[k + 1];
+        if (c.title && c.text !== v) return; // shown as a date or a quantity, raw in the title
+        assert.equal(c.text, v, `row ${n}, column ${k}`);
+        compared++;
+      });
+      assert.ok(compared >= want.length - 2, `cells compared in row ${n}: ${compared} of ${want.length}`);
+    }
+    await page.close();
+    assertClean(w, 'table');
+  });
 });
 
 describe('saving: the same bytes as the command', () => {
