@@ -9,7 +9,7 @@
 // Screenshots go to a temporary directory (printed; KOFFER_VIEWER_SHOTS=DIR chooses it).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +44,8 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
+  // The fixtures (screenshots are elsewhere); KOFFER_VIEWER_KEEP=1 keeps them to look at.
+  if (fx && !process.env.KOFFER_VIEWER_KEEP) rmSync(fx.dir, { recursive: true, force: true });
 });
 
 // ------------------------------------------------------------------ helpers
@@ -522,6 +524,26 @@ describe('random damage', () => {
     console.log(`# corruptions: statuses shown ${JSON.stringify(statuses)}`);
     assert.deepEqual(failures, [], 'hung, dead or silent pages');
     for (const x of watchers) assertClean(x, 'corruptions');
+  });
+
+  test('a file above the page\'s limit (sparse, 1.1 GiB) is refused with a message; the tab lives', async () => {
+    const path = join(fx.dir, 'huge.koffer');
+    const fd = openSync(path, 'w');
+    ftruncateSync(fd, 2 ** 30 + 100 * 2 ** 20);
+    closeSync(fd);
+    const { page, w } = await openViewer();
+    const limit = await page.textContent('[data-testid="limit"]');
+    const got = await choose(page, path);
+    assert.equal(got.status, null, 'no status: not read');
+    assert.match(got.message || '', /huge\.koffer/, `the message names the file: ${got.message}`);
+    assert.ok(await page.isVisible('[data-testid="message"]'), 'the message is shown');
+    assert.ok(limit.trim().length > 0, 'the limit is stated before choosing');
+    assert.equal(await page.evaluate(() => 1 + 1), 2, 'the tab answers');
+    // And the next file is read as usual.
+    const next = await choose(page, fx.files['wearable.koffer']);
+    assert.equal(next.status, 'complete');
+    await page.close();
+    assertClean(w, 'huge');
   });
 
   test('the corruptions: each status and record count equals koffer inspect', () => {
