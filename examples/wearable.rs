@@ -6,6 +6,11 @@
 //! cargo run --example wearable -- --check    # exit 1 unless samples/wearable.koffer
 //!                                            # is byte-for-byte what this generates
 //! cargo run --example wearable -- --check F  # the same for F
+//! cargo run --release --example wearable -- --days 2431 OUT
+//!                                            # a longer export: N days of the same
+//!                                            # life (≈ 1,440 records and 41 KB a day;
+//!                                            # 2,431 days ≈ 3.5 million records,
+//!                                            # ≈ 100 MB: the viewer's benchmark)
 //! ```
 //!
 //! The data is made up but plausible: 10,080 one-minute samples (heart rate,
@@ -41,6 +46,7 @@ const START_MS: u64 = 1_789_344_000_000;
 const EXPORT_CREATED_MS: i64 = 1_789_976_530_000;
 const MINUTE_MS: u64 = 60_000;
 const MINUTES_PER_DAY: u32 = 24 * 60;
+/// Days of the sample export (`--days` writes longer ones; the week repeats).
 const DAYS: u32 = 7;
 const SEED: u64 = 0x5EED_2026_0914_0001;
 /// The block buffer a small device can spare.
@@ -231,7 +237,10 @@ struct DayPlan {
     office: Option<(u32, u32)>,
 }
 
+/// The plan of a day; `day` counts from the first Monday, so `day % 7` is
+/// the weekday (0 = Monday).
 fn plan_day(day: u32, rng: &mut Rng) -> DayPlan {
+    let day = day % 7;
     let weekend = day >= 5;
     let wake = if weekend {
         8 * 60 + rng.between(0, 50)
@@ -319,8 +328,10 @@ pub struct Counts {
     pub events: u64,
 }
 
-/// Generates the week and returns the container's bytes.
-pub fn generate() -> Result<(Vec<u8>, Counts), koffer::write::Error<core::convert::Infallible>> {
+/// Generates `days` days (the sample: [`DAYS`]) and returns the container's bytes.
+pub fn generate(
+    days: u32,
+) -> Result<(Vec<u8>, Counts), koffer::write::Error<core::convert::Infallible>> {
     let mut block = [0u8; BLOCK_BUFFER];
     let mut w = Writer::new(Vec::new(), &mut block)?;
     w.metadata(&[
@@ -355,7 +366,7 @@ pub fn generate() -> Result<(Vec<u8>, Counts), koffer::write::Error<core::conver
     // Events of the current minute: (kind, detail), written after its sample.
     let mut events: Vec<(&'static str, String)> = Vec::new();
 
-    for day in 0..DAYS {
+    for day in 0..days {
         let plan = plan_day(day, &mut dev.rng);
         for m in 0..MINUTES_PER_DAY {
             let minute = day * MINUTES_PER_DAY + m;
@@ -601,18 +612,30 @@ fn describe(bytes: &[u8]) -> Result<(), koffer::read::Error> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut days = DAYS;
+    if let Some(i) = args.iter().position(|a| a == "--days") {
+        // At most 80,000 days: the minute of the export stays a u32.
+        match args.get(i + 1).and_then(|n| n.parse::<u32>().ok()) {
+            Some(n) if (1..=80_000).contains(&n) => days = n,
+            _ => {
+                eprintln!("wearable: --days takes a number of days, 1 to 80000");
+                return ExitCode::from(2);
+            }
+        }
+        args.drain(i..=i + 1);
+    }
     let (check, path) = match args.as_slice() {
         [] => (false, default_path()),
         [flag] if flag == "--check" => (true, default_path()),
         [flag, p] if flag == "--check" => (true, PathBuf::from(p)),
         [p] if !p.starts_with('-') => (false, PathBuf::from(p)),
         _ => {
-            eprintln!("usage: wearable [OUT] | wearable --check [FILE]");
+            eprintln!("usage: wearable [--days N] [OUT] | wearable --check [FILE]");
             return ExitCode::from(2);
         }
     };
-    let (bytes, counts) = match generate() {
+    let (bytes, counts) = match generate(days) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("wearable: writing failed: {e}");
