@@ -175,7 +175,8 @@ fn a_records_only_reader_may_read_past_a_description_error_only() {
         diff(&description, &later, Verifier),
         r#"$.check: expected "description", got "structure""#
     );
-    let later_description = json!({ "outcome": "reject", "check": "description", "error": "BadTag", "offset": 60 });
+    let later_description =
+        json!({ "outcome": "reject", "check": "description", "error": "BadTag", "offset": 60 });
     assert_eq!(
         diff(&description, &later_description, Records),
         "$.offset: expected 54, got 60"
