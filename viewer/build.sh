@@ -54,7 +54,7 @@ export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 export CARGO_PROFILE_RELEASE_PANIC=abort
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=$root=/koffer --remap-path-prefix=$cargo_home=/cargo"
-cargo build --quiet --release --target wasm32-unknown-unknown -p koffer-viewer
+cargo rustc --quiet --release --target wasm32-unknown-unknown -p koffer-viewer --lib --crate-type cdylib
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
