@@ -72,12 +72,26 @@ pub fn layout(definition: &[u8]) -> Option<Layout> {
     })
 }
 
-fn elements(els: Elements<'_>) -> String {
-    els.map(type_name).collect::<Vec<_>>().join(", ")
+fn elements(els: Elements<'_>, short: bool) -> String {
+    els.map(|t| name_of(t, short))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A one-line name of a type, e.g. `option<string>`, `enum Activity { Rest, Walk }`.
 pub fn type_name(node: Node<'_>) -> String {
+    name_of(node, false)
+}
+
+/// [`type_name`] shortened for a table cell: structs by their name, tuple
+/// structs as `struct Name(…)`, enums with their variants' names only.
+pub fn short_type_name(node: Node<'_>) -> String {
+    name_of(node, true)
+}
+
+fn name_of(node: Node<'_>, short: bool) -> String {
+    let type_name = |t| name_of(t, short);
+    let elements = |els| elements(els, short);
     match node.kind() {
         Kind::Bool => "bool".into(),
         Kind::U8 => "u8".into(),
@@ -101,17 +115,23 @@ pub fn type_name(node: Node<'_>) -> String {
         Kind::UnitStruct { name } => format!("struct {name}"),
         Kind::NewtypeStruct { name, inner } => format!("struct {name}({})", type_name(inner)),
         Kind::Tuple(els) => format!("({})", elements(els)),
+        Kind::TupleStruct { name, .. } if short => format!("struct {name}(…)"),
         Kind::TupleStruct {
             name,
             elements: els,
         } => format!("struct {name}({})", elements(els)),
         Kind::Array { len, element } => format!("[{}; {len}]", type_name(element)),
         Kind::Map { key, value } => format!("map<{}, {}>", type_name(key), type_name(value)),
+        Kind::Struct { name, .. } if short => format!("struct {name}"),
         Kind::Struct { name, fields } => {
             let fields: Vec<String> = fields
                 .map(|f| format!("{}: {}", f.name, type_name(f.ty)))
                 .collect();
             format!("struct {name} {{ {} }}", fields.join(", "))
+        }
+        Kind::Enum { name, variants } if short => {
+            let names: Vec<&str> = variants.map(|v| v.name).collect();
+            format!("enum {name} {{ {} }}", names.join(", "))
         }
         Kind::Enum { name, variants } => {
             let variants: Vec<String> = variants

@@ -283,41 +283,8 @@ pub struct Row {
 }
 
 /// A one-line name of a type (as `koffer inspect` prints it, shortened for
-/// structs and enums).
-pub fn type_name(node: Node<'_>) -> String {
-    match node.kind() {
-        Kind::Bool => "bool".into(),
-        Kind::U8 => "u8".into(),
-        Kind::U16 => "u16".into(),
-        Kind::U32 => "u32".into(),
-        Kind::U64 => "u64".into(),
-        Kind::U128 => "u128".into(),
-        Kind::I8 => "i8".into(),
-        Kind::I16 => "i16".into(),
-        Kind::I32 => "i32".into(),
-        Kind::I64 => "i64".into(),
-        Kind::I128 => "i128".into(),
-        Kind::F32 => "f32".into(),
-        Kind::F64 => "f64".into(),
-        Kind::Char => "char".into(),
-        Kind::String => "string".into(),
-        Kind::Bytes => "bytes".into(),
-        Kind::Unit => "()".into(),
-        Kind::Option(t) => format!("option<{}>", type_name(t)),
-        Kind::Seq(t) => format!("seq<{}>", type_name(t)),
-        Kind::UnitStruct { name } => format!("struct {name}"),
-        Kind::NewtypeStruct { name, inner } => format!("struct {name}({})", type_name(inner)),
-        Kind::Tuple(els) => format!("({})", els.map(type_name).collect::<Vec<_>>().join(", ")),
-        Kind::TupleStruct { name, .. } => format!("struct {name}(…)"),
-        Kind::Array { len, element } => format!("[{}; {len}]", type_name(element)),
-        Kind::Map { key, value } => format!("map<{}, {}>", type_name(key), type_name(value)),
-        Kind::Struct { name, .. } => format!("struct {name}"),
-        Kind::Enum { name, variants } => {
-            let names: Vec<&str> = variants.map(|v| v.name).collect();
-            format!("enum {name} {{ {} }}", names.join(", "))
-        }
-    }
-}
+/// structs and enums): [`koffer_export::layout::short_type_name`].
+pub use koffer_export::layout::short_type_name as type_name;
 
 /// Whether a leaf of this type gives one number per record.
 fn is_numeric(node: Node<'_>) -> bool {
