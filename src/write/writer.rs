@@ -96,6 +96,45 @@ impl<'b, W: Write> Writer<'b, W> {
         Ok(Self::with_chain(out, buf, TypeSet::default()))
     }
 
+    /// Starts a container with a header other than [`Header::CURRENT`]: a later
+    /// minor version, or the optional feature bits of an extension of the
+    /// format (`spec/format.md` §3.1, §3.2). The header's major version must be
+    /// [`MAJOR`](crate::header::MAJOR) and it may set no required feature bit
+    /// this crate does not know, else [`Error::Invalid`] with
+    /// [`ErrorKind::UnsupportedVersion`] or [`ErrorKind::UnknownRequiredFeatures`].
+    ///
+    /// ```
+    /// use koffer::header::Header;
+    /// use koffer::write::{SliceSink, Writer};
+    /// let mut out = [0u8; 64];
+    /// let mut buf = [0u8; 32];
+    /// let header = Header { minor: 1, ..Header::CURRENT };
+    /// let w = Writer::with_header(SliceSink::new(&mut out), &mut buf, header).unwrap();
+    /// let n = w.finish().unwrap().len();
+    /// assert_eq!(koffer::read::Reader::new(&out[..n]).unwrap().header().minor, 1);
+    /// ```
+    pub fn with_header(
+        sink: W,
+        buf: &'b mut [u8],
+        header: Header,
+    ) -> Result<Self, Error<W::Error>> {
+        Self::check_buffer(buf)?;
+        if header.major != crate::header::MAJOR {
+            return Err(Error::Invalid(ErrorKind::UnsupportedVersion {
+                major: header.major,
+                minor: header.minor,
+            }));
+        }
+        let unknown = header.required_features & !crate::header::KNOWN_REQUIRED_FEATURES;
+        if unknown != 0 {
+            return Err(Error::Invalid(ErrorKind::UnknownRequiredFeatures {
+                bits: unknown,
+            }));
+        }
+        let out = Chain::start(sink, &header.to_bytes())?;
+        Ok(Self::with_chain(out, buf, TypeSet::default()))
+    }
+
     /// Continues an incomplete container after a power cut or a crash.
     ///
     /// `point` comes from [`ResumePoint::scan`] over the bytes written before;
