@@ -132,6 +132,8 @@ extern crate std;
 pub mod block;
 pub mod crc;
 mod cursor;
+#[cfg(feature = "disclosure")]
+pub mod disclosure;
 pub mod dynamic;
 pub mod end;
 pub mod error;
@@ -144,6 +146,8 @@ pub mod limits;
 pub mod meta;
 pub mod read;
 pub mod schema;
+#[cfg(feature = "share")]
+pub mod share;
 #[cfg(feature = "alloc")]
 pub mod value;
 pub mod varint;

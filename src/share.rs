@@ -1,0 +1,1089 @@
+//! Selective disclosure (spec `disclosure.md` §5–§7; feature `share`, host
+//! side): a [`Selection`] of a container's records — record types, a time
+//! range, fields dropped, fields coarsened — written as a *derived*
+//! container that carries its own disclosure receipt.
+//!
+//! Dropped fields leave the schema definitions and the payloads, which are
+//! re-encoded without them: their values are nowhere in the derived bytes.
+//! Coarsened values are rounded to their step. The metadata is kept; the
+//! receipt ([`Receipt`]) is the last record, and the header says format 1.1.
+//!
+//! ```
+//! use koffer::disclosure::{Party, Receipt};
+//! use koffer::share::{share, Selection, Terms};
+//!
+//! #[derive(serde::Serialize, serde::Deserialize, koffer::Describe)]
+//! #[koffer(record = "sample", version = 1)]
+//! struct Sample { #[koffer(unit = "ms", time = "unix")] t: u64, heart_rate: u8, lat: f64 }
+//!
+//! let mut buf = [0u8; 256];
+//! let mut w = koffer::write::Writer::new(Vec::new(), &mut buf)?;
+//! let s = w.declare_type::<Sample>(0)?;
+//! for i in 0..10u64 {
+//!     w.write(s, &Sample { t: 1_000 * i, heart_rate: 60 + i as u8, lat: 47.376887 })?;
+//! }
+//! let source = w.finish()?;
+//!
+//! let selection = Selection {
+//!     from: Some(3_000),
+//!     until: Some(8_000),
+//!     drop: vec!["lat".into()],
+//!     coarsen: vec![("heart_rate".into(), 10.0)],
+//!     ..Selection::default()
+//! };
+//! let terms = Terms {
+//!     id: [1; 16],
+//!     time: 1_767_225_600_000,
+//!     subject: "p-1",
+//!     discloser: Party { name: "owner", id: None },
+//!     recipient: Party { name: "Dr. Rossi", id: None },
+//!     purpose: "check-up",
+//!     purpose_iris: &[],
+//!     legal_basis: "dpv:Consent",
+//!     expires: None,
+//! };
+//! let out = share(&source, &selection, &terms)?;
+//! let reader = koffer::read::Reader::new(&out.bytes)?;
+//! assert!(reader.verify()?.is_complete());
+//! assert_eq!(out.types[0].records, 5); // t = 3000 … 7000
+//! let receipt = Receipt::decode(&out.receipt)?;
+//! assert_eq!(receipt.recipient.name, "Dr. Rossi");
+//! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+//! ```
+
+use std::borrow::ToOwned;
+use std::boxed::Box;
+use std::collections::BTreeMap;
+use std::format;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use core::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::disclosure::{self, Coarsened, List, Party, Receipt, Shared};
+use crate::header::Header;
+use crate::meta::{key, Value as MetaValue};
+use crate::read::{Frame, Reader};
+use crate::schema::{Definition, Kind, Node, RecordType};
+use crate::value::Value;
+use crate::write::Writer;
+
+/// What to share: record types, a time range, fields dropped or coarsened
+/// (spec `disclosure.md` §5).
+///
+/// A field is named by its path — field names joined with `.` through
+/// nested structs — optionally after its record type's name and a `.`
+/// (`sample.lat`); a path without a type applies to every selected type
+/// that has it.
+///
+/// ```
+/// let s = koffer::share::Selection { types: vec!["sample".into()], ..Default::default() };
+/// assert!(s.drop.is_empty());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    /// Record type names; empty: every record type (receipts excepted).
+    pub types: Vec<String>,
+    /// Records whose time field is at or after this Unix time (ms).
+    pub from: Option<u64>,
+    /// Records whose time field is before this Unix time (ms).
+    pub until: Option<u64>,
+    /// Fields to remove.
+    pub drop: Vec<String>,
+    /// Fields to round, each to the nearest multiple of its step (raw units).
+    pub coarsen: Vec<(String, f64)>,
+}
+
+/// The terms of a disclosure: who shares with whom, when and why — the
+/// receipt's fields that the selection does not give.
+///
+/// ```
+/// use koffer::disclosure::Party;
+/// let t = koffer::share::Terms {
+///     id: [0; 16], time: 0, subject: "p-1",
+///     discloser: Party { name: "owner", id: None },
+///     recipient: Party { name: "GP", id: None },
+///     purpose: "care", purpose_iris: &[], legal_basis: "dpv:Consent", expires: None,
+/// };
+/// assert_eq!(t.recipient.name, "GP");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Terms<'a> {
+    /// The receipt's id: 16 random bytes (a UUID version 4).
+    pub id: [u8; 16],
+    /// When, Unix ms.
+    pub time: u64,
+    /// The data subject's pseudonym.
+    pub subject: &'a str,
+    /// Who shares.
+    pub discloser: Party<'a>,
+    /// Who receives.
+    pub recipient: Party<'a>,
+    /// Why, in words.
+    pub purpose: &'a str,
+    /// Why, as DPV purpose IRIs.
+    pub purpose_iris: &'a [&'a str],
+    /// The legal basis, a DPV term.
+    pub legal_basis: &'a str,
+    /// Until when the recipient may keep the data, Unix ms.
+    pub expires: Option<u64>,
+}
+
+/// A selection that cannot be applied: what was wrong, with the names that
+/// exist.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The source container is damaged or not a container.
+    Source(crate::read::Error),
+    /// A record of the source does not follow its definition.
+    Record(crate::read::Error),
+    /// No record type has this name.
+    UnknownType {
+        /// The name asked for.
+        name: String,
+        /// The record types there are.
+        known: Vec<String>,
+    },
+    /// No selected record type has a field with this path.
+    UnknownField {
+        /// The field asked for.
+        field: String,
+        /// The field paths there are (`type.path`).
+        known: Vec<String>,
+    },
+    /// A type named with `types` has no time field usable for `from`/`until`.
+    NoTimeField {
+        /// The record type.
+        name: String,
+        /// Why not.
+        why: String,
+    },
+    /// A coarsened field is not a number, or its step does not fit it.
+    BadStep {
+        /// The field.
+        field: String,
+        /// What was wrong.
+        why: String,
+    },
+    /// `from` is not before `until`.
+    EmptyRange {
+        /// The lower bound.
+        from: u64,
+        /// The upper bound.
+        until: u64,
+    },
+    /// The derived container could not be written.
+    Write(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Source(e) => write!(f, "{e}"),
+            Error::Record(e) => write!(f, "{e}"),
+            Error::UnknownType { name, known } => write!(
+                f,
+                "no record type {name:?}; the record types are: {}",
+                list(known)
+            ),
+            Error::UnknownField { field, known } => write!(
+                f,
+                "no field {field:?} in the selected record types; the fields are: {}",
+                list(known)
+            ),
+            Error::NoTimeField { name, why } => {
+                write!(f, "record type {name:?} cannot be cut by time: {why}")
+            }
+            Error::BadStep { field, why } => write!(f, "cannot coarsen {field:?}: {why}"),
+            Error::EmptyRange { from, until } => write!(
+                f,
+                "the time range is empty: from ({from} ms) is not before until ({until} ms)"
+            ),
+            Error::Write(e) => write!(f, "cannot write the derived container: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        return "(none)".to_string();
+    }
+    names.join(", ")
+}
+
+/// What was shared of one record type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeShare {
+    /// The record type id (the same in the source and the derived container).
+    pub record_type: u8,
+    /// Its name.
+    pub name: String,
+    /// Its version.
+    pub version: u32,
+    /// Its fingerprint in the source.
+    pub fingerprint: u64,
+    /// The path of the time field the range was applied to.
+    pub time_field: Option<String>,
+    /// Records shared.
+    pub records: u64,
+    /// Records of the type in the source.
+    pub source_records: u64,
+    /// Field paths kept.
+    pub fields: Vec<String>,
+    /// Field paths dropped.
+    pub dropped: Vec<String>,
+    /// Field paths coarsened, with their steps.
+    pub coarsened: Vec<(String, f64)>,
+}
+
+/// A record type not shared although no `types` were named, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    /// The record type's name.
+    pub name: String,
+    /// Why it was left out.
+    pub why: String,
+}
+
+/// The result of [`share`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Derived {
+    /// The derived container.
+    pub bytes: Vec<u8>,
+    /// The receipt's payload ([`Receipt::decode`] reads it).
+    pub receipt: Vec<u8>,
+    /// What was shared, per record type, in the source's order.
+    pub types: Vec<TypeShare>,
+    /// Record types left out because `from`/`until` need a time field.
+    pub left_out: Vec<LeftOut>,
+    /// SHA-256 of the source bytes (spec `disclosure.md` §4).
+    pub source_sha256: [u8; 32],
+    /// SHA-256 of the shared records (spec `disclosure.md` §4).
+    pub records_sha256: [u8; 32],
+}
+
+
+/// The plan for one selected record type.
+struct Plan<'a> {
+    share: TypeShare,
+    definition: &'a [u8],
+    new_definition: Vec<u8>,
+    /// Index of the time field in the root struct, its ns per tick.
+    time: Option<(usize, i128)>,
+    /// Whether payloads must be re-encoded.
+    transform: bool,
+}
+
+/// Every field path of the struct `node` (through nested structs), with its type.
+fn field_paths<'a>(node: Node<'a>, prefix: &str, out: &mut Vec<(String, Node<'a>)>) {
+    if let Kind::Struct { fields, .. } = node.kind() {
+        for f in fields {
+            let path = if prefix.is_empty() {
+                f.name.to_string()
+            } else {
+                format!("{prefix}.{}", f.name)
+            };
+            out.push((path.clone(), f.ty));
+            field_paths(f.ty, &path, out);
+        }
+    }
+}
+
+/// Offset of `sub` (a subslice of `whole`) in `whole`.
+fn offset_in(whole: &[u8], sub: &[u8]) -> usize {
+    sub.as_ptr() as usize - whole.as_ptr() as usize
+}
+
+/// The definition bytes of `node` without the fields whose paths are in
+/// `drop`: every other byte copied as it is (spec `disclosure.md` §5.2).
+fn without(def: &[u8], node: Node<'_>, prefix: &str, drop: &[String], out: &mut Vec<u8>) {
+    let Kind::Struct { name, fields } = node.kind() else {
+        out.extend_from_slice(node.bytes());
+        return;
+    };
+    let under = |p: &str| {
+        drop.iter()
+            .any(|d| d == p || d.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
+    };
+    if !under(prefix) && !prefix.is_empty() || drop.is_empty() {
+        out.extend_from_slice(node.bytes());
+        return;
+    }
+    let path_of = |n: &str| {
+        if prefix.is_empty() {
+            n.to_string()
+        } else {
+            format!("{prefix}.{n}")
+        }
+    };
+    let kept: Vec<_> = fields
+        .filter(|f| !drop.contains(&path_of(f.name)))
+        .collect();
+    // Tag and name as they are, then the new count.
+    let head_end = offset_in(def, name.as_bytes()) + name.len();
+    out.extend_from_slice(&def[offset_in(def, node.bytes())..head_end]);
+    crate::varint::push_u64(out, kept.len() as u64);
+    for f in kept {
+        let name_at = offset_in(def, f.name.as_bytes());
+        let start = name_at - crate::varint::encoded_len(f.name.len() as u64);
+        let ty_at = offset_in(def, f.ty.bytes());
+        out.extend_from_slice(&def[start..ty_at]);
+        without(def, f.ty, &path_of(f.name), drop, out);
+    }
+}
+
+/// ns per tick of a time unit.
+fn tick_ns(unit: &str) -> Option<i128> {
+    Some(match unit {
+        "s" => 1_000_000_000,
+        "ms" => 1_000_000,
+        "us" => 1_000,
+        "ns" => 1,
+        _ => return None,
+    })
+}
+
+/// The time field of a record type (spec `disclosure.md` §5.1): the first
+/// field of its root struct marked as a time, with a unit of `s`, `ms`, `us`
+/// or `ns`, in Unix time.
+fn time_field(root: Option<Node<'_>>, container_base: Option<&str>) -> Result<(usize, String, i128), String> {
+    let Some(Kind::Struct { fields, .. }) = root.map(|r| r.kind()) else {
+        return Err("its records are not described as a struct".to_string());
+    };
+    for (i, f) in fields.enumerate() {
+        let Some(base) = f.annotations.time else { continue };
+        let base = if base.is_empty() { container_base.unwrap_or("") } else { base };
+        if base != crate::meta::time_base::UNIX {
+            return Err(format!(
+                "its time field {:?} is not in Unix time (time base {:?})",
+                f.name, base
+            ));
+        }
+        let Some(ns) = f.annotations.unit.and_then(tick_ns) else {
+            return Err(format!("its time field {:?} has no unit s, ms, us or ns", f.name));
+        };
+        let numeric = match f.ty.kind() {
+            Kind::Option(inner) => is_number(inner),
+            _ => is_number(f.ty),
+        };
+        if !numeric {
+            return Err(format!("its time field {:?} is not a number", f.name));
+        }
+        return Ok((i, f.name.to_string(), ns));
+    }
+    Err("it has no time field".to_string())
+}
+
+fn is_number(n: Node<'_>) -> bool {
+    matches!(
+        n.kind(),
+        Kind::U8 | Kind::U16 | Kind::U32 | Kind::U64 | Kind::U128 | Kind::I8 | Kind::I16 | Kind::I32 | Kind::I64 | Kind::I128 | Kind::F32 | Kind::F64
+    )
+}
+
+/// A time value in ns, or `None` when it is not a number (a none option).
+fn time_ns(v: &Value, ns: i128) -> Option<f64Or> {
+    Some(match v {
+        Value::U8(x) => f64Or::I(i128::from(*x) * ns),
+        Value::U16(x) => f64Or::I(i128::from(*x) * ns),
+        Value::U32(x) => f64Or::I(i128::from(*x) * ns),
+        Value::U64(x) => f64Or::I(i128::from(*x) * ns),
+        Value::U128(x) => f64Or::I(i128::try_from(*x).ok()?.checked_mul(ns)?),
+        Value::I8(x) => f64Or::I(i128::from(*x) * ns),
+        Value::I16(x) => f64Or::I(i128::from(*x) * ns),
+        Value::I32(x) => f64Or::I(i128::from(*x) * ns),
+        Value::I64(x) => f64Or::I(i128::from(*x) * ns),
+        Value::I128(x) => f64Or::I(x.checked_mul(ns)?),
+        Value::F32(x) => f64Or::F(f64::from(*x) * ns as f64),
+        Value::F64(x) => f64Or::F(*x * ns as f64),
+        Value::Option(Some(inner)) => return time_ns(inner, ns),
+        _ => return None,
+    })
+}
+
+/// A time in ns: exact for integers, a float for floats.
+#[allow(non_camel_case_types)]
+enum f64Or {
+    I(i128),
+    F(f64),
+}
+
+impl f64Or {
+    /// `self` ≥ `ms` (Unix ms).
+    fn at_or_after(&self, ms: u64) -> bool {
+        let b = i128::from(ms) * 1_000_000;
+        match self {
+            f64Or::I(v) => *v >= b,
+            f64Or::F(v) => *v >= b as f64,
+        }
+    }
+}
+
+/// Rounds `x` to the nearest multiple of `step`, ties away from zero; a
+/// result beyond `[min, max]` is the multiple next toward zero.
+fn round_int(x: i128, step: i128, min: i128, max: i128) -> i128 {
+    let q = x / step;
+    let r = x % step;
+    let mut m = q * step;
+    if 2 * r.abs() >= step {
+        m += step * x.signum();
+    }
+    if m > max || m < min {
+        m -= step * x.signum();
+    }
+    m
+}
+
+fn round_u128(x: u128, step: u128) -> u128 {
+    let r = x % step;
+    let down = x - r;
+    if r >= step - r {
+        down.checked_add(step).unwrap_or(down)
+    } else {
+        down
+    }
+}
+
+/// Rounds the number `v` to a multiple of `step` (spec `disclosure.md` §5.3).
+fn coarsen(v: &mut Value, step: f64) {
+    macro_rules! int {
+        ($x:expr, $t:ty) => {{
+            let s = step as i128;
+            *$x = round_int(i128::from(*$x), s, i128::from(<$t>::MIN), i128::from(<$t>::MAX)) as $t;
+        }};
+    }
+    match v {
+        Value::U8(x) => int!(x, u8),
+        Value::U16(x) => int!(x, u16),
+        Value::U32(x) => int!(x, u32),
+        Value::U64(x) => int!(x, u64),
+        Value::I8(x) => int!(x, i8),
+        Value::I16(x) => int!(x, i16),
+        Value::I32(x) => int!(x, i32),
+        Value::I64(x) => int!(x, i64),
+        Value::U128(x) => *x = round_u128(*x, step as u128),
+        Value::I128(x) => {
+            let s = step as i128;
+            *x = round_int(*x, s, i128::MIN, i128::MAX);
+        }
+        Value::F32(x) => {
+            if x.is_finite() {
+                *x = ((f64::from(*x) / step).round() * step) as f32;
+            }
+        }
+        Value::F64(x) => {
+            if x.is_finite() {
+                *x = (*x / step).round() * step;
+            }
+        }
+        Value::Option(Some(inner)) => coarsen(inner, step),
+        _ => {}
+    }
+}
+
+/// Whether `step` fits the number type `ty`: positive and finite; for an
+/// integer, a whole number within the type's range (`None`: it fits).
+fn step_fits(ty: Node<'_>, step: f64) -> Option<String> {
+    let ty = match ty.kind() {
+        Kind::Option(inner) => inner,
+        _ => ty,
+    };
+    if !(step.is_finite() && step > 0.0) {
+        return Some(format!("the step {step} is not a positive number"));
+    }
+    let max: f64 = match ty.kind() {
+        Kind::F32 | Kind::F64 => return None,
+        Kind::U8 => u8::MAX as f64,
+        Kind::U16 => u16::MAX as f64,
+        Kind::U32 => u32::MAX as f64,
+        Kind::U64 => u64::MAX as f64,
+        Kind::U128 => u128::MAX as f64,
+        Kind::I8 => i8::MAX as f64,
+        Kind::I16 => i16::MAX as f64,
+        Kind::I32 => i32::MAX as f64,
+        Kind::I64 => i64::MAX as f64,
+        Kind::I128 => i128::MAX as f64,
+        _ => return Some("it is not a number".to_string()),
+    };
+    if step.fract() != 0.0 || step > max {
+        return Some(format!(
+            "it is an integer field, and the step {step} is not a whole number from 1 to {max}"
+        ));
+    }
+    None
+}
+
+/// The value at `path` inside a struct value.
+fn at_path<'v>(v: &'v mut Value, path: &str) -> Option<&'v mut Value> {
+    let mut cur = v;
+    for part in path.split('.') {
+        let Value::Struct { fields, .. } = cur else { return None };
+        cur = &mut fields.iter_mut().find(|(n, _)| n == part)?.1;
+    }
+    Some(cur)
+}
+
+/// Removes the field at `path` from a struct value.
+fn remove_path(v: &mut Value, path: &str) {
+    let (parent, last) = match path.rsplit_once('.') {
+        Some((p, l)) => (at_path(v, p), l),
+        None => (Some(v), path),
+    };
+    if let Some(Value::Struct { fields, .. }) = parent {
+        fields.retain(|(n, _)| n != last);
+    }
+}
+
+/// Resolves a field argument to `(type name, path)` pairs among `types`
+/// (name and field paths).
+fn resolve(arg: &str, types: &[(String, Vec<String>)]) -> Result<Vec<(String, String)>, Error> {
+    let mut hits = Vec::new();
+    for (name, paths) in types {
+        if let Some(p) = arg.strip_prefix(name.as_str()).and_then(|r| r.strip_prefix('.')) {
+            if paths.iter().any(|q| q == p) {
+                hits.push((name.clone(), p.to_string()));
+            }
+        }
+    }
+    if hits.is_empty() {
+        for (name, paths) in types {
+            if paths.iter().any(|q| q == arg) {
+                hits.push((name.clone(), arg.to_string()));
+            }
+        }
+    }
+    if hits.is_empty() {
+        return Err(Error::UnknownField {
+            field: arg.to_string(),
+            known: types
+                .iter()
+                .flat_map(|(n, ps)| ps.iter().map(move |p| format!("{n}.{p}")))
+                .collect(),
+        });
+    }
+    Ok(hits)
+}
+
+/// SHA-256 of a container's records (spec `disclosure.md` §4.2), fed one
+/// record at a time.
+///
+/// ```
+/// let mut d = koffer::share::RecordsDigest::new();
+/// d.record(0, &[1, 2]);
+/// let mut expect = sha2::Sha256::default();
+/// sha2::Digest::update(&mut expect, [0u8, 2, 1, 2]);
+/// assert_eq!(d.finish(), <[u8; 32]>::from(sha2::Digest::finalize(expect)));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct RecordsDigest(Sha256);
+
+impl RecordsDigest {
+    /// An empty digest.
+    pub fn new() -> Self {
+        RecordsDigest::default()
+    }
+
+    /// Adds one record: its type byte, its payload length as a varint, its payload.
+    pub fn record(&mut self, record_type: u8, payload: &[u8]) {
+        let mut len = [0u8; crate::varint::MAX_LEN_U64];
+        let len = crate::varint::encode_u64(payload.len() as u64, &mut len);
+        self.0.update([record_type]);
+        self.0.update(len);
+        self.0.update(payload);
+    }
+
+    /// The digest.
+    pub fn finish(self) -> [u8; 32] {
+        self.0.finalize().into()
+    }
+}
+
+/// SHA-256 of a container's records (spec `disclosure.md` §4.2): every
+/// record in file order, receipts excepted.
+///
+/// ```
+/// # let mut buf = [0u8; 64];
+/// # let mut w = koffer::write::Writer::new(Vec::new(), &mut buf)?;
+/// # let n = w.declare(0, "n", 1, &[])?;
+/// # w.write_payload(n, &[5])?;
+/// # let bytes = w.finish()?;
+/// let reader = koffer::read::Reader::new(&bytes)?;
+/// let mut d = koffer::share::RecordsDigest::new();
+/// d.record(0, &[5]);
+/// assert_eq!(koffer::share::records_sha256(&reader)?, d.finish());
+/// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+/// ```
+pub fn records_sha256(reader: &Reader<'_>) -> Result<[u8; 32], crate::read::Error> {
+    let mut receipts = crate::read::TypeSet::default();
+    for s in reader.schemas() {
+        let s = s?;
+        if disclosure::is_receipt_schema(&s) {
+            receipts.insert(s.record_type);
+        }
+    }
+    let mut d = RecordsDigest::new();
+    for r in reader.records() {
+        let r = r?;
+        if !receipts.contains(r.record_type) {
+            d.record(r.record_type, r.payload);
+        }
+    }
+    Ok(d.finish())
+}
+
+/// SHA-256 of the source bytes (spec `disclosure.md` §4.1): the container
+/// proper, bytes 0 to the end of its last intact frame.
+///
+/// ```
+/// # let mut buf = [0u8; 64];
+/// # let w = koffer::write::Writer::new(Vec::new(), &mut buf)?;
+/// # let mut bytes = w.finish()?;
+/// let digest = koffer::share::source_sha256(&bytes)?;
+/// bytes.extend_from_slice(&[0xFF; 8]); // unwritten storage after the end frame
+/// assert_eq!(koffer::share::source_sha256(&bytes)?, digest);
+/// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+/// ```
+pub fn source_sha256(bytes: &[u8]) -> Result<[u8; 32], crate::read::Error> {
+    let summary = Reader::new(bytes)?.verify()?;
+    let len = usize::try_from(summary.len).unwrap_or(bytes.len()).min(bytes.len());
+    Ok(Sha256::digest(&bytes[..len]).into())
+}
+
+/// Applies `selection` to the container `source` and writes the derived
+/// container with its receipt (spec `disclosure.md` §5). See the
+/// [module](self) for an example.
+pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<Derived, Error> {
+    let reader = Reader::new(source).map_err(Error::Source)?;
+    let summary = reader.verify().map_err(Error::Source)?;
+    let src_len = usize::try_from(summary.len).unwrap_or(source.len()).min(source.len());
+    let source_sha = Sha256::digest(&source[..src_len]).into();
+    if let (Some(f), Some(u)) = (selection.from, selection.until) {
+        if f >= u {
+            return Err(Error::EmptyRange { from: f, until: u });
+        }
+    }
+    let container_base = match reader.metadata_value(key::TIME_BASE).map_err(Error::Source)? {
+        Some(MetaValue::Str(s)) => Some(s),
+        _ => None,
+    };
+
+    // The record types, receipts excepted, and how many records each has.
+    let mut counts = [0u64; 256];
+    for r in reader.records() {
+        counts[r.map_err(Error::Source)?.record_type as usize] += 1;
+    }
+    let mut all = Vec::new();
+    let mut receipt_types = crate::read::TypeSet::default();
+    for s in reader.schemas() {
+        let s = s.map_err(Error::Source)?;
+        if disclosure::is_receipt_schema(&s) || s.name == Receipt::NAME {
+            receipt_types.insert(s.record_type);
+            continue;
+        }
+        all.push(s);
+    }
+    let known: Vec<String> = all.iter().map(|s| s.name.to_string()).collect();
+    for t in &selection.types {
+        if !known.contains(t) {
+            return Err(Error::UnknownType { name: t.clone(), known });
+        }
+    }
+    let ranged = selection.from.is_some() || selection.until.is_some();
+    let mut left_out = Vec::new();
+    let mut chosen = Vec::new();
+    for s in &all {
+        if !selection.types.is_empty() && !selection.types.iter().any(|t| t == s.name) {
+            continue;
+        }
+        // `verify` checked every definition; an empty one has no root.
+        let root = Definition::parse(s.definition).ok().and_then(|d| d.root());
+        let time = if ranged {
+            match time_field(root, container_base) {
+                Ok(t) => Some(t),
+                Err(why) if selection.types.is_empty() => {
+                    left_out.push(LeftOut { name: s.name.to_string(), why });
+                    continue;
+                }
+                Err(why) => return Err(Error::NoTimeField { name: s.name.to_string(), why }),
+            }
+        } else {
+            None
+        };
+        chosen.push((*s, root, time));
+    }
+
+    // Field arguments, resolved against the chosen types.
+    let paths: Vec<(String, Vec<String>)> = chosen
+        .iter()
+        .map(|(s, root, _)| {
+            let mut p = Vec::new();
+            if let Some(root) = *root {
+                field_paths(root, "", &mut p);
+            }
+            (s.name.to_string(), p.into_iter().map(|(p, _)| p).collect())
+        })
+        .collect();
+    let mut drops: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for d in &selection.drop {
+        for (t, p) in resolve(d, &paths)? {
+            let v = drops.entry(t).or_default();
+            if !v.contains(&p) {
+                v.push(p);
+            }
+        }
+    }
+    let mut coarsens: BTreeMap<String, Vec<(String, f64)>> = BTreeMap::new();
+    for (c, step) in &selection.coarsen {
+        for (t, p) in resolve(c, &paths)? {
+            coarsens.entry(t).or_default().push((p, *step));
+        }
+    }
+
+    let mut plans: Vec<Plan<'_>> = Vec::new();
+    for (s, root, time) in &chosen {
+        let dropped = drops.remove(s.name).unwrap_or_default();
+        let coarsened = coarsens.remove(s.name).unwrap_or_default();
+        let mut fp = Vec::new();
+        if let Some(root) = *root {
+            field_paths(root, "", &mut fp);
+        }
+        for (path, step) in &coarsened {
+            let dropped_too = dropped.iter().any(|d| path == d || path.starts_with(&format!("{d}.")));
+            let ty = fp.iter().find(|(p, _)| p == path).map(|(_, t)| *t);
+            let why = if dropped_too {
+                Some("it is dropped".to_string())
+            } else {
+                ty.and_then(|t| step_fits(t, *step))
+            };
+            if let Some(why) = why {
+                return Err(Error::BadStep { field: format!("{}.{path}", s.name), why });
+            }
+        }
+        if let Some((_, name, _)) = time {
+            if dropped.contains(name) {
+                return Err(Error::NoTimeField {
+                    name: s.name.to_string(),
+                    why: format!("its time field {name:?} is dropped"),
+                });
+            }
+        }
+        let mut new_definition = Vec::new();
+        if let Some(root) = *root {
+            without(s.definition, root, "", &dropped, &mut new_definition);
+        }
+        if Definition::parse(&new_definition).is_err() {
+            return Err(Error::UnknownField {
+                field: dropped.join(","),
+                known: Vec::from(["(dropping these leaves a type with no bytes)".to_string()]),
+            });
+        }
+        let fields = fp
+            .iter()
+            .map(|(p, _)| p.clone())
+            .filter(|p| !dropped.iter().any(|d| p == d || p.starts_with(&format!("{d}."))))
+            .collect();
+        plans.push(Plan {
+            transform: !dropped.is_empty() || !coarsened.is_empty(),
+            share: TypeShare {
+                record_type: s.record_type,
+                name: s.name.to_string(),
+                version: s.version,
+                fingerprint: s.fingerprint(),
+                time_field: time.as_ref().map(|t| t.1.clone()),
+                records: 0,
+                source_records: counts[s.record_type as usize],
+                fields,
+                dropped,
+                coarsened,
+            },
+            definition: s.definition,
+            new_definition,
+            time: time.as_ref().map(|t| (t.0, t.2)),
+        });
+    }
+
+    // Write: header 1.1, the metadata frames as they are, the schemas, the
+    // selected records, the receipt.
+    let mut block = std::vec![0u8; 4096];
+    let header = Header { minor: 1, ..Header::CURRENT };
+    let werr = |e: crate::write::Error<core::convert::Infallible>| Error::Write(format!("{e}"));
+    let mut w = Writer::with_header(Vec::new(), &mut block, header).map_err(werr)?;
+    for f in reader.frames() {
+        if let Frame::Metadata(m) = f.map_err(Error::Source)?.frame {
+            let entries: Vec<_> = m.entries().collect();
+            w.metadata(&entries).map_err(werr)?;
+        }
+    }
+    let mut index = [usize::MAX; 256];
+    for (i, p) in plans.iter().enumerate() {
+        w.declare(p.share.record_type, &p.share.name, p.share.version, &p.new_definition)
+            .map_err(werr)?;
+        index[p.share.record_type as usize] = i;
+    }
+    let mut digest = RecordsDigest::new();
+    let mut payload = Vec::new();
+    for r in reader.records() {
+        let r = r.map_err(Error::Source)?;
+        let i = index[r.record_type as usize];
+        let Some(p) = plans.get_mut(i) else { continue };
+        let old = Definition::parse(p.definition).ok().and_then(|d| d.root());
+        let value = match (old, p.transform || p.time.is_some()) {
+            (Some(root), true) => {
+                Some(Value::decode(root, r.payload).map_err(|e| Error::Record(e.in_record(&r)))?)
+            }
+            _ => None,
+        };
+        if let (Some((ti, ns)), Some(Value::Struct { fields, .. })) = (p.time, &value) {
+            let t = fields.get(ti).and_then(|(_, v)| time_ns(v, ns));
+            let Some(t) = t else { continue };
+            if selection.from.is_some_and(|f| !t.at_or_after(f)) {
+                continue;
+            }
+            if selection.until.is_some_and(|u| t.at_or_after(u)) {
+                continue;
+            }
+        }
+        let bytes: &[u8] = match (value, p.transform) {
+            (Some(mut v), true) => {
+                for d in &p.share.dropped {
+                    remove_path(&mut v, d);
+                }
+                for (c, step) in &p.share.coarsened {
+                    if let Some(x) = at_path(&mut v, c) {
+                        coarsen(x, *step);
+                    }
+                }
+                let new_root = Definition::parse(&p.new_definition).ok().and_then(|d| d.root());
+                payload.clear();
+                if let Some(root) = new_root {
+                    v.encode(root, &mut payload)
+                        .map_err(|e| Error::Write(format!("{} at {}", e.path, r.offset)))?;
+                }
+                &payload
+            }
+            _ => r.payload,
+        };
+        let h = w.declared_raw(r.record_type).map_err(werr)?;
+        w.write_payload(h, bytes).map_err(werr)?;
+        digest.record(r.record_type, bytes);
+        p.share.records += 1;
+    }
+    let records_sha: [u8; 32] = digest.finish();
+
+    // The receipt, under the highest id no shared type uses.
+    let shared: Vec<Shared<'_>> = Vec::new();
+    let names: Vec<Vec<&str>> = plans
+        .iter()
+        .map(|p| p.share.dropped.iter().map(String::as_str).collect())
+        .collect();
+    let coarse: Vec<Vec<Coarsened<'_>>> = plans
+        .iter()
+        .map(|p| {
+            p.share
+                .coarsened
+                .iter()
+                .map(|(f, s)| Coarsened { field: f, step: *s })
+                .collect()
+        })
+        .collect();
+    let mut shared = shared;
+    for (i, p) in plans.iter().enumerate() {
+        shared.push(Shared {
+            name: &p.share.name,
+            version: p.share.version,
+            fingerprint: p.share.fingerprint,
+            from: p.time.and(selection.from),
+            until: p.time.and(selection.until),
+            records: p.share.records,
+            dropped: List::Slice(&names[i]),
+            coarsened: List::Slice(&coarse[i]),
+        });
+    }
+    let receipt = Receipt {
+        id: terms.id,
+        time: terms.time,
+        subject: terms.subject,
+        discloser: terms.discloser,
+        recipient: terms.recipient,
+        purpose: terms.purpose,
+        purpose_iris: List::Slice(terms.purpose_iris),
+        legal_basis: terms.legal_basis,
+        expires: terms.expires,
+        shared: List::Slice(&shared),
+        source_sha256: source_sha,
+        records_sha256: records_sha,
+    };
+    let receipt_bytes = postcard::to_allocvec(&receipt).map_err(|e| Error::Write(format!("{e}")))?;
+    let id = (0..=255u8)
+        .rev()
+        .find(|id| index[*id as usize] == usize::MAX)
+        .unwrap_or(255);
+    let h = w.declare_type::<Receipt<'_>>(id).map_err(werr)?;
+    let _ = h;
+    let raw = w.declared_raw(id).map_err(werr)?;
+    w.write_payload(raw, &receipt_bytes).map_err(werr)?;
+    let bytes = w.finish().map_err(werr)?;
+    drop(block);
+    Ok(Derived {
+        bytes,
+        receipt: receipt_bytes,
+        types: plans.into_iter().map(|p| p.share).collect(),
+        left_out,
+        source_sha256: source_sha,
+        records_sha256: records_sha,
+    })
+}
+
+/// The receipt as JSON by the mapping of spec `schema.md` §9 (what
+/// `koffer export` writes for it).
+///
+/// ```
+/// # use koffer::disclosure::{List, Party, Receipt};
+/// # let r = Receipt { id: [0; 16], time: 5, subject: "p", discloser: Party { name: "a", id: None },
+/// #   recipient: Party { name: "b", id: None }, purpose: "x", purpose_iris: List::Slice(&[]),
+/// #   legal_basis: "dpv:Consent", expires: None, shared: List::Slice(&[]),
+/// #   source_sha256: [0; 32], records_sha256: [0; 32] };
+/// let json = koffer::share::receipt_json(&r);
+/// assert!(json.contains(r#""time":5"#));
+/// ```
+pub fn receipt_json(receipt: &Receipt<'_>) -> String {
+    let payload = postcard::to_allocvec(receipt).unwrap_or_default();
+    Definition::parse(Receipt::DEFINITION)
+        .ok()
+        .and_then(|d| d.root())
+        .and_then(|root| crate::json::to_json(root, &payload).ok())
+        .unwrap_or_default()
+}
+
+/// The receipt's id as a UUID (`8-4-4-4-12` lowercase hex digits).
+///
+/// ```
+/// assert_eq!(koffer::share::uuid(&[0xAB; 16]), "abababab-abab-abab-abab-abababababab");
+/// ```
+pub fn uuid(id: &[u8; 16]) -> String {
+    let h = crate::hex::encode(id);
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+/// RFC 3339 UTC text of Unix ms (`1970-01-01T00:00:00.000Z`; whole seconds
+/// without the fraction).
+///
+/// ```
+/// assert_eq!(koffer::share::rfc3339(1_767_225_600_000), "2026-01-01T00:00:00Z");
+/// assert_eq!(koffer::share::rfc3339(1_500), "1970-01-01T00:00:01.500Z");
+/// ```
+pub fn rfc3339(ms: u64) -> String {
+    let secs = ms / 1000;
+    let frac = ms % 1000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    let (h, mi, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    if frac == 0 {
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    } else {
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac:03}Z")
+    }
+}
+
+/// The DPV IRI of a legal basis term: `dpv:Consent` (or `Consent`) →
+/// `https://w3id.org/dpv#Consent`; a full IRI stays as it is.
+///
+/// ```
+/// assert_eq!(koffer::share::dpv_iri("dpv:Contract"), "https://w3id.org/dpv#Contract");
+/// assert_eq!(koffer::share::dpv_iri("https://x.example/b"), "https://x.example/b");
+/// ```
+pub fn dpv_iri(term: &str) -> String {
+    if term.contains("://") {
+        return term.to_string();
+    }
+    let t = term.strip_prefix("dpv:").unwrap_or(term);
+    format!("https://w3id.org/dpv#{t}")
+}
+
+/// The receipt as an ISO/IEC TS 27560 record in JSON with DPV terms (spec
+/// `disclosure.md` §8): `serde_json` text, keys in the spec's order.
+///
+/// ```
+/// # use koffer::disclosure::{List, Party, Receipt};
+/// # let r = Receipt { id: [0; 16], time: 0, subject: "p", discloser: Party { name: "a", id: None },
+/// #   recipient: Party { name: "b", id: None }, purpose: "x", purpose_iris: List::Slice(&[]),
+/// #   legal_basis: "dpv:Consent", expires: None, shared: List::Slice(&[]),
+/// #   source_sha256: [0; 32], records_sha256: [0; 32] };
+/// let v = koffer::share::receipt_27560(&r);
+/// assert_eq!(v["schema_version"], "ISO/IEC TS 27560:2023");
+/// assert_eq!(v["processing"][0]["legal_basis"], "https://w3id.org/dpv#Consent");
+/// ```
+pub fn receipt_27560(r: &Receipt<'_>) -> serde_json::Value {
+    use serde_json::{json, Map, Value as J};
+    let party = |p: &Party<'_>, role: &str| {
+        let mut m = Map::new();
+        m.insert("name".to_owned(), J::from(p.name));
+        if let Some(id) = p.id {
+            m.insert("id".to_owned(), J::from(id));
+        }
+        m.insert("role".to_owned(), J::from(role));
+        J::Object(m)
+    };
+    let hex = |b: &[u8]| J::from(crate::hex::encode(b));
+    let data: Vec<J> = r
+        .shared
+        .iter()
+        .map(|s| {
+            json!({
+                "record_type": s.name,
+                "version": s.version,
+                "fingerprint": format!("{:016x}", s.fingerprint),
+                "from": s.from.map(rfc3339),
+                "until": s.until.map(rfc3339),
+                "records": s.records,
+                "dropped": s.dropped.iter().collect::<Vec<_>>(),
+                "coarsened": s.coarsened.iter().map(|c| json!({"field": c.field, "step": c.step})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut purposes: Vec<J> = Vec::new();
+    for iri in r.purpose_iris.iter() {
+        purposes.push(J::from(iri));
+    }
+    json!({
+        "schema_version": "ISO/IEC TS 27560:2023",
+        "record_id": format!("urn:uuid:{}", uuid(&r.id)),
+        "timestamp": rfc3339(r.time),
+        "data_subject": { "pseudonym": r.subject },
+        "parties": [party(&r.discloser, "dpv:DataController"), party(&r.recipient, "dpv:Recipient")],
+        "processing": [{
+            "purpose": r.purpose,
+            "purpose_iris": purposes,
+            "legal_basis": dpv_iri(r.legal_basis),
+            "processing": ["https://w3id.org/dpv#Disclose"],
+            "recipients": [r.recipient.id.unwrap_or(r.recipient.name)],
+            "data": data,
+            "retention": r.expires.map(rfc3339),
+        }],
+        "events": [{ "type": "https://w3id.org/dpv#Disclose", "timestamp": rfc3339(r.time) }],
+        "integrity": {
+            "source_sha256": hex(&r.source_sha256),
+            "records_sha256": hex(&r.records_sha256),
+        },
+        "koffer": { "record_type": Receipt::NAME, "version": Receipt::VERSION },
+    })
+}
+
+#[allow(dead_code)]
+fn _uses(_: Box<()>) {}
