@@ -48,8 +48,10 @@ mod doc;
 mod export;
 mod import;
 mod input;
+mod ledger;
 mod output;
 mod progress;
+mod share;
 mod view;
 
 /// Exit statuses.
@@ -179,6 +181,21 @@ enum Command {
         #[arg(long)]
         no_open: bool,
     },
+    /// Share a selection with someone: write OUT with only the chosen
+    /// records and fields and a disclosure receipt, and append the receipt
+    /// to the owner's ledger (spec disclosure.md).
+    Share(ShareArgs),
+    /// Where the owner's data went: the receipts of the ledger, newest first.
+    Ledger {
+        /// The ledger (default: $XDG_DATA_HOME/koffer/ledger.koffer).
+        path: Option<PathBuf>,
+        /// Print the receipts as JSON (schema.md §9 mapping), newest first.
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
+        /// Print the receipts as ISO/IEC TS 27560 records with DPV terms.
+        #[arg(long, value_parser = ["27560"])]
+        format: Option<String>,
+    },
     /// Rebuild a container, byte for byte, from `export --format json`.
     Import {
         /// The JSON export; `-` reads standard input.
@@ -187,6 +204,77 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+}
+
+/// The arguments of `koffer share` (spec `command.md` §1).
+#[derive(clap::Args)]
+struct ShareArgs {
+    /// The source container.
+    input: PathBuf,
+    /// The derived container to write (never the input).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Who receives the data.
+    #[arg(long)]
+    recipient: String,
+    /// An identifier of the recipient: a URI.
+    #[arg(long)]
+    recipient_id: Option<String>,
+    /// Why, in words.
+    #[arg(long)]
+    purpose: String,
+    /// Why, as a DPV purpose IRI (repeatable).
+    #[arg(long)]
+    purpose_iri: Vec<String>,
+    /// The legal basis, a DPV term.
+    #[arg(long, default_value = "dpv:Consent")]
+    basis: String,
+    /// A record type to share (repeatable; default: all).
+    #[arg(long = "type")]
+    types: Vec<String>,
+    /// Records from this RFC 3339 time on (inclusive), by each type's time field.
+    #[arg(long)]
+    from: Option<String>,
+    /// Records before this RFC 3339 time (exclusive).
+    #[arg(long)]
+    until: Option<String>,
+    /// A field to remove, `field` or `type.field` (repeatable).
+    #[arg(long)]
+    drop: Vec<String>,
+    /// A number field to round to multiples of STEP: FIELD=STEP (repeatable).
+    #[arg(long)]
+    coarsen: Vec<String>,
+    /// Until when the recipient may keep the data (RFC 3339).
+    #[arg(long)]
+    expires: Option<String>,
+    /// The owner's ledger (default: $XDG_DATA_HOME/koffer/ledger.koffer).
+    #[arg(long)]
+    ledger: Option<PathBuf>,
+    /// Print what would be shared, write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+impl From<ShareArgs> for share::Args {
+    fn from(a: ShareArgs) -> Self {
+        share::Args {
+            input: a.input,
+            output: a.output,
+            recipient: a.recipient,
+            recipient_id: a.recipient_id,
+            purpose: a.purpose,
+            purpose_iri: a.purpose_iri,
+            basis: a.basis,
+            types: a.types,
+            from: a.from,
+            until: a.until,
+            drop: a.drop,
+            coarsen: a.coarsen,
+            expires: a.expires,
+            ledger: a.ledger,
+            dry_run: a.dry_run,
+        }
+    }
 }
 
 /// The `koffer` command: parses the arguments, runs the subcommand, returns
@@ -205,6 +293,15 @@ pub fn run() -> ExitCode {
         } => export::export(&file, format, output.as_deref(), strict),
         Command::Import { file, output } => import::import(&file, &output),
         Command::View { file, no_open } => view::view(&file, no_open),
+        Command::Share(a) => share::share(&a.into()),
+        Command::Ledger { path, json, format } => ledger::ledger(
+            path.as_deref(),
+            match (json, format) {
+                (true, _) => ledger::Form::Json,
+                (_, Some(_)) => ledger::Form::Iso27560,
+                _ => ledger::Form::Text,
+            },
+        ),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,191 @@
+//! The owner's ledger (spec `disclosure.md` §7): where `koffer share`
+//! appends its receipts, and `koffer ledger`, which lists them newest first.
+
+use std::fs::OpenOptions;
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use koffer::disclosure::Receipt;
+use koffer::read::{Completeness, Reader};
+use koffer::share::{receipt_27560, receipt_json, rfc3339, uuid, LedgerAppend};
+
+use crate::{emit, read_error};
+
+/// `$XDG_DATA_HOME/koffer/ledger.koffer`, else
+/// `$HOME/.local/share/koffer/ledger.koffer`.
+pub fn default_path() -> Option<PathBuf> {
+    let non_empty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    if let Some(x) = non_empty("XDG_DATA_HOME") {
+        return Some(PathBuf::from(x).join("koffer").join("ledger.koffer"));
+    }
+    non_empty("HOME").map(|h| {
+        PathBuf::from(h)
+            .join(".local")
+            .join("share")
+            .join("koffer")
+            .join("ledger.koffer")
+    })
+}
+
+/// The ledger's bytes; empty when it does not exist yet.
+pub fn read_existing(path: &Path) -> std::io::Result<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Appends as planned (spec `disclosure.md` §7): truncate to `keep`, write
+/// the new bytes there, flush to storage. A new ledger (its directory
+/// too) is created. On a failure the ledger is put back as it was.
+pub fn apply(path: &Path, existing: &[u8], plan: &LedgerAppend) -> std::io::Result<()> {
+    let result = (|| {
+        if existing.is_empty() {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        f.set_len(plan.keep)?;
+        f.seek(SeekFrom::Start(plan.keep))?;
+        f.write_all(&plan.bytes)?;
+        f.sync_all()
+    })();
+    if result.is_err() {
+        restore(path, existing);
+    }
+    result
+}
+
+/// Puts the ledger back as it was (best effort, after a failure).
+pub fn restore(path: &Path, existing: &[u8]) {
+    if existing.is_empty() {
+        let _ = std::fs::remove_file(path);
+        return;
+    }
+    if let Ok(mut f) = OpenOptions::new().write(true).open(path) {
+        let _ = f
+            .set_len(0)
+            .and_then(|()| f.write_all(existing))
+            .and_then(|()| f.sync_all());
+    }
+}
+
+/// Output of `koffer ledger`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Text,
+    Json,
+    Iso27560,
+}
+
+/// `koffer ledger [PATH] [--json | --format 27560]`.
+pub fn ledger(path: Option<&Path>, form: Form) -> u8 {
+    let Some(path) = path.map(Path::to_path_buf).or_else(default_path) else {
+        fail!("koffer: ledger: no ledger path: set XDG_DATA_HOME or HOME, or name the file");
+        return 2;
+    };
+    let name = path.display().to_string();
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            fail!("koffer: {name}: cannot read: {e}");
+            return crate::status::IO;
+        }
+    };
+    let mut receipts: Vec<Receipt<'_>> = Vec::new();
+    if !bytes.is_empty() {
+        let reader = match Reader::new(&bytes) {
+            Ok(r) => r,
+            Err(e) => return read_error(&name, &e, &bytes),
+        };
+        match reader.verify() {
+            Ok(s) => {
+                if let Completeness::Incomplete { valid_len, .. } = s.completeness {
+                    fail!(
+                        "koffer: {name}: at byte {valid_len}: the ledger is incomplete (an append was cut short); \
+                         its intact receipts follow, and the next share resumes it"
+                    );
+                }
+            }
+            Err(e) => return read_error(&name, &e, &bytes),
+        }
+        for r in koffer::disclosure::receipts(&reader) {
+            match r {
+                Ok(r) => receipts.push(r),
+                Err(e) => fail!("koffer: {name}: {e} (a malformed receipt, skipped)"),
+            }
+        }
+    }
+    receipts.sort_by(|a, b| b.time.cmp(&a.time));
+    let text = match form {
+        Form::Json => {
+            let items: Vec<String> = receipts.iter().map(receipt_json).collect();
+            format!("[{}]\n", items.join(",\n"))
+        }
+        Form::Iso27560 => {
+            let items: Vec<serde_json::Value> = receipts.iter().map(receipt_27560).collect();
+            let mut t = serde_json::to_string_pretty(&items).unwrap_or_default();
+            t.push('\n');
+            t
+        }
+        Form::Text => text(&receipts, &name),
+    };
+    match emit(&text) {
+        Ok(()) => 0,
+        Err(code) => code,
+    }
+}
+
+/// Where the owner's data went, newest first, in words.
+pub fn text(receipts: &[Receipt<'_>], name: &str) -> String {
+    if receipts.is_empty() {
+        return format!("{name}: no disclosures recorded\n");
+    }
+    let mut o = format!("{name}: {} disclosures, newest first\n", receipts.len());
+    for r in receipts {
+        o += &format!("\n{}  to {}", rfc3339(r.time), r.recipient.name);
+        if let Some(id) = r.recipient.id {
+            o += &format!(" <{id}>");
+        }
+        o += &format!(" (shared by {})\n", r.discloser.name);
+        o += &format!("  why:   {}", r.purpose);
+        let iris: Vec<&str> = r.purpose_iris.iter().collect();
+        if !iris.is_empty() {
+            o += &format!(" [{}]", iris.join(", "));
+        }
+        o += &format!("; legal basis {}\n", r.legal_basis);
+        if let Some(e) = r.expires {
+            o += &format!("  keep:  until {}\n", rfc3339(e));
+        }
+        for s in r.shared.iter() {
+            o += &format!("  what:  {} v{}: {} records", s.name, s.version, s.records);
+            match (s.from, s.until) {
+                (None, None) => {}
+                (f, u) => {
+                    o += &format!(
+                        ", from {} until {}",
+                        f.map_or("the start".into(), rfc3339),
+                        u.map_or("the end".into(), rfc3339)
+                    )
+                }
+            }
+            let dropped: Vec<&str> = s.dropped.iter().collect();
+            if !dropped.is_empty() {
+                o += &format!("; without {}", dropped.join(", "));
+            }
+            for c in s.coarsened.iter() {
+                o += &format!("; {} rounded to {}", c.field, c.step);
+            }
+            o += "\n";
+        }
+        o += &format!("  receipt {}\n", uuid(&r.id));
+    }
+    o
+}

@@ -1,0 +1,333 @@
+//! `koffer share`: a selection of a container written as a derived container
+//! with its disclosure receipt, the receipt appended to the owner's ledger
+//! (spec `disclosure.md`).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use koffer::disclosure::Party;
+use koffer::meta::{key, Value};
+use koffer::read::Reader;
+use koffer::share::{Derived, Selection, Terms};
+
+use crate::output::Output;
+use crate::{display_name, emit, ledger, read_input, read_error};
+
+/// Exit status of a failed share (spec `command.md` §2).
+const FAILED: u8 = 2;
+
+/// The arguments of `koffer share`.
+pub struct Args {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    pub recipient: String,
+    pub recipient_id: Option<String>,
+    pub purpose: String,
+    pub purpose_iri: Vec<String>,
+    pub basis: String,
+    pub types: Vec<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub drop: Vec<String>,
+    pub coarsen: Vec<String>,
+    pub expires: Option<String>,
+    pub ledger: Option<PathBuf>,
+    pub dry_run: bool,
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// days_from_civil).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// An RFC 3339 date-time (`2026-09-20T00:00:00Z`, `…+02:00`, fractions up
+/// to milliseconds) as Unix ms.
+pub fn parse_time(s: &str) -> Result<u64, String> {
+    let bad = |why: &str| format!("{s:?} is not an RFC 3339 time ({why}; e.g. 2026-09-20T00:00:00Z)");
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Result<u32, String> {
+        let t = s.get(r).ok_or_else(|| bad("too short"))?;
+        if !t.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(bad("a digit expected"));
+        }
+        t.parse().map_err(|_| bad("a number expected"))
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return Err(bad("expected YYYY-MM-DDTHH:MM:SS and a zone"));
+    }
+    if !matches!(b[10], b'T' | b't' | b' ') {
+        return Err(bad("expected T between date and time"));
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days_in = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in[mo as usize - 1] || h > 23 || mi > 59 || sec > 60 {
+        return Err(bad("a field is out of range"));
+    }
+    let mut i = 19;
+    let mut ms = 0u64;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        let frac = &s[start..i];
+        if frac.is_empty() {
+            return Err(bad("digits expected after the point"));
+        }
+        if frac.len() > 3 && frac[3..].bytes().any(|c| c != b'0') {
+            return Err(bad("more precise than a millisecond"));
+        }
+        let f3: String = frac.chars().chain("000".chars()).take(3).collect();
+        ms = f3.parse().map_err(|_| bad("bad fraction"))?;
+    }
+    let offset_min: i64 = match &s[i..] {
+        "Z" | "z" => 0,
+        z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":" => {
+            let oh = num(i + 1..i + 3)?;
+            let om = num(i + 4..i + 6)?;
+            if oh > 23 || om > 59 {
+                return Err(bad("the zone offset is out of range"));
+            }
+            let v = i64::from(oh * 60 + om);
+            if z.starts_with('-') {
+                -v
+            } else {
+                v
+            }
+        }
+        _ => return Err(bad("expected Z or +HH:MM after the time")),
+    };
+    let secs = days_from_civil(i64::from(y), mo, d) * 86_400
+        + i64::from(h) * 3600
+        + i64::from(mi) * 60
+        + i64::from(sec.min(59))
+        - offset_min * 60;
+    if secs < 0 {
+        return Err(bad("before 1970"));
+    }
+    Ok(secs as u64 * 1000 + ms)
+}
+
+/// 16 random bytes as a UUID version 4 (RFC 9562).
+fn receipt_id() -> Result<[u8; 16], String> {
+    let mut id = [0u8; 16];
+    getrandom::fill(&mut id).map_err(|e| format!("no random bytes for the receipt id: {e}"))?;
+    id[6] = (id[6] & 0x0F) | 0x40;
+    id[8] = (id[8] & 0x3F) | 0x80;
+    Ok(id)
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The selection from the arguments, or the one-line reason it is wrong.
+fn selection(a: &Args) -> Result<Selection, String> {
+    let time = |opt: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(parse_time)
+            .transpose()
+            .map_err(|e| format!("{opt}: {e}"))
+    };
+    let mut coarsen = Vec::new();
+    for c in &a.coarsen {
+        let (field, step) = c
+            .rsplit_once('=')
+            .ok_or_else(|| format!("--coarsen {c:?}: expected FIELD=STEP (e.g. heart_rate=5)"))?;
+        let step: f64 = step
+            .parse()
+            .ok()
+            .filter(|s: &f64| s.is_finite() && *s > 0.0)
+            .ok_or_else(|| format!("--coarsen {c:?}: STEP must be a positive number"))?;
+        coarsen.push((field.to_string(), step));
+    }
+    Ok(Selection {
+        types: a.types.clone(),
+        from: time("--from", &a.from)?,
+        until: time("--until", &a.until)?,
+        drop: a.drop.clone(),
+        coarsen,
+    })
+}
+
+pub fn share(a: &Args) -> u8 {
+    let name = display_name(&a.input);
+    let out_name = a.output.display().to_string();
+    let fail = |file: &str, what: &str| {
+        fail!("koffer: {file}: {what}");
+        FAILED
+    };
+    let sel = match selection(a) {
+        Ok(s) => s,
+        Err(e) => return fail(&name, &e),
+    };
+    let expires = match a.expires.as_deref().map(parse_time).transpose() {
+        Ok(e) => e,
+        Err(e) => return fail(&name, &format!("--expires: {e}")),
+    };
+    if a.input.as_os_str() != "-" && crate::output::same_file(&a.output, &a.input) {
+        return fail(
+            &out_name,
+            "is the input file: refusing to overwrite it (write to another file)",
+        );
+    }
+    let bytes = match read_input(&a.input, &name) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let reader = match Reader::new(&bytes) {
+        Ok(r) => r,
+        Err(e) => return read_error(&name, &e, &bytes),
+    };
+    if let Err(e) = reader.verify() {
+        return read_error(&name, &e, &bytes);
+    }
+    let subject = match reader.metadata_value(key::SUBJECT_PSEUDONYM) {
+        Ok(Some(Value::Str(s))) => s,
+        _ => "",
+    };
+    let id = match receipt_id() {
+        Ok(id) => id,
+        Err(e) => return fail(&name, &e),
+    };
+    let basis = koffer::share::dpv_term(&a.basis);
+    let iris: Vec<&str> = a.purpose_iri.iter().map(String::as_str).collect();
+    let terms = Terms {
+        id,
+        time: now_ms(),
+        subject,
+        discloser: Party {
+            name: "owner",
+            id: None,
+        },
+        recipient: Party {
+            name: &a.recipient,
+            id: a.recipient_id.as_deref(),
+        },
+        purpose: &a.purpose,
+        purpose_iris: &iris,
+        legal_basis: &basis,
+        expires,
+    };
+    let derived = match koffer::share::share(&bytes, &sel, &terms) {
+        Ok(d) => d,
+        Err(koffer::share::Error::Source(e)) => return read_error(&name, &e, &bytes),
+        Err(e) => return fail(&name, &e.to_string()),
+    };
+    if a.dry_run {
+        let text = dry_run_text(&derived, &a.recipient);
+        return match emit(&text) {
+            Ok(()) => 0,
+            Err(code) => code,
+        };
+    }
+
+    // The ledger: checked before anything is written.
+    let ledger_path = match a.ledger.clone().or_else(ledger::default_path) {
+        Some(p) => p,
+        None => {
+            return fail(
+                "ledger",
+                "no ledger path: set XDG_DATA_HOME or HOME, or give --ledger PATH",
+            )
+        }
+    };
+    let ledger_name = ledger_path.display().to_string();
+    if crate::output::same_file(&ledger_path, &a.input) || crate::output::same_file(&ledger_path, &a.output) {
+        return fail(&ledger_name, "the ledger is the input or the output file");
+    }
+    let existing = match ledger::read_existing(&ledger_path) {
+        Ok(b) => b,
+        Err(e) => return fail(&ledger_name, &format!("cannot read the ledger: {e}")),
+    };
+    let plan = match koffer::share::ledger_append(&existing, &derived.receipt) {
+        Ok(p) => p,
+        Err(e) => return fail(&ledger_name, &e.to_string()),
+    };
+
+    // OUT to a temporary file; the ledger appended; then OUT put in place.
+    let mut out = match Output::create(&a.output, &a.input) {
+        Ok(o) => o,
+        Err(e) => return fail(&out_name, &format!("cannot write: {e}")),
+    };
+    if let Err(e) = out.write_all(&derived.bytes).and_then(|()| out.flush()) {
+        return fail(&out_name, &format!("cannot write: {e}"));
+    }
+    if let Err(e) = ledger::apply(&ledger_path, &existing, &plan) {
+        return fail(&ledger_name, &format!("cannot append the receipt: {e}"));
+    }
+    if let Err(e) = out.commit() {
+        ledger::restore(&ledger_path, &existing);
+        return fail(&out_name, &format!("cannot write: {e}"));
+    }
+    let records: u64 = derived.types.iter().map(|t| t.records).sum();
+    let line = format!(
+        "{out_name}: shared {records} records of {} record types with {}; receipt {}; ledger {ledger_name}: {} receipts\n",
+        derived.types.len(),
+        a.recipient,
+        koffer::share::uuid(&id),
+        plan.before + 1
+    );
+    match emit(&line) {
+        Ok(()) => 0,
+        Err(code) => code,
+    }
+}
+
+/// What `--dry-run` prints: per type, the records and fields that would be
+/// shared.
+fn dry_run_text(d: &Derived, recipient: &str) -> String {
+    let mut o = format!("would share with {recipient}:\n");
+    for t in &d.types {
+        o += &format!(
+            "  {} v{}: {} of {} records",
+            t.name, t.version, t.records, t.source_records
+        );
+        if let Some(f) = &t.time_field {
+            o += &format!(" (by time field {f})");
+        }
+        o += "\n";
+        o += &format!("    fields: {}\n", if t.fields.is_empty() { "(not described)".to_string() } else { t.fields.join(", ") });
+        if !t.dropped.is_empty() {
+            o += &format!("    dropped: {}\n", t.dropped.join(", "));
+        }
+        for (f, s) in &t.coarsened {
+            o += &format!("    coarsened: {f} to multiples of {s}\n");
+        }
+    }
+    for l in &d.left_out {
+        o += &format!("  left out: {} ({})\n", l.name, l.why);
+    }
+    o += "nothing written (--dry-run)\n";
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn rfc3339_times() {
+        assert_eq!(parse_time("1970-01-01T00:00:00Z"), Ok(0));
+        assert_eq!(parse_time("2026-01-01T00:00:00Z"), Ok(1_767_225_600_000));
+        assert_eq!(parse_time("2026-01-01T01:00:00+01:00"), Ok(1_767_225_600_000));
+        assert_eq!(parse_time("2026-01-01T00:00:00.5Z"), Ok(1_767_225_600_500));
+        assert_eq!(parse_time("2024-02-29T00:00:00Z").is_ok(), true);
+        assert!(parse_time("2025-02-29T00:00:00Z").is_err());
+        assert!(parse_time("2026-01-01").is_err());
+        assert!(parse_time("2026-01-01T00:00:00.0001Z").is_err());
+        assert!(parse_time("1969-12-31T23:59:59Z").is_err());
+    }
+}
