@@ -91,6 +91,10 @@ pub struct Report {
     pub checksums: Checksums,
     /// For a damaged container: the first error.
     pub error: Option<ErrorInfo>,
+    /// Disclosure receipts (spec `disclosure.md`), in file order; absent
+    /// when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub receipts: Vec<crate::receipts::ReceiptInfo>,
 }
 
 /// The header's format version.
@@ -348,6 +352,11 @@ impl Report {
                 all_ok: error.is_none(),
             },
             error,
+            receipts: s
+                .checked
+                .as_ref()
+                .map(crate::receipts::receipt_infos)
+                .unwrap_or_default(),
         }
     }
 
@@ -460,6 +469,9 @@ impl Report {
             (None, None) => {
                 let _ = writeln!(w, "status        complete");
             }
+        }
+        if !self.receipts.is_empty() {
+            crate::receipts::text(&self.receipts, w);
         }
         let _ = if self.error.is_some() {
             writeln!(

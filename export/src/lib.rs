@@ -55,6 +55,7 @@ pub mod doc;
 mod export;
 mod inspect;
 pub mod layout;
+mod receipts;
 mod scan;
 
 pub use civil::{civil_from_days, rfc3339};
@@ -65,3 +66,4 @@ pub use inspect::{
     RecordTypeInfo, Report,
 };
 pub use scan::{class_name, scan, scan_with_progress, FrameCounts, Problem, Scan, Status};
+pub use receipts::{PartyInfo, ReceiptInfo, SharedInfo};
