@@ -13,6 +13,9 @@ mod types;
 #[path = "described.rs"]
 mod described;
 
+#[path = "disclosure.rs"]
+mod disclosure;
+
 use koffer::frame::{kind, FrameHead};
 use koffer::header::Header;
 use koffer::meta::{key, value_type, Entry, Value};
@@ -74,7 +77,7 @@ pub fn header() -> Vec<u8> {
     Header::CURRENT.to_bytes().to_vec()
 }
 
-fn varint(v: u64) -> Vec<u8> {
+pub fn varint(v: u64) -> Vec<u8> {
     let mut tmp = [0u8; 10];
     koffer::varint::encode_u64(v, &mut tmp).to_vec()
 }
@@ -85,14 +88,14 @@ fn name(s: &str) -> Vec<u8> {
     v
 }
 
-fn schema_body(record_type: u64, n: &str, version: u64) -> Vec<u8> {
+pub fn schema_body(record_type: u64, n: &str, version: u64) -> Vec<u8> {
     let mut b = varint(record_type);
     b.extend(name(n));
     b.extend(varint(version));
     b
 }
 
-fn end_body(frames: u64, blocks: u64, records: u64) -> Vec<u8> {
+pub fn end_body(frames: u64, blocks: u64, records: u64) -> Vec<u8> {
     let mut b = varint(frames);
     b.extend(varint(blocks));
     b.extend(varint(records));
@@ -100,7 +103,7 @@ fn end_body(frames: u64, blocks: u64, records: u64) -> Vec<u8> {
 }
 
 /// A block body with explicit fields.
-fn block_body(
+pub fn block_body(
     record_type: u64,
     count: u64,
     base: u64,
@@ -614,6 +617,7 @@ pub fn all() -> Vec<Case> {
 
     // ---- the data model: schema and dynamic-decode vectors ----------------
     cases.extend(described::all());
+    cases.extend(disclosure::all());
     cases.extend(types::all());
     cases.extend(types::rejects());
 
