@@ -1,0 +1,373 @@
+//! Spec `disclosure.md` §4–§7 ↔ `koffer::share`: selections are exact
+//! (property tests over random containers and selections), dropped values
+//! are nowhere in the derived bytes, coarsening rounds as specified, both
+//! digests are recomputed here independently, and a ledger cut at every byte
+//! of its last append keeps every earlier receipt and resumes.
+#![cfg(all(feature = "share", feature = "derive"))]
+
+use koffer::disclosure::{receipts, Party, Receipt};
+use koffer::read::Reader;
+use koffer::share::{ledger_append, share, Error, Selection, Terms};
+use proptest::prelude::*;
+use sha2::{Digest, Sha256};
+
+#[derive(serde::Serialize, serde::Deserialize, koffer::Describe, Debug, Clone, PartialEq)]
+struct Pos {
+    x: i32,
+    y: i32,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, koffer::Describe, Debug, Clone, PartialEq)]
+#[koffer(record = "sample", version = 1)]
+struct Sample {
+    #[koffer(unit = "ms", time = "unix")]
+    t: u64,
+    hr: u8,
+    lat: f64,
+    secret: String,
+    pos: Pos,
+    temp: Option<i16>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, koffer::Describe, Debug, Clone, PartialEq)]
+#[koffer(record = "event", version = 2)]
+struct Event {
+    #[koffer(unit = "s", time = "unix")]
+    at_s: u32,
+    kind: String,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, koffer::Describe, Debug, Clone, PartialEq)]
+#[koffer(record = "config", version = 1)]
+struct Config {
+    level: u8,
+}
+
+fn terms() -> Terms<'static> {
+    Terms {
+        id: [9; 16],
+        time: 1_800_000_000_000,
+        subject: "p-1",
+        discloser: Party { name: "owner", id: None },
+        recipient: Party { name: "Dr. Rossi", id: Some("mailto:rossi@clinic.example") },
+        purpose: "check-up",
+        purpose_iris: &["dpv:ServiceProvision"],
+        legal_basis: "dpv:Consent",
+        expires: None,
+    }
+}
+
+fn source(samples: &[Sample], events: &[Event], configs: &[Config]) -> Vec<u8> {
+    let mut buf = [0u8; 512];
+    let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+    w.metadata(&[koffer::meta::Entry::new(
+        koffer::meta::key::SUBJECT_PSEUDONYM,
+        koffer::meta::Value::Str("p-1"),
+    )])
+    .unwrap();
+    let s = w.declare_type::<Sample>(0).unwrap();
+    let e = w.declare_type::<Event>(1).unwrap();
+    let c = w.declare_type::<Config>(2).unwrap();
+    let n = samples.len().max(events.len()).max(configs.len());
+    for i in 0..n {
+        if let Some(x) = samples.get(i) {
+            w.write(s, x).unwrap();
+        }
+        if let Some(x) = events.get(i) {
+            w.write(e, x).unwrap();
+        }
+        if let Some(x) = configs.get(i) {
+            w.write(c, x).unwrap();
+        }
+    }
+    w.finish().unwrap()
+}
+
+fn sample() -> impl Strategy<Value = Sample> {
+    (0u64..100_000, any::<u8>(), any::<f64>(), any::<u32>(), any::<i32>(), any::<i32>(), any::<Option<i16>>())
+        .prop_map(|(t, hr, lat, n, x, y, temp)| Sample {
+            t,
+            hr,
+            lat,
+            secret: format!("SECRET-{n:08x}-zq"),
+            pos: Pos { x, y },
+            temp,
+        })
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    (0u32..100, "[a-z]{1,8}").prop_map(|(at_s, kind)| Event { at_s, kind })
+}
+
+/// The records of `name` in a container, decoded as `T`.
+fn records_of<'a, T: serde::Deserialize<'a>>(reader: &Reader<'a>, name: &str) -> Vec<T> {
+    let id = reader
+        .schemas()
+        .map(Result::unwrap)
+        .find(|s| s.name == name)
+        .map(|s| s.record_type);
+    reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| Some(r.record_type) == id)
+        .map(|r| r.decode().unwrap())
+        .collect()
+}
+
+/// Spec §4.2, recomputed by hand: type byte, LEB128 length, payload; receipts skipped.
+fn records_digest_by_hand(bytes: &[u8]) -> [u8; 32] {
+    let reader = Reader::new(bytes).unwrap();
+    let receipt_ids: Vec<u8> = reader
+        .schemas()
+        .map(Result::unwrap)
+        .filter(|s| s.name == "koffer.disclosure")
+        .map(|s| s.record_type)
+        .collect();
+    let mut h = Sha256::new();
+    for r in reader.records().map(Result::unwrap) {
+        if receipt_ids.contains(&r.record_type) {
+            continue;
+        }
+        let mut len = r.payload.len() as u64;
+        let mut leb = Vec::new();
+        loop {
+            let b = (len & 0x7F) as u8;
+            len >>= 7;
+            if len == 0 {
+                leb.push(b);
+                break;
+            }
+            leb.push(b | 0x80);
+        }
+        h.update([r.record_type]);
+        h.update(&leb);
+        h.update(r.payload);
+    }
+    h.finalize().into()
+}
+
+/// Rounds to the nearest multiple, ties away from zero, within u8 (spec §5.3).
+fn round_u8(v: u8, step: u8) -> u8 {
+    let (v, s) = (u32::from(v), u32::from(step));
+    let down = v / s * s;
+    let up = down + s;
+    let r = if v - down >= up - v { up } else { down };
+    if r > 255 { down as u8 } else { r as u8 }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn selection_is_exact(
+        samples in prop::collection::vec(sample(), 0..40),
+        events in prop::collection::vec(event(), 0..20),
+        from in prop::option::of(0u64..100_000),
+        span in 1u64..100_000,
+        bounded_until in any::<bool>(),
+        which in 0usize..4,
+        step in 1u8..=255,
+    ) {
+        let bytes = source(&samples, &events, &[Config { level: 3 }]);
+        let until = if bounded_until { Some(from.unwrap_or(0) + span) } else { None };
+        let types: Vec<String> = match which {
+            0 => vec![],
+            1 => vec!["sample".into()],
+            2 => vec!["event".into()],
+            _ => vec!["sample".into(), "event".into()],
+        };
+        let sel = Selection {
+            types: types.clone(),
+            from,
+            until,
+            drop: vec!["sample.lat".into(), "secret".into(), "pos.x".into()],
+            coarsen: vec![("hr".into(), f64::from(step))],
+        };
+        // "secret" and "hr" exist only in sample: with only events selected they name nothing.
+        let out = match share(&bytes, &sel, &terms()) {
+            Err(Error::UnknownField { field, known }) => {
+                prop_assert_eq!(which, 2);
+                prop_assert!(known.iter().all(|k| k.starts_with("event.")), "{:?} {:?}", field, known);
+                return Ok(());
+            }
+            r => r.unwrap(),
+        };
+        prop_assert!(which != 2);
+        let ranged = from.is_some() || until.is_some();
+        let keep_t = |t_ms: u64| from.is_none_or(|f| t_ms >= f) && until.is_none_or(|u| t_ms < u);
+        let reader = Reader::new(&out.bytes).unwrap();
+        prop_assert!(reader.verify().unwrap().is_complete());
+        prop_assert_eq!(reader.header().minor, 1);
+
+        // Samples: exactly those in range, in order, transformed.
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct PosY { y: i32 }
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Derived { t: u64, hr: u8, pos: PosY, temp: Option<i16> }
+        let want: Vec<Derived> = samples
+            .iter()
+            .filter(|s| keep_t(s.t))
+            .map(|s| Derived { t: s.t, hr: round_u8(s.hr, step), pos: PosY { y: s.pos.y }, temp: s.temp })
+            .collect();
+        let got: Vec<Derived> = records_of(&reader, "sample");
+        if which == 0 || which == 1 || which == 3 {
+            prop_assert_eq!(got, want);
+        }
+        // Events: by their time field in seconds.
+        let want_e: Vec<Event> = events.iter().filter(|e| keep_t(u64::from(e.at_s) * 1000)).cloned().collect();
+        let got_e: Vec<Event> = records_of(&reader, "event");
+        if which == 0 || which == 3 {
+            prop_assert_eq!(got_e, want_e);
+        } else {
+            prop_assert!(got_e.is_empty());
+        }
+        // Config has no time field: shared unless a range is given (then left out).
+        let got_c: Vec<Config> = records_of(&reader, "config");
+        prop_assert_eq!(got_c.len(), usize::from(which == 0 && !ranged));
+        prop_assert_eq!(out.left_out.iter().any(|l| l.name == "config"), which == 0 && ranged);
+
+        // Dropped values are nowhere in the bytes.
+        for s in &samples {
+            prop_assert!(!contains(&out.bytes, s.secret.as_bytes()), "secret {} found", s.secret);
+            if s.lat.to_bits().count_ones() > 8 && s.lat.to_bits().count_zeros() > 8 {
+                prop_assert!(!contains(&out.bytes, &s.lat.to_le_bytes()), "lat {} found", s.lat);
+            }
+        }
+        // The dropped field's name is only in the receipt (which says it was dropped).
+        let schemas: Vec<_> = reader.schemas().map(Result::unwrap).filter(|s| s.name == "sample").collect();
+        prop_assert!(schemas.iter().all(|s| !contains(s.definition, b"secret")));
+
+        // Digests, recomputed independently.
+        prop_assert_eq!(out.source_sha256, <[u8; 32]>::from(Sha256::digest(&bytes)));
+        prop_assert_eq!(out.records_sha256, records_digest_by_hand(&out.bytes));
+        let r = receipts(&reader).next().unwrap().unwrap();
+        prop_assert_eq!(r.records_sha256, out.records_sha256);
+        prop_assert_eq!(r.source_sha256, out.source_sha256);
+        let counted: u64 = r.shared.iter().map(|s| s.records).sum();
+        prop_assert_eq!(counted + 1, reader.verify().unwrap().counted.records);
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn coarsening_rounds_the_raw_value_and_stays_in_range() {
+    let samples: Vec<Sample> = [0u8, 2, 3, 7, 8, 12, 13, 250, 254, 255]
+        .iter()
+        .enumerate()
+        .map(|(i, &hr)| Sample {
+            t: i as u64,
+            hr,
+            lat: -0.5 - i as f64,
+            secret: String::new(),
+            pos: Pos { x: -7 - i as i32, y: 0 },
+            temp: Some(-15 + i as i16),
+        })
+        .collect();
+    let bytes = source(&samples, &[], &[]);
+    let sel = Selection {
+        types: vec!["sample".into()],
+        coarsen: vec![("hr".into(), 5.0), ("lat".into(), 0.5), ("pos.x".into(), 10.0), ("temp".into(), 4.0)],
+        ..Selection::default()
+    };
+    let out = share(&bytes, &sel, &terms()).unwrap();
+    let got: Vec<Sample> = records_of(&Reader::new(&out.bytes).unwrap(), "sample");
+    let hr: Vec<u8> = got.iter().map(|s| s.hr).collect();
+    assert_eq!(hr, [0, 0, 5, 5, 10, 10, 15, 250, 255, 255]);
+    let lat: Vec<f64> = got.iter().map(|s| s.lat).collect();
+    assert_eq!(lat, [-0.5, -1.5, -2.5, -3.5, -4.5, -5.5, -6.5, -7.5, -8.5, -9.5]);
+    let x: Vec<i32> = got.iter().map(|s| s.pos.x).collect();
+    assert_eq!(x, [-10, -10, -10, -10, -10, -10, -10, -10, -20, -20]);
+    let temp: Vec<Option<i16>> = got.iter().map(|s| s.temp).collect();
+    assert_eq!(temp, [Some(-16), Some(-16), Some(-12), Some(-12), Some(-12), Some(-12), Some(-8), Some(-8), Some(-8), Some(-8)]);
+    // u8 254 with step 10: 260 is out of range, the multiple toward zero.
+    let out = share(&bytes, &Selection { coarsen: vec![("hr".into(), 10.0)], ..Selection::default() }, &terms()).unwrap();
+    let got: Vec<Sample> = records_of(&Reader::new(&out.bytes).unwrap(), "sample");
+    assert_eq!(got[8].hr, 250);
+    assert_eq!(got[9].hr, 250);
+}
+
+#[test]
+fn errors_name_what_exists() {
+    let bytes = source(&[], &[], &[Config { level: 1 }]);
+    let e = share(&bytes, &Selection { types: vec!["nope".into()], ..Selection::default() }, &terms()).unwrap_err();
+    assert_eq!(e.to_string(), r#"no record type "nope"; the record types are: sample, event, config"#);
+    let e = share(&bytes, &Selection { types: vec!["event".into()], drop: vec!["lat".into()], ..Selection::default() }, &terms()).unwrap_err();
+    assert_eq!(e.to_string(), r#"no field "lat" in the selected record types; the fields are: event.at_s, event.kind"#);
+    let e = share(&bytes, &Selection { types: vec!["config".into()], from: Some(0), ..Selection::default() }, &terms()).unwrap_err();
+    assert_eq!(e.to_string(), r#"record type "config" cannot be cut by time: it has no time field"#);
+    let e = share(&bytes, &Selection { coarsen: vec![("hr".into(), 2.5)], ..Selection::default() }, &terms()).unwrap_err();
+    assert!(e.to_string().starts_with(r#"cannot coarsen "sample.hr": it is an integer field"#), "{e}");
+    let e = share(&bytes, &Selection { coarsen: vec![("secret".into(), 2.0)], ..Selection::default() }, &terms()).unwrap_err();
+    assert_eq!(e.to_string(), r#"cannot coarsen "sample.secret": it is not a number"#);
+    let e = share(&bytes, &Selection { from: Some(5), until: Some(5), ..Selection::default() }, &terms()).unwrap_err();
+    assert!(matches!(e, Error::EmptyRange { .. }));
+    let e = share(&bytes, &Selection { types: vec!["sample".into()], from: Some(1), drop: vec!["t".into()], ..Selection::default() }, &terms()).unwrap_err();
+    assert!(e.to_string().contains(r#"its time field "t" is dropped"#), "{e}");
+}
+
+#[test]
+fn source_receipts_are_not_shared_and_the_derived_receipt_is_the_only_one() {
+    let bytes = source(&[], &[], &[Config { level: 1 }]);
+    let first = share(&bytes, &Selection::default(), &terms()).unwrap();
+    // Sharing the derived container again: its receipt stays behind.
+    let again = share(&first.bytes, &Selection::default(), &Terms { id: [1; 16], ..terms() }).unwrap();
+    let reader = Reader::new(&again.bytes).unwrap();
+    let all: Vec<Receipt> = receipts(&reader).map(Result::unwrap).collect();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].id, [1; 16]);
+    assert_eq!(again.types.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["sample", "event", "config"]);
+}
+
+#[test]
+fn ledger_cut_at_every_byte_of_its_last_append_keeps_earlier_receipts() {
+    let payload = |i: u8| postcard::to_allocvec(&Receipt { id: [i; 16], ..share_receipt() }).unwrap();
+    let mut ledger = Vec::new();
+    for i in 0..3u8 {
+        let a = ledger_append(&ledger, &payload(i)).unwrap();
+        ledger.truncate(a.keep as usize);
+        ledger.extend_from_slice(&a.bytes);
+        assert!(Reader::new(&ledger).unwrap().verify().unwrap().is_complete());
+    }
+    // The last append: where it started, and the complete ledger after it.
+    let before = {
+        let mut l = Vec::new();
+        for i in 0..2u8 {
+            let a = ledger_append(&l, &payload(i)).unwrap();
+            l.truncate(a.keep as usize);
+            l.extend_from_slice(&a.bytes);
+        }
+        l
+    };
+    let last = ledger_append(&before, &payload(2)).unwrap();
+    assert_eq!(last.before, 2);
+    let mut cuts = 0;
+    for cut in last.keep as usize..ledger.len() {
+        let mut l = ledger[..cut].to_vec();
+        let ids: Vec<[u8; 16]> = receipts(&Reader::new(&l).unwrap()).map(|r| r.unwrap().id).collect();
+        assert_eq!(&ids[..2], &[[0; 16], [1; 16]], "cut at {cut}");
+        let a = ledger_append(&l, &payload(7)).unwrap();
+        l.truncate(a.keep as usize);
+        l.extend_from_slice(&a.bytes);
+        let reader = Reader::new(&l).unwrap();
+        assert!(reader.verify().unwrap().is_complete(), "cut at {cut}");
+        let ids: Vec<[u8; 16]> = receipts(&reader).map(|r| r.unwrap().id).collect();
+        assert_eq!(&ids[..2], &[[0; 16], [1; 16]], "cut at {cut}");
+        assert_eq!(ids.last(), Some(&[7; 16]));
+        assert!(ids.len() == 3 || ids == [[0; 16], [1; 16], [2; 16], [7; 16]], "cut at {cut}: {ids:?}");
+        cuts += 1;
+    }
+    assert!(cuts > 200, "{cuts} cuts");
+    // Not a ledger: other record types are refused, nothing planned.
+    let other = source(&[], &[], &[Config { level: 1 }]);
+    assert!(ledger_append(&other, &payload(0)).is_err());
+}
+
+fn share_receipt() -> Receipt<'static> {
+    let bytes = source(&[], &[], &[]);
+    let out = share(&bytes, &Selection::default(), &terms()).unwrap();
+    let leaked: &'static [u8] = Box::leak(out.receipt.into_boxed_slice());
+    Receipt::decode(leaked).unwrap()
+}
