@@ -281,6 +281,74 @@ function renderSummary() {
   }
   $("metadata").hidden = s.metadata.length === 0;
   $("save-json").disabled = !s.format;
+  renderReceipts((s.inspect && s.inspect.receipts) || []);
+}
+
+// ------------------------------------------------------------ receipts
+
+/** A UTC time of a receipt for people: `2026-09-21 14:13 UTC` (seconds only when not zero). */
+function when(rfc) {
+  if (!rfc) return "";
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2})?/.exec(rfc);
+  if (!m) return rfc;
+  const sec = m[3] && m[3] !== ":00" ? m[3] : "";
+  return `${m[1]} ${m[2]}${sec} UTC`;
+}
+
+/** A DPV term in words: `dpv:ResearchAndDevelopment` → `research and development`. */
+function dpvWords(term) {
+  const known = t("dpv_" + term.replace(/^(dpv:|https:\/\/w3id\.org\/dpv#)/, ""));
+  if (!known.startsWith("dpv_")) return known;
+  const m = /^(?:dpv:|https:\/\/w3id\.org\/dpv#)([A-Za-z]+)$/.exec(term);
+  if (!m) return term;
+  return m[1].replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
+/** The disclosure receipts (spec disclosure.md): who received what, when and why. */
+function renderReceipts(receipts) {
+  const box = $("summary-extra");
+  box.replaceChildren();
+  if (!receipts.length) return;
+  const h = document.createElement("h3");
+  h.textContent = t("receipts_title", { n: receipts.length });
+  const intro = document.createElement("p");
+  intro.className = "hint";
+  intro.textContent = t("receipts_intro");
+  box.append(h, intro);
+  // Newest first, as `koffer ledger` lists them.
+  const list = [...receipts].sort((a, b) => b.time - a.time);
+  for (const r of list) {
+    const card = document.createElement("article");
+    card.className = "receipt";
+    card.dataset.testid = "receipt";
+    const head = document.createElement("p");
+    head.className = "receipt-head";
+    const who = document.createElement("strong");
+    who.textContent = r.recipient.name;
+    head.append(t("r_to") + " ", who);
+    if (r.recipient.id) head.append(` (${r.recipient.id})`);
+    head.append(" — " + t("r_on", { when: when(r.time_rfc3339) }));
+    const facts = document.createElement("dl");
+    facts.className = "facts";
+    const purposes = r.purpose_iris.map(dpvWords);
+    dd(facts, "r_why", r.purpose + (purposes.length ? ` (${purposes.join(", ")})` : ""), "receipt-why");
+    dd(facts, "r_basis", dpvWords(r.legal_basis), "receipt-basis");
+    const what = r.shared.map((x) => {
+      let line = t("r_records", { n: num(x.records), name: x.name });
+      if (x.from || x.until) {
+        line += ", " + t("r_range", { from: x.from ? when(x.from) : t("r_start"), until: x.until ? when(x.until) : t("r_end") });
+      }
+      if (x.dropped.length) line += "; " + t("r_without", { fields: x.dropped.join(", ") });
+      for (const [field, step] of x.coarsened) line += "; " + t("r_rounded", { field, step: num(step) });
+      return line;
+    });
+    dd(facts, "r_what", what.length ? what.join(" · ") : t("r_nothing"), "receipt-what");
+    dd(facts, "r_keep", r.expires_rfc3339 ? t("r_until", { when: when(r.expires_rfc3339) }) : t("r_no_expiry"), "receipt-keep");
+    dd(facts, "r_by", r.discloser.name + (r.discloser.id ? ` (${r.discloser.id})` : ""), "receipt-by");
+    dd(facts, "r_id", r.id, "receipt-id");
+    card.append(head, facts);
+    box.append(card);
+  }
 }
 
 function renderTypes() {

@@ -598,6 +598,52 @@ describe('language', () => {
   });
 });
 
+// ------------------------------------------------------------------ receipts
+
+describe('disclosure receipts', () => {
+  test('shared.koffer: who received what, when and why, in English and German; screenshots', async () => {
+    const { page, w } = await openViewer();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const r = await choose(page, fx.files['shared.koffer']);
+    assert.equal(r.status, 'complete');
+    const receipts = expected['shared.koffer'].json.receipts;
+    assert.equal(receipts.length, 1, 'koffer inspect --json lists the receipt');
+    const cards = await page.$$('[data-testid="receipt"]');
+    assert.equal(cards.length, 1);
+    const text = (sel) => page.textContent(`[data-testid="${sel}"]`);
+    const box = await text('summary-extra');
+    assert.match(box, /Shared with others \(1\)/);
+    assert.match(box, /Received by Sleep Lab Basel \(https:\/\/sleeplab\.example\/\) — on \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2}(\.\d+)?)? UTC/);
+    assert.equal(await text('receipt-why'), 'sleep study (research and development)');
+    assert.equal(await text('receipt-basis'), 'consent');
+    assert.equal(
+      await text('receipt-what'),
+      '1,440 records of “sample”, from 2026-09-15 00:00 UTC until 2026-09-16 00:00 UTC; without lat, lon; heart_rate rounded to 5' +
+        ' · 7 records of “event”, from 2026-09-15 00:00 UTC until 2026-09-16 00:00 UTC',
+    );
+    assert.equal(await text('receipt-keep'), 'until 2027-01-01 00:00 UTC');
+    assert.equal(await text('receipt-by'), 'owner');
+    assert.equal(await text('receipt-id'), receipts[0].id);
+    await page.screenshot({ path: join(shots, 'receipts-1280.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page is ${overflow} px wider than the window`);
+    await page.screenshot({ path: join(shots, 'receipts-390.png'), fullPage: true });
+    console.log(`# screenshots: ${join(shots, 'receipts-1280.png')}, ${join(shots, 'receipts-390.png')}`);
+    await page.selectOption('[data-testid="lang"]', 'de');
+    await page.waitForFunction(() => window.kofferViewer.lang === 'de');
+    assert.match(await text('summary-extra'), /Weitergegeben an andere \(1\)/);
+    assert.equal(await text('receipt-basis'), 'Einwilligung');
+    assert.equal(await text('receipt-why'), 'sleep study (Forschung und Entwicklung)');
+    // A file without receipts shows none.
+    await choose(page, fx.files['wearable.koffer']);
+    assert.equal((await page.$$('[data-testid="receipt"]')).length, 0);
+    assert.equal(await text('summary-extra'), '');
+    await page.close();
+    assertClean(w, 'receipts');
+  });
+});
+
 // ------------------------------------------------------------------ layout
 
 describe('layout', () => {

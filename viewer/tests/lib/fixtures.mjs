@@ -112,6 +112,7 @@ export function makeFixtures() {
     'bitflip.koffer': join(dir, 'bitflip.koffer'),
     'empty.koffer': join(dir, 'empty.koffer'),
     'not-a-container.koffer': join(dir, 'not-a-container.koffer'),
+    'shared.koffer': join(dir, 'shared.koffer'),
   };
   copyFileSync(sample, files['wearable.koffer']);
   execFileSync(fit2koffer, [join(ROOT, FIT_SAMPLE), files['edge500.koffer']], { stdio: 'ignore' });
@@ -120,5 +121,13 @@ export function makeFixtures() {
   writeFileSync(files['empty.koffer'], Buffer.alloc(0));
   // The first bytes of this repository's README: text, not a container.
   writeFileSync(files['not-a-container.koffer'], readFileSync(join(ROOT, 'README.md')).subarray(0, 4096));
+  // A selection of the sample with its disclosure receipt (spec disclosure.md), by `koffer share`.
+  execFileSync(tools().koffer, [
+    'share', sample, '-o', files['shared.koffer'], '--ledger', join(dir, 'ledger.koffer'),
+    '--recipient', 'Sleep Lab Basel', '--recipient-id', 'https://sleeplab.example/',
+    '--purpose', 'sleep study', '--purpose-iri', 'dpv:ResearchAndDevelopment',
+    '--from', '2026-09-15T00:00:00Z', '--until', '2026-09-16T00:00:00Z',
+    '--drop', 'lat', '--drop', 'lon', '--coarsen', 'heart_rate=5', '--expires', '2027-01-01T00:00:00Z',
+  ], { stdio: 'ignore' });
   return { dir, files };
 }
