@@ -1001,20 +1001,27 @@ pub fn rfc3339(ms: u64) -> String {
     }
 }
 
-/// The DPV IRI of a legal basis term: `dpv:Consent` (or `Consent`) →
-/// `https://w3id.org/dpv#Consent`; a full IRI stays as it is.
+/// A DPV term in its compact form: `Consent`, `dpv:Consent` and
+/// `https://w3id.org/dpv#Consent` are all `dpv:Consent`; any other IRI stays
+/// as it is.
 ///
 /// ```
-/// assert_eq!(koffer::share::dpv_iri("dpv:Contract"), "https://w3id.org/dpv#Contract");
-/// assert_eq!(koffer::share::dpv_iri("https://x.example/b"), "https://x.example/b");
+/// assert_eq!(koffer::share::dpv_term("Contract"), "dpv:Contract");
+/// assert_eq!(koffer::share::dpv_term("https://w3id.org/dpv#Consent"), "dpv:Consent");
+/// assert_eq!(koffer::share::dpv_term("https://x.example/b"), "https://x.example/b");
 /// ```
-pub fn dpv_iri(term: &str) -> String {
-    if term.contains("://") {
+pub fn dpv_term(term: &str) -> String {
+    if let Some(t) = term.strip_prefix(DPV) {
+        return format!("dpv:{t}");
+    }
+    if term.contains(':') {
         return term.to_string();
     }
-    let t = term.strip_prefix("dpv:").unwrap_or(term);
-    format!("https://w3id.org/dpv#{t}")
+    format!("dpv:{term}")
 }
+
+/// The DPV namespace.
+pub const DPV: &str = "https://w3id.org/dpv#";
 
 /// The receipt as an ISO/IEC TS 27560 record in JSON with DPV terms (spec
 /// `disclosure.md` §8): `serde_json` text, keys in the spec's order.
@@ -1027,7 +1034,7 @@ pub fn dpv_iri(term: &str) -> String {
 /// #   source_sha256: [0; 32], records_sha256: [0; 32] };
 /// let v = koffer::share::receipt_27560(&r);
 /// assert_eq!(v["schema_version"], "ISO/IEC TS 27560:2023");
-/// assert_eq!(v["processing"][0]["legal_basis"], "https://w3id.org/dpv#Consent");
+/// assert_eq!(v["processing"][0]["legal_basis"], "dpv:Consent");
 /// ```
 pub fn receipt_27560(r: &Receipt<'_>) -> serde_json::Value {
     use serde_json::{json, Map, Value as J};
@@ -1059,24 +1066,25 @@ pub fn receipt_27560(r: &Receipt<'_>) -> serde_json::Value {
         .collect();
     let mut purposes: Vec<J> = Vec::new();
     for iri in r.purpose_iris.iter() {
-        purposes.push(J::from(iri));
+        purposes.push(J::from(dpv_term(iri)));
     }
     json!({
+        "@context": { "dpv": DPV },
         "schema_version": "ISO/IEC TS 27560:2023",
         "record_id": format!("urn:uuid:{}", uuid(&r.id)),
         "timestamp": rfc3339(r.time),
         "data_subject": { "pseudonym": r.subject },
-        "parties": [party(&r.discloser, "dpv:DataController"), party(&r.recipient, "dpv:Recipient")],
+        "parties": [party(&r.discloser, "discloser"), party(&r.recipient, "dpv:Recipient")],
         "processing": [{
             "purpose": r.purpose,
-            "purpose_iris": purposes,
-            "legal_basis": dpv_iri(r.legal_basis),
-            "processing": ["https://w3id.org/dpv#Disclose"],
+            "purposes": purposes,
+            "legal_basis": dpv_term(r.legal_basis),
+            "processing": ["dpv:Disclose"],
             "recipients": [r.recipient.id.unwrap_or(r.recipient.name)],
             "data": data,
             "retention": r.expires.map(rfc3339),
         }],
-        "events": [{ "type": "https://w3id.org/dpv#Disclose", "timestamp": rfc3339(r.time) }],
+        "events": [{ "type": "dpv:Disclose", "timestamp": rfc3339(r.time) }],
         "integrity": {
             "source_sha256": hex(&r.source_sha256),
             "records_sha256": hex(&r.records_sha256),
@@ -1087,3 +1095,129 @@ pub fn receipt_27560(r: &Receipt<'_>) -> serde_json::Value {
 
 #[allow(dead_code)]
 fn _uses(_: Box<()>) {}
+
+/// How to append a receipt to the owner's ledger (spec `disclosure.md` §7):
+/// keep the first [`keep`](Self::keep) bytes of the ledger file (truncate
+/// it there), then write [`bytes`](Self::bytes) after them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerAppend {
+    /// Bytes of the existing ledger to keep: the start of its end frame, or
+    /// the end of its last intact frame; 0 for a new ledger.
+    pub keep: u64,
+    /// The bytes to write after them: a block with the receipt and the end
+    /// frame (for a new ledger, the whole container).
+    pub bytes: Vec<u8>,
+    /// Receipts in the ledger before this one.
+    pub before: u64,
+}
+
+/// Why a ledger cannot be appended to.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// Its structure is damaged (other than a torn tail), or it is not a
+    /// container.
+    Damaged(crate::read::Error),
+    /// It is a container, but holds other records than receipts, or no
+    /// receipt schema.
+    NotALedger(String),
+    /// The receipt could not be written.
+    Write(String),
+}
+
+impl fmt::Display for LedgerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LedgerError::Damaged(e) => write!(f, "{e}"),
+            LedgerError::NotALedger(why) => write!(f, "not a koffer ledger: {why}"),
+            LedgerError::Write(e) => write!(f, "cannot write the receipt: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for LedgerError {}
+
+/// Plans the append of the receipt `payload` (a [`Receipt`]'s postcard
+/// bytes) to the ledger whose bytes are `existing` (empty: none yet), as
+/// spec `disclosure.md` §7 says: a complete ledger is reopened before its
+/// end frame, an incomplete one after its last intact frame.
+///
+/// ```
+/// # use koffer::disclosure::{List, Party, Receipt};
+/// # let r = Receipt { id: [0; 16], time: 0, subject: "p", discloser: Party { name: "a", id: None },
+/// #   recipient: Party { name: "b", id: None }, purpose: "x", purpose_iris: List::Slice(&[]),
+/// #   legal_basis: "dpv:Consent", expires: None, shared: List::Slice(&[]),
+/// #   source_sha256: [0; 32], records_sha256: [0; 32] };
+/// let payload = postcard::to_allocvec(&r).unwrap();
+/// let first = koffer::share::ledger_append(&[], &payload)?;
+/// let mut ledger = first.bytes;
+/// let next = koffer::share::ledger_append(&ledger, &payload)?;
+/// ledger.truncate(next.keep as usize);
+/// ledger.extend_from_slice(&next.bytes);
+/// let reader = koffer::read::Reader::new(&ledger)?;
+/// assert!(reader.verify()?.is_complete());
+/// assert_eq!(koffer::disclosure::receipts(&reader).count(), 2);
+/// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+/// ```
+pub fn ledger_append(existing: &[u8], payload: &[u8]) -> Result<LedgerAppend, LedgerError> {
+    use crate::write::ResumePoint;
+    let mut block = std::vec![0u8; 4096];
+    let werr = |e: crate::write::Error<core::convert::Infallible>| LedgerError::Write(format!("{e}"));
+    let point = ResumePoint::scan(existing).map_err(LedgerError::Damaged)?;
+    if point.valid_len() == 0 {
+        let header = Header { minor: 1, ..Header::CURRENT };
+        let mut w = Writer::with_header(Vec::new(), &mut block, header).map_err(werr)?;
+        let _ = w.declare_type::<Receipt<'_>>(0).map_err(werr)?;
+        let h = w.declared_raw(0).map_err(werr)?;
+        w.write_payload(h, payload).map_err(werr)?;
+        return Ok(LedgerAppend {
+            keep: 0,
+            bytes: w.finish().map_err(werr)?,
+            before: 0,
+        });
+    }
+    // Which record type holds the receipts; nothing else may be there.
+    let reader = Reader::new(existing).map_err(LedgerError::Damaged)?;
+    let mut id = None;
+    let mut end_at = None;
+    for f in reader.frames() {
+        let f = match f {
+            Ok(f) => f,
+            // A torn tail ends `frames` without an error; anything else is
+            // damage `ResumePoint::scan` would have refused, or a faulty
+            // description: refuse it too.
+            Err(e) => return Err(LedgerError::Damaged(e)),
+        };
+        match f.frame {
+            Frame::Schema(s) if disclosure::is_receipt_schema(&s) && id.is_none() => {
+                id = Some(s.record_type)
+            }
+            Frame::Schema(s) => {
+                return Err(LedgerError::NotALedger(format!(
+                    "it declares the record type {:?}, and a ledger holds only receipts",
+                    s.name
+                )))
+            }
+            Frame::End(_) => end_at = Some(f.offset),
+            _ => {}
+        }
+    }
+    let Some(id) = id else {
+        return Err(LedgerError::NotALedger("it has no koffer.disclosure schema".to_string()));
+    };
+    let (keep, point) = match end_at {
+        Some(at) => {
+            let at = usize::try_from(at).unwrap_or(existing.len()).min(existing.len());
+            (at as u64, ResumePoint::scan(&existing[..at]).map_err(LedgerError::Damaged)?)
+        }
+        None => (point.valid_len(), point),
+    };
+    let mut w = Writer::resume(Vec::new(), &mut block, &point).map_err(werr)?;
+    let h = w.declared_raw(id).map_err(werr)?;
+    w.write_payload(h, payload).map_err(werr)?;
+    Ok(LedgerAppend {
+        keep,
+        bytes: w.finish().map_err(werr)?,
+        before: point.counted().records,
+    })
+}
