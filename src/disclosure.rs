@@ -173,7 +173,10 @@ impl<'a, T: Clone + Element<'a>> Iterator for ListIter<'a, T> {
                 *left -= 1;
                 // The payload was checked against the definition when the
                 // receipt was decoded: every element decodes.
-                let mut d = Dec { all: bytes, rest: bytes };
+                let mut d = Dec {
+                    all: bytes,
+                    rest: bytes,
+                };
                 let value = T::take(&mut d).ok()?;
                 *bytes = d.rest;
                 Some(value)
@@ -281,7 +284,9 @@ impl Describe for Coarsened<'_> {
             Field {
                 name: "step",
                 meta: Meta {
-                    description: Some("values rounded to the nearest multiple of this, in raw units"),
+                    description: Some(
+                        "values rounded to the nearest multiple of this, in raw units",
+                    ),
                     ..Meta::NONE
                 },
                 ty: f64::TYPE,
@@ -679,7 +684,6 @@ impl<'a> Receipt<'a> {
         })
     }
 }
-
 
 /// The receipts of a container, in file order: the records of every record
 /// type whose schema [`is_receipt_schema`], decoded. See the

@@ -52,7 +52,6 @@
 //! ```
 
 use std::borrow::ToOwned;
-use std::boxed::Box;
 use std::collections::BTreeMap;
 use std::format;
 use std::string::{String, ToString};
@@ -267,7 +266,6 @@ pub struct Derived {
     pub records_sha256: [u8; 32],
 }
 
-
 /// The plan for one selected record type.
 struct Plan<'a> {
     share: TypeShare,
@@ -351,13 +349,22 @@ fn tick_ns(unit: &str) -> Option<i128> {
 /// The time field of a record type (spec `disclosure.md` §5.1): the first
 /// field of its root struct marked as a time, with a unit of `s`, `ms`, `us`
 /// or `ns`, in Unix time.
-fn time_field(root: Option<Node<'_>>, container_base: Option<&str>) -> Result<(usize, String, i128), String> {
+fn time_field(
+    root: Option<Node<'_>>,
+    container_base: Option<&str>,
+) -> Result<(usize, String, i128), String> {
     let Some(Kind::Struct { fields, .. }) = root.map(|r| r.kind()) else {
         return Err("its records are not described as a struct".to_string());
     };
     for (i, f) in fields.enumerate() {
-        let Some(base) = f.annotations.time else { continue };
-        let base = if base.is_empty() { container_base.unwrap_or("") } else { base };
+        let Some(base) = f.annotations.time else {
+            continue;
+        };
+        let base = if base.is_empty() {
+            container_base.unwrap_or("")
+        } else {
+            base
+        };
         if base != crate::meta::time_base::UNIX {
             return Err(format!(
                 "its time field {:?} is not in Unix time (time base {:?})",
@@ -365,7 +372,10 @@ fn time_field(root: Option<Node<'_>>, container_base: Option<&str>) -> Result<(u
             ));
         }
         let Some(ns) = f.annotations.unit.and_then(tick_ns) else {
-            return Err(format!("its time field {:?} has no unit s, ms, us or ns", f.name));
+            return Err(format!(
+                "its time field {:?} has no unit s, ms, us or ns",
+                f.name
+            ));
         };
         let numeric = match f.ty.kind() {
             Kind::Option(inner) => is_number(inner),
@@ -382,7 +392,18 @@ fn time_field(root: Option<Node<'_>>, container_base: Option<&str>) -> Result<(u
 fn is_number(n: Node<'_>) -> bool {
     matches!(
         n.kind(),
-        Kind::U8 | Kind::U16 | Kind::U32 | Kind::U64 | Kind::U128 | Kind::I8 | Kind::I16 | Kind::I32 | Kind::I64 | Kind::I128 | Kind::F32 | Kind::F64
+        Kind::U8
+            | Kind::U16
+            | Kind::U32
+            | Kind::U64
+            | Kind::U128
+            | Kind::I8
+            | Kind::I16
+            | Kind::I32
+            | Kind::I64
+            | Kind::I128
+            | Kind::F32
+            | Kind::F64
     )
 }
 
@@ -454,7 +475,12 @@ fn coarsen(v: &mut Value, step: f64) {
     macro_rules! int {
         ($x:expr, $t:ty) => {{
             let s = step as i128;
-            *$x = round_int(i128::from(*$x), s, i128::from(<$t>::MIN), i128::from(<$t>::MAX)) as $t;
+            *$x = round_int(
+                i128::from(*$x),
+                s,
+                i128::from(<$t>::MIN),
+                i128::from(<$t>::MAX),
+            ) as $t;
         }};
     }
     match v {
@@ -471,15 +497,11 @@ fn coarsen(v: &mut Value, step: f64) {
             let s = step as i128;
             *x = round_int(*x, s, i128::MIN, i128::MAX);
         }
-        Value::F32(x) => {
-            if x.is_finite() {
-                *x = ((f64::from(*x) / step).round() * step) as f32;
-            }
+        Value::F32(x) if x.is_finite() => {
+            *x = ((f64::from(*x) / step).round() * step) as f32;
         }
-        Value::F64(x) => {
-            if x.is_finite() {
-                *x = (*x / step).round() * step;
-            }
+        Value::F64(x) if x.is_finite() => {
+            *x = (*x / step).round() * step;
         }
         Value::Option(Some(inner)) => coarsen(inner, step),
         _ => {}
@@ -522,7 +544,9 @@ fn step_fits(ty: Node<'_>, step: f64) -> Option<String> {
 fn at_path<'v>(v: &'v mut Value, path: &str) -> Option<&'v mut Value> {
     let mut cur = v;
     for part in path.split('.') {
-        let Value::Struct { fields, .. } = cur else { return None };
+        let Value::Struct { fields, .. } = cur else {
+            return None;
+        };
         cur = &mut fields.iter_mut().find(|(n, _)| n == part)?.1;
     }
     Some(cur)
@@ -544,7 +568,10 @@ fn remove_path(v: &mut Value, path: &str) {
 fn resolve(arg: &str, types: &[(String, Vec<String>)]) -> Result<Vec<(String, String)>, Error> {
     let mut hits = Vec::new();
     for (name, paths) in types {
-        if let Some(p) = arg.strip_prefix(name.as_str()).and_then(|r| r.strip_prefix('.')) {
+        if let Some(p) = arg
+            .strip_prefix(name.as_str())
+            .and_then(|r| r.strip_prefix('.'))
+        {
             if paths.iter().any(|q| q == p) {
                 hits.push((name.clone(), p.to_string()));
             }
@@ -650,7 +677,9 @@ pub fn records_sha256(reader: &Reader<'_>) -> Result<[u8; 32], crate::read::Erro
 /// ```
 pub fn source_sha256(bytes: &[u8]) -> Result<[u8; 32], crate::read::Error> {
     let summary = Reader::new(bytes)?.verify()?;
-    let len = usize::try_from(summary.len).unwrap_or(bytes.len()).min(bytes.len());
+    let len = usize::try_from(summary.len)
+        .unwrap_or(bytes.len())
+        .min(bytes.len());
     Ok(Sha256::digest(&bytes[..len]).into())
 }
 
@@ -660,14 +689,19 @@ pub fn source_sha256(bytes: &[u8]) -> Result<[u8; 32], crate::read::Error> {
 pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<Derived, Error> {
     let reader = Reader::new(source).map_err(Error::Source)?;
     let summary = reader.verify().map_err(Error::Source)?;
-    let src_len = usize::try_from(summary.len).unwrap_or(source.len()).min(source.len());
+    let src_len = usize::try_from(summary.len)
+        .unwrap_or(source.len())
+        .min(source.len());
     let source_sha = Sha256::digest(&source[..src_len]).into();
     if let (Some(f), Some(u)) = (selection.from, selection.until) {
         if f >= u {
             return Err(Error::EmptyRange { from: f, until: u });
         }
     }
-    let container_base = match reader.metadata_value(key::TIME_BASE).map_err(Error::Source)? {
+    let container_base = match reader
+        .metadata_value(key::TIME_BASE)
+        .map_err(Error::Source)?
+    {
         Some(MetaValue::Str(s)) => Some(s),
         _ => None,
     };
@@ -690,7 +724,10 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
     let known: Vec<String> = all.iter().map(|s| s.name.to_string()).collect();
     for t in &selection.types {
         if !known.contains(t) {
-            return Err(Error::UnknownType { name: t.clone(), known });
+            return Err(Error::UnknownType {
+                name: t.clone(),
+                known,
+            });
         }
     }
     let ranged = selection.from.is_some() || selection.until.is_some();
@@ -706,10 +743,18 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
             match time_field(root, container_base) {
                 Ok(t) => Some(t),
                 Err(why) if selection.types.is_empty() => {
-                    left_out.push(LeftOut { name: s.name.to_string(), why });
+                    left_out.push(LeftOut {
+                        name: s.name.to_string(),
+                        why,
+                    });
                     continue;
                 }
-                Err(why) => return Err(Error::NoTimeField { name: s.name.to_string(), why }),
+                Err(why) => {
+                    return Err(Error::NoTimeField {
+                        name: s.name.to_string(),
+                        why,
+                    })
+                }
             }
         } else {
             None
@@ -753,7 +798,9 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
             field_paths(root, "", &mut fp);
         }
         for (path, step) in &coarsened {
-            let dropped_too = dropped.iter().any(|d| path == d || path.starts_with(&format!("{d}.")));
+            let dropped_too = dropped
+                .iter()
+                .any(|d| path == d || path.starts_with(&format!("{d}.")));
             let ty = fp.iter().find(|(p, _)| p == path).map(|(_, t)| *t);
             let why = if dropped_too {
                 Some("it is dropped".to_string())
@@ -761,7 +808,10 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
                 ty.and_then(|t| step_fits(t, *step))
             };
             if let Some(why) = why {
-                return Err(Error::BadStep { field: format!("{}.{path}", s.name), why });
+                return Err(Error::BadStep {
+                    field: format!("{}.{path}", s.name),
+                    why,
+                });
             }
         }
         if let Some((_, name, _)) = time {
@@ -785,7 +835,11 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
         let fields = fp
             .iter()
             .map(|(p, _)| p.clone())
-            .filter(|p| !dropped.iter().any(|d| p == d || p.starts_with(&format!("{d}."))))
+            .filter(|p| {
+                !dropped
+                    .iter()
+                    .any(|d| p == d || p.starts_with(&format!("{d}.")))
+            })
             .collect();
         plans.push(Plan {
             transform: !dropped.is_empty() || !coarsened.is_empty(),
@@ -810,7 +864,10 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
     // Write: header 1.1, the metadata frames as they are, the schemas, the
     // selected records, the receipt.
     let mut block = std::vec![0u8; 4096];
-    let header = Header { minor: 1, ..Header::CURRENT };
+    let header = Header {
+        minor: 1,
+        ..Header::CURRENT
+    };
     let werr = |e: crate::write::Error<core::convert::Infallible>| Error::Write(format!("{e}"));
     let mut w = Writer::with_header(Vec::new(), &mut block, header).map_err(werr)?;
     for f in reader.frames() {
@@ -821,8 +878,13 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
     }
     let mut index = [usize::MAX; 256];
     for (i, p) in plans.iter().enumerate() {
-        w.declare(p.share.record_type, &p.share.name, p.share.version, &p.new_definition)
-            .map_err(werr)?;
+        w.declare(
+            p.share.record_type,
+            &p.share.name,
+            p.share.version,
+            &p.new_definition,
+        )
+        .map_err(werr)?;
         index[p.share.record_type as usize] = i;
     }
     let mut digest = RecordsDigest::new();
@@ -858,7 +920,9 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
                         coarsen(x, *step);
                     }
                 }
-                let new_root = Definition::parse(&p.new_definition).ok().and_then(|d| d.root());
+                let new_root = Definition::parse(&p.new_definition)
+                    .ok()
+                    .and_then(|d| d.root());
                 payload.clear();
                 if let Some(root) = new_root {
                     v.encode(root, &mut payload)
@@ -918,7 +982,8 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
         source_sha256: source_sha,
         records_sha256: records_sha,
     };
-    let receipt_bytes = postcard::to_allocvec(&receipt).map_err(|e| Error::Write(format!("{e}")))?;
+    let receipt_bytes =
+        postcard::to_allocvec(&receipt).map_err(|e| Error::Write(format!("{e}")))?;
     let id = (0..=255u8)
         .rev()
         .find(|id| index[*id as usize] == usize::MAX)
@@ -967,7 +1032,14 @@ pub fn receipt_json(receipt: &Receipt<'_>) -> String {
 /// ```
 pub fn uuid(id: &[u8; 16]) -> String {
     let h = crate::hex::encode(id);
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 /// RFC 3339 UTC text of Unix ms (`1970-01-01T00:00:00.000Z`; whole seconds
@@ -1093,9 +1165,6 @@ pub fn receipt_27560(r: &Receipt<'_>) -> serde_json::Value {
     })
 }
 
-#[allow(dead_code)]
-fn _uses(_: Box<()>) {}
-
 /// How to append a receipt to the owner's ledger (spec `disclosure.md` §7):
 /// keep the first [`keep`](Self::keep) bytes of the ledger file (truncate
 /// it there), then write [`bytes`](Self::bytes) after them.
@@ -1162,10 +1231,14 @@ impl core::error::Error for LedgerError {}
 pub fn ledger_append(existing: &[u8], payload: &[u8]) -> Result<LedgerAppend, LedgerError> {
     use crate::write::ResumePoint;
     let mut block = std::vec![0u8; 4096];
-    let werr = |e: crate::write::Error<core::convert::Infallible>| LedgerError::Write(format!("{e}"));
+    let werr =
+        |e: crate::write::Error<core::convert::Infallible>| LedgerError::Write(format!("{e}"));
     let point = ResumePoint::scan(existing).map_err(LedgerError::Damaged)?;
     if point.valid_len() == 0 {
-        let header = Header { minor: 1, ..Header::CURRENT };
+        let header = Header {
+            minor: 1,
+            ..Header::CURRENT
+        };
         let mut w = Writer::with_header(Vec::new(), &mut block, header).map_err(werr)?;
         let _ = w.declare_type::<Receipt<'_>>(0).map_err(werr)?;
         let h = w.declared_raw(0).map_err(werr)?;
@@ -1203,12 +1276,19 @@ pub fn ledger_append(existing: &[u8], payload: &[u8]) -> Result<LedgerAppend, Le
         }
     }
     let Some(id) = id else {
-        return Err(LedgerError::NotALedger("it has no koffer.disclosure schema".to_string()));
+        return Err(LedgerError::NotALedger(
+            "it has no koffer.disclosure schema".to_string(),
+        ));
     };
     let (keep, point) = match end_at {
         Some(at) => {
-            let at = usize::try_from(at).unwrap_or(existing.len()).min(existing.len());
-            (at as u64, ResumePoint::scan(&existing[..at]).map_err(LedgerError::Damaged)?)
+            let at = usize::try_from(at)
+                .unwrap_or(existing.len())
+                .min(existing.len());
+            (
+                at as u64,
+                ResumePoint::scan(&existing[..at]).map_err(LedgerError::Damaged)?,
+            )
         }
         None => (point.valid_len(), point),
     };

@@ -32,17 +32,29 @@ const SHARED: [Shared<'static>; 1] = [Shared {
     until: Some(1_789_948_800_000),
     records: 1440,
     dropped: List::Slice(&["lat", "lon"]),
-    coarsened: List::Slice(&[Coarsened { field: "heart_rate", step: 5.0 }]),
+    coarsened: List::Slice(&[Coarsened {
+        field: "heart_rate",
+        step: 5.0,
+    }]),
 }];
 
 /// The worked example of spec `disclosure.md` §8.
 fn example() -> Receipt<'static> {
     Receipt {
-        id: [0x3f, 0x2a, 0x9c, 0x41, 0x7d, 0x0e, 0x4b, 0x8a, 0x9f, 0x12, 0x55, 0xc3, 0x6e, 0x01, 0xd4, 0x77],
+        id: [
+            0x3f, 0x2a, 0x9c, 0x41, 0x7d, 0x0e, 0x4b, 0x8a, 0x9f, 0x12, 0x55, 0xc3, 0x6e, 0x01,
+            0xd4, 0x77,
+        ],
         time: 1_790_000_000_000,
         subject: "p-7f3a9c",
-        discloser: Party { name: "owner", id: None },
-        recipient: Party { name: "Sleep Lab Basel", id: Some("https://sleeplab.example/") },
+        discloser: Party {
+            name: "owner",
+            id: None,
+        },
+        recipient: Party {
+            name: "Sleep Lab Basel",
+            id: Some("https://sleeplab.example/"),
+        },
         purpose: "sleep study, night of 20 September",
         purpose_iris: List::Slice(&["https://w3id.org/dpv#ResearchAndDevelopment"]),
         legal_basis: "dpv:Consent",
@@ -91,16 +103,28 @@ fn spec_worked_example_27560() {
 fn receipt_round_trips_through_json() {
     let r = example();
     let json = koffer::share::receipt_json(&r);
-    let root = Definition::parse(Receipt::DEFINITION).unwrap().root().unwrap();
+    let root = Definition::parse(Receipt::DEFINITION)
+        .unwrap()
+        .root()
+        .unwrap();
     let payload = koffer::json::from_json(root, &json).unwrap();
     assert_eq!(payload, postcard::to_allocvec(&r).unwrap());
     assert_eq!(Receipt::decode(&payload).unwrap(), r);
     // The 27560 record carries every value of the receipt.
     let iso = koffer::share::receipt_27560(&r);
-    assert_eq!(iso["record_id"], "urn:uuid:3f2a9c41-7d0e-4b8a-9f12-55c36e01d477");
+    assert_eq!(
+        iso["record_id"],
+        "urn:uuid:3f2a9c41-7d0e-4b8a-9f12-55c36e01d477"
+    );
     assert_eq!(iso["processing"][0]["data"][0]["records"], 1440);
-    assert_eq!(iso["processing"][0]["data"][0]["dropped"], serde_json::json!(["lat", "lon"]));
-    assert_eq!(iso["processing"][0]["purposes"][0], "dpv:ResearchAndDevelopment");
+    assert_eq!(
+        iso["processing"][0]["data"][0]["dropped"],
+        serde_json::json!(["lat", "lon"])
+    );
+    assert_eq!(
+        iso["processing"][0]["purposes"][0],
+        "dpv:ResearchAndDevelopment"
+    );
     assert_eq!(iso["integrity"]["source_sha256"], "11".repeat(32));
 }
 
@@ -108,12 +132,18 @@ fn receipt_round_trips_through_json() {
 fn every_cut_or_flipped_receipt_is_a_payload_error_or_another_receipt() {
     let payload = postcard::to_allocvec(&example()).unwrap();
     for n in 0..payload.len() {
-        assert!(Receipt::decode(&payload[..n]).is_err(), "a prefix of {n} bytes decoded");
+        assert!(
+            Receipt::decode(&payload[..n]).is_err(),
+            "a prefix of {n} bytes decoded"
+        );
     }
     for i in 0..payload.len() {
         let mut p = payload.clone();
         p[i] ^= 0x80;
-        let root = Definition::parse(Receipt::DEFINITION).unwrap().root().unwrap();
+        let root = Definition::parse(Receipt::DEFINITION)
+            .unwrap()
+            .root()
+            .unwrap();
         // Decoding agrees with the checker of schema.md §6, and what decodes
         // re-encodes to the same bytes.
         match Receipt::decode(&p) {
@@ -141,7 +171,10 @@ fn receipts_are_read_from_a_container_and_a_malformed_one_is_its_records_error()
     let got: Vec<_> = receipts(&reader).collect();
     assert_eq!(got.len(), 3);
     assert_eq!(got[0].as_ref().unwrap(), &example());
-    assert_eq!(got[1].as_ref().unwrap_err().kind, koffer::read::ErrorKind::PayloadTruncated);
+    assert_eq!(
+        got[1].as_ref().unwrap_err().kind,
+        koffer::read::ErrorKind::PayloadTruncated
+    );
     assert_eq!(got[2].as_ref().unwrap(), &example());
 }
 

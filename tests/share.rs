@@ -48,8 +48,14 @@ fn terms() -> Terms<'static> {
         id: [9; 16],
         time: 1_800_000_000_000,
         subject: "p-1",
-        discloser: Party { name: "owner", id: None },
-        recipient: Party { name: "Dr. Rossi", id: Some("mailto:rossi@clinic.example") },
+        discloser: Party {
+            name: "owner",
+            id: None,
+        },
+        recipient: Party {
+            name: "Dr. Rossi",
+            id: Some("mailto:rossi@clinic.example"),
+        },
         purpose: "check-up",
         purpose_iris: &["dpv:ServiceProvision"],
         legal_basis: "dpv:Consent",
@@ -84,7 +90,15 @@ fn source(samples: &[Sample], events: &[Event], configs: &[Config]) -> Vec<u8> {
 }
 
 fn sample() -> impl Strategy<Value = Sample> {
-    (0u64..100_000, any::<u8>(), any::<f64>(), any::<u32>(), any::<i32>(), any::<i32>(), any::<Option<i16>>())
+    (
+        0u64..100_000,
+        any::<u8>(),
+        any::<f64>(),
+        any::<u32>(),
+        any::<i32>(),
+        any::<i32>(),
+        any::<Option<i16>>(),
+    )
         .prop_map(|(t, hr, lat, n, x, y, temp)| Sample {
             t,
             hr,
@@ -152,7 +166,11 @@ fn round_u8(v: u8, step: u8) -> u8 {
     let down = v / s * s;
     let up = down + s;
     let r = if v - down >= up - v { up } else { down };
-    if r > 255 { down as u8 } else { r as u8 }
+    if r > 255 {
+        down as u8
+    } else {
+        r as u8
+    }
 }
 
 proptest! {
@@ -262,14 +280,22 @@ fn coarsening_rounds_the_raw_value_and_stays_in_range() {
             hr,
             lat: -0.5 - i as f64,
             secret: String::new(),
-            pos: Pos { x: -7 - i as i32, y: 0 },
+            pos: Pos {
+                x: -7 - i as i32,
+                y: 0,
+            },
             temp: Some(-15 + i as i16),
         })
         .collect();
     let bytes = source(&samples, &[], &[]);
     let sel = Selection {
         types: vec!["sample".into()],
-        coarsen: vec![("hr".into(), 5.0), ("lat".into(), 0.5), ("pos.x".into(), 10.0), ("temp".into(), 4.0)],
+        coarsen: vec![
+            ("hr".into(), 5.0),
+            ("lat".into(), 0.5),
+            ("pos.x".into(), 10.0),
+            ("temp".into(), 4.0),
+        ],
         ..Selection::default()
     };
     let out = share(&bytes, &sel, &terms()).unwrap();
@@ -277,13 +303,38 @@ fn coarsening_rounds_the_raw_value_and_stays_in_range() {
     let hr: Vec<u8> = got.iter().map(|s| s.hr).collect();
     assert_eq!(hr, [0, 0, 5, 5, 10, 10, 15, 250, 255, 255]);
     let lat: Vec<f64> = got.iter().map(|s| s.lat).collect();
-    assert_eq!(lat, [-0.5, -1.5, -2.5, -3.5, -4.5, -5.5, -6.5, -7.5, -8.5, -9.5]);
+    assert_eq!(
+        lat,
+        [-0.5, -1.5, -2.5, -3.5, -4.5, -5.5, -6.5, -7.5, -8.5, -9.5]
+    );
     let x: Vec<i32> = got.iter().map(|s| s.pos.x).collect();
     assert_eq!(x, [-10, -10, -10, -10, -10, -10, -10, -10, -20, -20]);
     let temp: Vec<Option<i16>> = got.iter().map(|s| s.temp).collect();
-    assert_eq!(temp, [Some(-16), Some(-16), Some(-12), Some(-12), Some(-12), Some(-12), Some(-8), Some(-8), Some(-8), Some(-8)]);
+    assert_eq!(
+        temp,
+        [
+            Some(-16),
+            Some(-16),
+            Some(-12),
+            Some(-12),
+            Some(-12),
+            Some(-12),
+            Some(-8),
+            Some(-8),
+            Some(-8),
+            Some(-8)
+        ]
+    );
     // u8 254 with step 10: 260 is out of range, the multiple toward zero.
-    let out = share(&bytes, &Selection { coarsen: vec![("hr".into(), 10.0)], ..Selection::default() }, &terms()).unwrap();
+    let out = share(
+        &bytes,
+        &Selection {
+            coarsen: vec![("hr".into(), 10.0)],
+            ..Selection::default()
+        },
+        &terms(),
+    )
+    .unwrap();
     let got: Vec<Sample> = records_of(&Reader::new(&out.bytes).unwrap(), "sample");
     assert_eq!(got[8].hr, 250);
     assert_eq!(got[9].hr, 250);
@@ -292,20 +343,100 @@ fn coarsening_rounds_the_raw_value_and_stays_in_range() {
 #[test]
 fn errors_name_what_exists() {
     let bytes = source(&[], &[], &[Config { level: 1 }]);
-    let e = share(&bytes, &Selection { types: vec!["nope".into()], ..Selection::default() }, &terms()).unwrap_err();
-    assert_eq!(e.to_string(), r#"no record type "nope"; the record types are: sample, event, config"#);
-    let e = share(&bytes, &Selection { types: vec!["event".into()], drop: vec!["lat".into()], ..Selection::default() }, &terms()).unwrap_err();
-    assert_eq!(e.to_string(), r#"no field "lat" in the selected record types; the fields are: event.at_s, event.kind"#);
-    let e = share(&bytes, &Selection { types: vec!["config".into()], from: Some(0), ..Selection::default() }, &terms()).unwrap_err();
-    assert_eq!(e.to_string(), r#"record type "config" cannot be cut by time: it has no time field"#);
-    let e = share(&bytes, &Selection { coarsen: vec![("hr".into(), 2.5)], ..Selection::default() }, &terms()).unwrap_err();
-    assert!(e.to_string().starts_with(r#"cannot coarsen "sample.hr": it is an integer field"#), "{e}");
-    let e = share(&bytes, &Selection { coarsen: vec![("secret".into(), 2.0)], ..Selection::default() }, &terms()).unwrap_err();
-    assert_eq!(e.to_string(), r#"cannot coarsen "sample.secret": it is not a number"#);
-    let e = share(&bytes, &Selection { from: Some(5), until: Some(5), ..Selection::default() }, &terms()).unwrap_err();
+    let e = share(
+        &bytes,
+        &Selection {
+            types: vec!["nope".into()],
+            ..Selection::default()
+        },
+        &terms(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        r#"no record type "nope"; the record types are: sample, event, config"#
+    );
+    let e = share(
+        &bytes,
+        &Selection {
+            types: vec!["event".into()],
+            drop: vec!["lat".into()],
+            ..Selection::default()
+        },
+        &terms(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        r#"no field "lat" in the selected record types; the fields are: event.at_s, event.kind"#
+    );
+    let e = share(
+        &bytes,
+        &Selection {
+            types: vec!["config".into()],
+            from: Some(0),
+            ..Selection::default()
+        },
+        &terms(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        r#"record type "config" cannot be cut by time: it has no time field"#
+    );
+    let e = share(
+        &bytes,
+        &Selection {
+            coarsen: vec![("hr".into(), 2.5)],
+            ..Selection::default()
+        },
+        &terms(),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with(r#"cannot coarsen "sample.hr": it is an integer field"#),
+        "{e}"
+    );
+    let e = share(
+        &bytes,
+        &Selection {
+            coarsen: vec![("secret".into(), 2.0)],
+            ..Selection::default()
+        },
+        &terms(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        r#"cannot coarsen "sample.secret": it is not a number"#
+    );
+    let e = share(
+        &bytes,
+        &Selection {
+            from: Some(5),
+            until: Some(5),
+            ..Selection::default()
+        },
+        &terms(),
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::EmptyRange { .. }));
-    let e = share(&bytes, &Selection { types: vec!["sample".into()], from: Some(1), drop: vec!["t".into()], ..Selection::default() }, &terms()).unwrap_err();
-    assert!(e.to_string().contains(r#"its time field "t" is dropped"#), "{e}");
+    let e = share(
+        &bytes,
+        &Selection {
+            types: vec!["sample".into()],
+            from: Some(1),
+            drop: vec!["t".into()],
+            ..Selection::default()
+        },
+        &terms(),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains(r#"its time field "t" is dropped"#),
+        "{e}"
+    );
 }
 
 #[test]
@@ -313,23 +444,48 @@ fn source_receipts_are_not_shared_and_the_derived_receipt_is_the_only_one() {
     let bytes = source(&[], &[], &[Config { level: 1 }]);
     let first = share(&bytes, &Selection::default(), &terms()).unwrap();
     // Sharing the derived container again: its receipt stays behind.
-    let again = share(&first.bytes, &Selection::default(), &Terms { id: [1; 16], ..terms() }).unwrap();
+    let again = share(
+        &first.bytes,
+        &Selection::default(),
+        &Terms {
+            id: [1; 16],
+            ..terms()
+        },
+    )
+    .unwrap();
     let reader = Reader::new(&again.bytes).unwrap();
     let all: Vec<Receipt> = receipts(&reader).map(Result::unwrap).collect();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].id, [1; 16]);
-    assert_eq!(again.types.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["sample", "event", "config"]);
+    assert_eq!(
+        again
+            .types
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>(),
+        ["sample", "event", "config"]
+    );
 }
 
 #[test]
 fn ledger_cut_at_every_byte_of_its_last_append_keeps_earlier_receipts() {
-    let payload = |i: u8| postcard::to_allocvec(&Receipt { id: [i; 16], ..share_receipt() }).unwrap();
+    let payload = |i: u8| {
+        postcard::to_allocvec(&Receipt {
+            id: [i; 16],
+            ..share_receipt()
+        })
+        .unwrap()
+    };
     let mut ledger = Vec::new();
     for i in 0..3u8 {
         let a = ledger_append(&ledger, &payload(i)).unwrap();
         ledger.truncate(a.keep as usize);
         ledger.extend_from_slice(&a.bytes);
-        assert!(Reader::new(&ledger).unwrap().verify().unwrap().is_complete());
+        assert!(Reader::new(&ledger)
+            .unwrap()
+            .verify()
+            .unwrap()
+            .is_complete());
     }
     // The last append: where it started, and the complete ledger after it.
     let before = {
@@ -346,7 +502,9 @@ fn ledger_cut_at_every_byte_of_its_last_append_keeps_earlier_receipts() {
     let mut cuts = 0;
     for cut in last.keep as usize..ledger.len() {
         let mut l = ledger[..cut].to_vec();
-        let ids: Vec<[u8; 16]> = receipts(&Reader::new(&l).unwrap()).map(|r| r.unwrap().id).collect();
+        let ids: Vec<[u8; 16]> = receipts(&Reader::new(&l).unwrap())
+            .map(|r| r.unwrap().id)
+            .collect();
         assert_eq!(&ids[..2], &[[0; 16], [1; 16]], "cut at {cut}");
         let a = ledger_append(&l, &payload(7)).unwrap();
         l.truncate(a.keep as usize);
@@ -356,7 +514,10 @@ fn ledger_cut_at_every_byte_of_its_last_append_keeps_earlier_receipts() {
         let ids: Vec<[u8; 16]> = receipts(&reader).map(|r| r.unwrap().id).collect();
         assert_eq!(&ids[..2], &[[0; 16], [1; 16]], "cut at {cut}");
         assert_eq!(ids.last(), Some(&[7; 16]));
-        assert!(ids.len() == 3 || ids == [[0; 16], [1; 16], [2; 16], [7; 16]], "cut at {cut}: {ids:?}");
+        assert!(
+            ids.len() == 3 || ids == [[0; 16], [1; 16], [2; 16], [7; 16]],
+            "cut at {cut}: {ids:?}"
+        );
         cuts += 1;
     }
     assert!(cuts > 200, "{cuts} cuts");

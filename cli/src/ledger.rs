@@ -123,7 +123,7 @@ pub fn ledger(path: Option<&Path>, form: Form) -> u8 {
             }
         }
     }
-    receipts.sort_by(|a, b| b.time.cmp(&a.time));
+    receipts.sort_by_key(|r| std::cmp::Reverse(r.time));
     let text = match form {
         Form::Json => {
             let items: Vec<String> = receipts.iter().map(receipt_json).collect();

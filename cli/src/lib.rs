@@ -184,7 +184,7 @@ enum Command {
     /// Share a selection with someone: write OUT with only the chosen
     /// records and fields and a disclosure receipt, and append the receipt
     /// to the owner's ledger (spec disclosure.md).
-    Share(ShareArgs),
+    Share(Box<ShareArgs>),
     /// Where the owner's data went: the receipts of the ledger, newest first.
     Ledger {
         /// The ledger (default: $XDG_DATA_HOME/koffer/ledger.koffer).
@@ -293,7 +293,7 @@ pub fn run() -> ExitCode {
         } => export::export(&file, format, output.as_deref(), strict),
         Command::Import { file, output } => import::import(&file, &output),
         Command::View { file, no_open } => view::view(&file, no_open),
-        Command::Share(a) => share::share(&a.into()),
+        Command::Share(a) => share::share(&(*a).into()),
         Command::Ledger { path, json, format } => ledger::ledger(
             path.as_deref(),
             match (json, format) {

@@ -17,7 +17,10 @@ impl Dir {
     fn new(tag: &str) -> Dir {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let p = std::env::temp_dir().join(format!("koffer-share-test-{}-{n}-{tag}", std::process::id()));
+        let p = std::env::temp_dir().join(format!(
+            "koffer-share-test-{}-{n}-{tag}",
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).unwrap();
         Dir(p)
@@ -53,8 +56,17 @@ const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/wearable.k
 
 fn share_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut a = vec![
-        "share", SAMPLE, "-o", out, "--recipient", "Sleep Lab Basel", "--recipient-id",
-        "https://sleeplab.example/", "--purpose", "sleep study", "--purpose-iri",
+        "share",
+        SAMPLE,
+        "-o",
+        out,
+        "--recipient",
+        "Sleep Lab Basel",
+        "--recipient-id",
+        "https://sleeplab.example/",
+        "--purpose",
+        "sleep study",
+        "--purpose-iri",
         "dpv:ResearchAndDevelopment",
     ];
     a.extend_from_slice(extra);
@@ -67,10 +79,27 @@ fn share_writes_the_selection_its_receipt_and_the_ledger() {
     let out = d.path("out.koffer");
     let o = d.koffer(&share_args(
         &out,
-        &["--from", "2026-09-15T00:00:00Z", "--until", "2026-09-16T00:00:00Z", "--drop", "lat", "--drop", "lon", "--coarsen", "heart_rate=5", "--expires", "2027-01-01T00:00:00Z"],
+        &[
+            "--from",
+            "2026-09-15T00:00:00Z",
+            "--until",
+            "2026-09-16T00:00:00Z",
+            "--drop",
+            "lat",
+            "--drop",
+            "lon",
+            "--coarsen",
+            "heart_rate=5",
+            "--expires",
+            "2027-01-01T00:00:00Z",
+        ],
     ));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("shared 1447 records of 2 record types with Sleep Lab Basel"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("shared 1447 records of 2 record types with Sleep Lab Basel"),
+        "{}",
+        text(&o.stdout)
+    );
 
     // OUT and the ledger are complete containers.
     let v = d.koffer(&["verify", &out]);
@@ -89,9 +118,16 @@ fn share_writes_the_selection_its_receipt_and_the_ledger() {
     let mut lats = 0;
     for line in text(&json.stdout).lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        if let Some(lat) = v.get("value").and_then(|v| v.get("lat")).and_then(|l| l.as_f64()) {
+        if let Some(lat) = v
+            .get("value")
+            .and_then(|v| v.get("lat"))
+            .and_then(|l| l.as_f64())
+        {
             lats += 1;
-            assert!(!bytes.windows(8).any(|w| w == lat.to_le_bytes()), "lat {lat} in OUT");
+            assert!(
+                !bytes.windows(8).any(|w| w == lat.to_le_bytes()),
+                "lat {lat} in OUT"
+            );
         }
     }
     assert!(lats > 1000, "{lats} latitudes checked");
@@ -101,7 +137,10 @@ fn share_writes_the_selection_its_receipt_and_the_ledger() {
     let i = d.koffer(&["inspect", &out]);
     let t = text(&i.stdout);
     assert!(t.contains("receipts      1"), "{t}");
-    assert!(t.contains("to Sleep Lab Basel <https://sleeplab.example/>"), "{t}");
+    assert!(
+        t.contains("to Sleep Lab Basel <https://sleeplab.example/>"),
+        "{t}"
+    );
     assert!(t.contains("sample v1: 1440 records, from 2026-09-15T00:00:00Z until 2026-09-16T00:00:00Z; without lat, lon; heart_rate rounded to 5"), "{t}");
     let i = d.koffer(&["inspect", "--json", &out]);
     let j: serde_json::Value = serde_json::from_slice(&i.stdout).unwrap();
@@ -115,22 +154,44 @@ fn share_writes_the_selection_its_receipt_and_the_ledger() {
 
     // A second share: the ledger lists both, newest first.
     let out2 = d.path("out2.koffer");
-    let o = d.koffer(&["share", SAMPLE, "-o", &out2, "--recipient", "GP", "--purpose", "check-up", "--type", "event", "--basis", "Contract"]);
+    let o = d.koffer(&[
+        "share",
+        SAMPLE,
+        "-o",
+        &out2,
+        "--recipient",
+        "GP",
+        "--purpose",
+        "check-up",
+        "--type",
+        "event",
+        "--basis",
+        "Contract",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let l = d.koffer(&["ledger"]);
     assert_eq!(l.status.code(), Some(0));
     let t = text(&l.stdout);
     assert!(t.contains("2 disclosures, newest first"), "{t}");
-    assert!(t.find("to GP").unwrap() < t.find("to Sleep Lab Basel").unwrap(), "{t}");
+    assert!(
+        t.find("to GP").unwrap() < t.find("to Sleep Lab Basel").unwrap(),
+        "{t}"
+    );
     assert!(t.contains("legal basis dpv:Contract"), "{t}");
     let l = d.koffer(&["ledger", d.ledger().to_str().unwrap(), "--json"]);
     let j: serde_json::Value = serde_json::from_slice(&l.stdout).unwrap();
     assert_eq!(j[0]["recipient"]["name"], "GP");
-    assert_eq!(j[1]["shared"][0]["dropped"], serde_json::json!(["lat", "lon"]));
+    assert_eq!(
+        j[1]["shared"][0]["dropped"],
+        serde_json::json!(["lat", "lon"])
+    );
     let l = d.koffer(&["ledger", "--format", "27560"]);
     let j: serde_json::Value = serde_json::from_slice(&l.stdout).unwrap();
     assert_eq!(j[0]["processing"][0]["legal_basis"], "dpv:Contract");
-    assert_eq!(j[1]["processing"][0]["purposes"][0], "dpv:ResearchAndDevelopment");
+    assert_eq!(
+        j[1]["processing"][0]["purposes"][0],
+        "dpv:ResearchAndDevelopment"
+    );
     assert_eq!(j[1]["parties"][1]["id"], "https://sleeplab.example/");
 }
 
@@ -146,11 +207,31 @@ fn failed_shares_write_nothing_and_leave_the_ledger_byte_identical() {
     std::fs::create_dir_all(&ro).unwrap();
     let blocked = format!("{ro}/sub/out.koffer"); // a missing directory: cannot be written
     for (extra, out, says) in [
-        (vec!["--type", "nope"], out.as_str(), r#"no record type "nope"; the record types are: sample, event"#),
-        (vec!["--drop", "gps"], out.as_str(), r#"no field "gps" in the selected record types; the fields are: sample.timestamp_ms"#),
-        (vec!["--from", "yesterday"], out.as_str(), r#"--from: "yesterday" is not an RFC 3339 time"#),
-        (vec!["--coarsen", "heart_rate"], out.as_str(), "expected FIELD=STEP"),
-        (vec!["--coarsen", "note=2"], out.as_str(), r#"cannot coarsen "sample.note": it is not a number"#),
+        (
+            vec!["--type", "nope"],
+            out.as_str(),
+            r#"no record type "nope"; the record types are: sample, event"#,
+        ),
+        (
+            vec!["--drop", "gps"],
+            out.as_str(),
+            r#"no field "gps" in the selected record types; the fields are: sample.timestamp_ms"#,
+        ),
+        (
+            vec!["--from", "yesterday"],
+            out.as_str(),
+            r#"--from: "yesterday" is not an RFC 3339 time"#,
+        ),
+        (
+            vec!["--coarsen", "heart_rate"],
+            out.as_str(),
+            "expected FIELD=STEP",
+        ),
+        (
+            vec!["--coarsen", "note=2"],
+            out.as_str(),
+            r#"cannot coarsen "sample.note": it is not a number"#,
+        ),
         (vec![], SAMPLE, "is the input file"),
         (vec![], blocked.as_str(), "cannot write"),
     ] {
@@ -160,26 +241,50 @@ fn failed_shares_write_nothing_and_leave_the_ledger_byte_identical() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.starts_with("koffer: "), "{err}");
         assert!(err.contains(says), "{extra:?}: {err}");
-        assert!(!Path::new(&d.path("out.koffer")).exists(), "{extra:?} wrote OUT");
-        assert_eq!(std::fs::read(d.ledger()).unwrap(), ledger, "{extra:?} changed the ledger");
+        assert!(
+            !Path::new(&d.path("out.koffer")).exists(),
+            "{extra:?} wrote OUT"
+        );
+        assert_eq!(
+            std::fs::read(d.ledger()).unwrap(),
+            ledger,
+            "{extra:?} changed the ledger"
+        );
     }
-    assert_eq!(std::fs::read(sample_path()).unwrap().len() as u64, std::fs::metadata(SAMPLE).unwrap().len());
+    assert_eq!(
+        std::fs::read(sample_path()).unwrap().len() as u64,
+        std::fs::metadata(SAMPLE).unwrap().len()
+    );
     // --dry-run writes nothing either, and says what would be shared.
-    let o = d.koffer(&share_args(&out, &["--from", "2026-09-15T00:00:00Z", "--dry-run"]));
+    let o = d.koffer(&share_args(
+        &out,
+        &["--from", "2026-09-15T00:00:00Z", "--dry-run"],
+    ));
     assert_eq!(o.status.code(), Some(0));
     let t = text(&o.stdout);
-    assert!(t.contains("sample v1: ") && t.contains("nothing written (--dry-run)"), "{t}");
+    assert!(
+        t.contains("sample v1: ") && t.contains("nothing written (--dry-run)"),
+        "{t}"
+    );
     assert!(!Path::new(&out).exists());
     assert_eq!(std::fs::read(d.ledger()).unwrap(), ledger);
     // A ledger that is not one: refused before OUT is written.
     let o = d.koffer(&share_args(&out, &["--ledger", SAMPLE]));
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("the ledger is the input or the output file"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("the ledger is the input or the output file"),
+        "{}",
+        text(&o.stderr)
+    );
     let other = d.path("other.koffer");
     std::fs::copy(SAMPLE, &other).unwrap();
     let o = d.koffer(&share_args(&out, &["--ledger", &other]));
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("not a koffer ledger"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("not a koffer ledger"),
+        "{}",
+        text(&o.stderr)
+    );
     assert!(!Path::new(&out).exists());
 }
 
@@ -187,7 +292,10 @@ fn failed_shares_write_nothing_and_leave_the_ledger_byte_identical() {
 fn a_ledger_cut_mid_append_is_resumed_by_the_next_share() {
     let d = Dir::new("cut");
     for i in 0..2 {
-        let o = d.koffer(&share_args(&d.path(&format!("o{i}.koffer")), &["--type", "event"]));
+        let o = d.koffer(&share_args(
+            &d.path(&format!("o{i}.koffer")),
+            &["--type", "event"],
+        ));
         assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     }
     let full = std::fs::read(d.ledger()).unwrap();
@@ -196,12 +304,34 @@ fn a_ledger_cut_mid_append_is_resumed_by_the_next_share() {
     std::fs::write(d.ledger(), &full[..cut]).unwrap();
     let l = d.koffer(&["ledger"]);
     assert_eq!(l.status.code(), Some(0));
-    assert!(text(&l.stdout).contains("1 disclosures"), "{}", text(&l.stdout));
-    assert!(text(&l.stderr).contains("the ledger is incomplete"), "{}", text(&l.stderr));
-    assert_eq!(d.koffer(&["verify", d.ledger().to_str().unwrap()]).status.code(), Some(3));
+    assert!(
+        text(&l.stdout).contains("1 disclosures"),
+        "{}",
+        text(&l.stdout)
+    );
+    assert!(
+        text(&l.stderr).contains("the ledger is incomplete"),
+        "{}",
+        text(&l.stderr)
+    );
+    assert_eq!(
+        d.koffer(&["verify", d.ledger().to_str().unwrap()])
+            .status
+            .code(),
+        Some(3)
+    );
     let o = d.koffer(&share_args(&d.path("o2.koffer"), &["--type", "event"]));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert_eq!(d.koffer(&["verify", d.ledger().to_str().unwrap()]).status.code(), Some(0));
+    assert_eq!(
+        d.koffer(&["verify", d.ledger().to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
     let l = d.koffer(&["ledger"]);
-    assert!(text(&l.stdout).contains("2 disclosures"), "{}", text(&l.stdout));
+    assert!(
+        text(&l.stdout).contains("2 disclosures"),
+        "{}",
+        text(&l.stdout)
+    );
 }

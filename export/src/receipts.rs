@@ -87,7 +87,14 @@ impl ReceiptInfo {
         };
         let h = koffer::hex::encode(&r.id);
         ReceiptInfo {
-            id: format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..]),
+            id: format!(
+                "{}-{}-{}-{}-{}",
+                &h[..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
+            ),
             time: r.time,
             time_rfc3339: time(r.time),
             subject: r.subject.to_string(),
@@ -109,7 +116,11 @@ impl ReceiptInfo {
                     until: s.until.map(time),
                     records: s.records,
                     dropped: s.dropped.iter().map(str::to_string).collect(),
-                    coarsened: s.coarsened.iter().map(|c| (c.field.to_string(), c.step)).collect(),
+                    coarsened: s
+                        .coarsened
+                        .iter()
+                        .map(|c| (c.field.to_string(), c.step))
+                        .collect(),
                 })
                 .collect(),
             source_sha256: koffer::hex::encode(&r.source_sha256),
@@ -122,7 +133,10 @@ impl ReceiptInfo {
 /// receipt is skipped (it is a record's payload error, which `verify` and
 /// `export` report).
 pub fn receipt_infos(reader: &Reader<'_>) -> Vec<ReceiptInfo> {
-    receipts(reader).filter_map(Result::ok).map(|r| ReceiptInfo::new(&r)).collect()
+    receipts(reader)
+        .filter_map(Result::ok)
+        .map(|r| ReceiptInfo::new(&r))
+        .collect()
 }
 
 /// The receipts as `koffer inspect` writes them in text.
@@ -143,7 +157,11 @@ pub fn text(receipts: &[ReceiptInfo], w: &mut String) {
             let _ = writeln!(w, "    keep  until {e}");
         }
         for s in &r.shared {
-            let _ = write!(w, "    what  {} v{}: {} records", s.name, s.version, s.records);
+            let _ = write!(
+                w,
+                "    what  {} v{}: {} records",
+                s.name, s.version, s.records
+            );
             if s.from.is_some() || s.until.is_some() {
                 let _ = write!(
                     w,

@@ -61,13 +61,20 @@ fn unhex(parts: &[&str]) -> Vec<u8> {
 }
 
 fn header_1_1() -> Vec<u8> {
-    Header { minor: 1, ..Header::CURRENT }.to_bytes().to_vec()
+    Header {
+        minor: 1,
+        ..Header::CURRENT
+    }
+    .to_bytes()
+    .to_vec()
 }
 
 /// The payload's first byte when it is the only record of a block frame
 /// pushed now onto `bytes`: after the frame head and the block fields.
 fn first_payload_byte(bytes: &[u8], record_type: u64, len: usize, body_len: usize) -> usize {
-    let head = FrameHead::new(kind::BLOCK, body_len as u32).as_bytes().len();
+    let head = FrameHead::new(kind::BLOCK, body_len as u32)
+        .as_bytes()
+        .len();
     bytes.len() + head + varint(record_type).len() + varint(1).len() + varint(len as u64).len() + 1
 }
 
@@ -79,8 +86,16 @@ pub fn all() -> Vec<Case> {
 
     // One receipt, the worked example.
     let mut bytes = header_1_1();
-    push(&mut bytes, kind::SCHEMA, &[schema_body(7, name, 1), def.clone()].concat());
-    push(&mut bytes, kind::BLOCK, &block_body(7, 1, payload.len() as u64, 0, &[], &payload));
+    push(
+        &mut bytes,
+        kind::SCHEMA,
+        &[schema_body(7, name, 1), def.clone()].concat(),
+    );
+    push(
+        &mut bytes,
+        kind::BLOCK,
+        &block_body(7, 1, payload.len() as u64, 0, &[], &payload),
+    );
     push(&mut bytes, kind::END, &end_body(2, 1, 1));
     cases.push(Case {
         name: "disclosure-receipt",
@@ -107,7 +122,11 @@ pub fn all() -> Vec<Case> {
     let mut trailing = payload.clone();
     trailing.push(0x00);
     let mut bytes = header_1_1();
-    push(&mut bytes, kind::SCHEMA, &[schema_body(7, name, 1), def.clone()].concat());
+    push(
+        &mut bytes,
+        kind::SCHEMA,
+        &[schema_body(7, name, 1), def.clone()].concat(),
+    );
     let mut records = Vec::new();
     for (i, (p, fault)) in [
         (&truncated, Some("PayloadTruncated")),

@@ -342,7 +342,19 @@ function renderReceipts(receipts) {
       for (const [field, step] of x.coarsened) line += "; " + t("r_rounded", { field, step: num(step) });
       return line;
     });
-    dd(facts, "r_what", what.length ? what.join(" · ") : t("r_nothing"), "receipt-what");
+    // One line per record type.
+    dd(facts, "r_what", what.length ? "" : t("r_nothing"), "receipt-what");
+    if (what.length) {
+      const ul = document.createElement("ul");
+      ul.className = "receipt-what";
+      for (const line of what) {
+        const li = document.createElement("li");
+        li.dataset.testid = "receipt-what-item";
+        li.textContent = line;
+        ul.append(li);
+      }
+      facts.lastElementChild.append(ul);
+    }
     dd(facts, "r_keep", r.expires_rfc3339 ? t("r_until", { when: when(r.expires_rfc3339) }) : t("r_no_expiry"), "receipt-keep");
     dd(facts, "r_by", r.discloser.name + (r.discloser.id ? ` (${r.discloser.id})` : ""), "receipt-by");
     dd(facts, "r_id", r.id, "receipt-id");
