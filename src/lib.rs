@@ -61,6 +61,11 @@
 //! | §8 evolution | [`schema::compare`], [`read::Reader::typed`] |
 //! | §9 JSON mapping | [`json`] (`json`); [`hex`] for byte strings |
 //!
+//! | spec `disclosure.md` (format 1.1) | module |
+//! |---|---|
+//! | §2–§3 reserved names, the record type `koffer.disclosure` | `disclosure` (`disclosure`) |
+//! | §4–§8 digests, selection, the ledger, the 27560 mapping | `share` (`share`) |
+//!
 //! ## Errors
 //!
 //! One naming pattern: a module's error is `module::Error`, and its kinds,
@@ -118,6 +123,13 @@
 //!   used. The tables are computed at compile time by koffer itself: no
 //!   CRC crate is a dependency.
 //! - `defmt`: `defmt::Format` on errors and plain public types.
+//! - `disclosure`: `koffer::disclosure`, the disclosure receipt of spec
+//!   `disclosure.md` (`no_std`, no allocator): firmware and providers write
+//!   receipts, readers decode them zero-copy.
+//! - `share` (implies `std`, `json`, `disclosure`): `koffer::share`, a
+//!   selection of a container's records written as a derived container with
+//!   its receipt, SHA-256 digests (`sha2`), the owner's ledger, the ISO/IEC
+//!   TS 27560 mapping.
 //!
 //! Structurally valid containers with injected faults, built from fuzzer
 //! input for crates that fuzz their own parsing on top of koffer's, are in
