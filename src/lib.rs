@@ -129,6 +129,9 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(all(feature = "alloc", feature = "seal"))]
+extern crate alloc;
+
 pub mod block;
 pub mod crc;
 mod cursor;
@@ -144,6 +147,8 @@ pub mod limits;
 pub mod meta;
 pub mod read;
 pub mod schema;
+#[cfg(feature = "seal")]
+pub mod seal;
 #[cfg(feature = "alloc")]
 pub mod value;
 pub mod varint;
