@@ -54,9 +54,9 @@ pub use writer::{seal_body, SealingWriter, WriteError};
 pub use frame::at as seal_field;
 
 /// Frame kind of the KEY frame (spec-assigned ancillary).
-pub const KIND_KEY: u8 = 0x40;
+pub const KIND_KEY: u8 = crate::frame::kind::KEY;
 /// Frame kind of the SEAL frame (spec-assigned ancillary).
-pub const KIND_SEAL: u8 = 0x41;
+pub const KIND_SEAL: u8 = crate::frame::kind::SEAL;
 /// The optional feature bit that declares a container sealed (header bytes
 /// 12..14, spec `format.md` §3.2).
 pub const SEALED: u16 = 0x0001;
