@@ -38,7 +38,10 @@ fn text() -> String {
     let mut out = String::from("```text\n");
     out.push_str("Ed25519 seed 00 01 02 .. 1F; public key:\n");
     out.push_str(&format!("    {}\n", hex(&pk)));
-    out.push_str(&format!("key id = SHA-256(public key)[0..8]: {}\n\n", hex(&koffer::seal::key_id(&pk))));
+    out.push_str(&format!(
+        "key id = SHA-256(public key)[0..8]: {}\n\n",
+        hex(&koffer::seal::key_id(&pk))
+    ));
     let names = |k: u8| match k {
         0x02 => "SCHEMA",
         0x03 => "BLOCK",
@@ -47,11 +50,19 @@ fn text() -> String {
         0x41 => "SEAL",
         _ => "?",
     };
-    wrap("header, minor 2, optional features 0x0001 (sealed)", &bytes[..18], &mut out);
+    wrap(
+        "header, minor 2, optional features 0x0001 (sealed)",
+        &bytes[..18],
+        &mut out,
+    );
     let mut block = None;
     let mut seal_at = 0;
     for (at, kind, size) in frames(&bytes) {
-        wrap(&format!("{} frame at byte {at}", names(kind)), &bytes[at..at + size], &mut out);
+        wrap(
+            &format!("{} frame at byte {at}", names(kind)),
+            &bytes[at..at + size],
+            &mut out,
+        );
         if kind == 0x03 {
             block = Some(&bytes[at..at + size]);
         }
@@ -76,7 +87,11 @@ fn text() -> String {
     assert_eq!(seal.payload.running, sha256(&bytes[..seal_at]));
     assert_eq!(seal.payload.merkle_root, sha256(&leaf));
     let payload: &[u8; PAYLOAD_LEN] = body[..PAYLOAD_LEN].try_into().unwrap();
-    wrap("\nto-be-signed bytes (COSE Sig_structure)", &tbs(Algorithm::EdDSA, payload), &mut out);
+    wrap(
+        "\nto-be-signed bytes (COSE Sig_structure)",
+        &tbs(Algorithm::EdDSA, payload),
+        &mut out,
+    );
     let mut sign1 = vec![0x84, 0x43, 0xA1, 0x01, 0x27, 0xA0, 0x58, PAYLOAD_LEN as u8];
     sign1.extend_from_slice(payload);
     sign1.extend_from_slice(&[0x58, 0x40]);
@@ -94,14 +109,20 @@ fn text() -> String {
 fn worked_example_is_the_spec_text() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/spec/seal.md");
     let spec = std::fs::read_to_string(path).unwrap();
-    let (a, b) = (spec.find(BEGIN).expect("begin marker"), spec.find(END).expect("end marker"));
+    let (a, b) = (
+        spec.find(BEGIN).expect("begin marker"),
+        spec.find(END).expect("end marker"),
+    );
     let generated = text();
     let current = &spec[a + BEGIN.len()..b];
     if std::env::var_os("KOFFER_BLESS").is_some() {
         let new = format!("{}{}{}", &spec[..a + BEGIN.len()], generated, &spec[b..]);
         std::fs::write(path, new).unwrap();
     } else {
-        assert_eq!(current, generated, "spec/seal.md §10 is stale: run with KOFFER_BLESS=1");
+        assert_eq!(
+            current, generated,
+            "spec/seal.md §10 is stale: run with KOFFER_BLESS=1"
+        );
     }
 }
 
@@ -110,7 +131,10 @@ fn worked_example_verifies() {
     let (bytes, pk) = example();
     let report = koffer::seal::verify(
         &bytes,
-        &[koffer::seal::PublicKey { alg: Algorithm::EdDSA, bytes: &pk }],
+        &[koffer::seal::PublicKey {
+            alg: Algorithm::EdDSA,
+            bytes: &pk,
+        }],
     );
     assert_eq!(report.verdict, koffer::seal::Verdict::Authentic);
     assert_eq!(report.seals, 1);

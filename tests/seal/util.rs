@@ -19,7 +19,13 @@ pub fn pk() -> [u8; 32] {
 
 pub fn verify(bytes: &[u8]) -> Report {
     let pk = pk();
-    koffer::seal::verify(bytes, &[PublicKey { alg: Algorithm::EdDSA, bytes: &pk }])
+    koffer::seal::verify(
+        bytes,
+        &[PublicKey {
+            alg: Algorithm::EdDSA,
+            bytes: &pk,
+        }],
+    )
 }
 
 /// A sealed container of `records` u32 records, sealed every `every` blocks
@@ -116,5 +122,47 @@ pub fn rechain(bytes: &mut [u8]) {
 }
 
 pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02X}")).collect::<Vec<_>>().join(" ")
+    b.iter()
+        .map(|x| format!("{x:02X}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The frames of a container as (kind, body).
+pub fn bodies(bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    frames(bytes)
+        .into_iter()
+        .map(|(at, kind, size)| (kind, bytes[at + 5..at + size - 4].to_vec()))
+        .collect()
+}
+
+/// What a forger does: writes `frames` behind `header` with every checksum
+/// and the END frame's totals rebuilt (an END frame in the list is written
+/// with the totals counted).
+pub fn rebuild(header: &[u8], frames: &[(u8, Vec<u8>)]) -> Vec<u8> {
+    let mut h = [0u8; 18];
+    h.copy_from_slice(&header[..18]);
+    let crc = koffer::crc::checksum(&h[..14]);
+    h[14..18].copy_from_slice(&crc.to_le_bytes());
+    let mut chain = koffer::frame::Chain::start(Vec::new(), &h).unwrap();
+    for (kind, body) in frames {
+        match kind {
+            0x04 => chain.end().unwrap(),
+            0x03 => {
+                chain.frame(0x03, &[body]).unwrap();
+                let count = koffer::block::Block::parse(body).unwrap().header().count;
+                chain.count_block(count);
+            }
+            k => chain.frame(*k, &[body]).unwrap(),
+        }
+    }
+    chain.into_sink()
+}
+
+/// Offset of frame `i` (of `bodies`) once rebuilt.
+pub fn offset_of(frames: &[(u8, Vec<u8>)], i: usize) -> u64 {
+    18 + frames[..i]
+        .iter()
+        .map(|(_, b)| 9 + b.len() as u64)
+        .sum::<u64>()
 }
