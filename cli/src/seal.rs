@@ -236,10 +236,19 @@ fn report_status(name: &str, bytes: &[u8], r: &Report) -> u8 {
 /// sealed and its seals were not checked. Reads only the header and the
 /// first frame.
 pub fn note_unchecked(file: &Path) {
-    let Ok(bytes) = crate::input::open(file) else {
+    use std::io::Read as _;
+    // Standard input was read already; a device or a pipe is not read twice.
+    if file.as_os_str() == "-" || !std::fs::metadata(file).is_ok_and(|m| m.is_file()) {
+        return;
+    }
+    let mut bytes = Vec::new();
+    let Ok(f) = std::fs::File::open(file) else {
         return;
     };
-    let head = &bytes[..bytes.len().min(18 + 5 + 300)];
+    if f.take(18 + 5 + 300).read_to_end(&mut bytes).is_err() {
+        return;
+    }
+    let head = &bytes[..];
     let Ok(h) = koffer::header::Header::parse(head) else {
         return;
     };
