@@ -54,6 +54,10 @@
 //! | §10 reading, recovery | [`read`] |
 //! | §11 writing, resuming | [`write`](mod@write) |
 //!
+//! | spec `seal.md` | module |
+//! |---|---|
+//! | §2–§9 seals, verification, export series (feature `seal`) | `seal` |
+//!
 //! | spec `schema.md` | module |
 //! |---|---|
 //! | §2–§5 definitions, fingerprint | [`schema`] (and `#[derive(Describe)]`) |
@@ -117,6 +121,12 @@
 //!   twice as fast; same values). With `std` the processor's instruction is
 //!   used. The tables are computed at compile time by koffer itself: no
 //!   CRC crate is a dependency.
+//! - `seal`: [`seal`](mod@seal), signed seals of spec `seal.md` (format
+//!   1.2): KEY and SEAL frames, the running SHA-256 and Merkle root, the
+//!   `Signer` trait, the sealing writer, the verifier. `no_std`, no
+//!   allocator (`sha2`).
+//! - `seal-ed25519` (implies `seal`): a software Ed25519 signer and
+//!   verifier (`ed25519-compact`).
 //! - `defmt`: `defmt::Format` on errors and plain public types.
 //!
 //! Structurally valid containers with injected faults, built from fuzzer

@@ -5,7 +5,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use koffer::seal::{
-    self, series, Algorithm, Ed25519, KeyFrame, KeyInfo, PublicKey, Report, Verdict,
+    self, series, Algorithm, Check, Ed25519, KeyFrame, KeyInfo, PublicKey, Report, SignatureCheck,
+    Verdict,
 };
 
 use crate::keygen::{parse_key_line, KEY_PREFIX, PUB_PREFIX};
@@ -172,7 +173,7 @@ fn verify_one(name: &str, bytes: &[u8], keys: &[[u8; 32]]) -> u8 {
             bytes: k,
         })
         .collect();
-    let report = seal::verify(bytes, &trusted);
+    let report = verify_parallel(bytes, &trusted);
     report_status(name, bytes, &report)
 }
 
@@ -235,10 +236,19 @@ fn report_status(name: &str, bytes: &[u8], r: &Report) -> u8 {
 /// sealed and its seals were not checked. Reads only the header and the
 /// first frame.
 pub fn note_unchecked(file: &Path) {
-    let Ok(bytes) = crate::input::open(file) else {
+    use std::io::Read as _;
+    // Standard input was read already; a device or a pipe is not read twice.
+    if file.as_os_str() == "-" || !std::fs::metadata(file).is_ok_and(|m| m.is_file()) {
+        return;
+    }
+    let mut bytes = Vec::new();
+    let Ok(f) = std::fs::File::open(file) else {
         return;
     };
-    let head = &bytes[..bytes.len().min(18 + 5 + 300)];
+    if f.take(18 + 5 + 300).read_to_end(&mut bytes).is_err() {
+        return;
+    }
+    let head = &bytes[..];
     let Ok(h) = koffer::header::Header::parse(head) else {
         return;
     };
@@ -343,4 +353,50 @@ pub fn seal_file(input: &Path, output: &Path, key: &Path, every: u32) -> u8 {
         s.seals
     );
     0
+}
+
+/// A signature check to be done later: the key, the to-be-signed bytes,
+/// the signature.
+type Job = ([u8; 32], [u8; seal::TBS_LEN], [u8; seal::SIGNATURE_LEN]);
+
+/// Hands every EdDSA signature to another thread and answers "good" at once.
+struct Deferred(std::sync::Mutex<std::sync::mpsc::Sender<Job>>);
+
+impl SignatureCheck for Deferred {
+    fn check(&self, alg: Algorithm, public_key: &[u8], tbs: &[u8], signature: &[u8]) -> Check {
+        if alg != Algorithm::EdDSA {
+            return Check::Unsupported;
+        }
+        let (Ok(pk), Ok(t), Ok(sig)) =
+            (public_key.try_into(), tbs.try_into(), signature.try_into())
+        else {
+            return Ed25519::VERIFIER.check(alg, public_key, tbs, signature);
+        };
+        match self.0.lock() {
+            Ok(tx) if tx.send((pk, t, sig)).is_ok() => Check::Good,
+            _ => Ed25519::VERIFIER.check(alg, public_key, tbs, signature),
+        }
+    }
+}
+
+/// [`seal::verify`], with the signatures checked on a second thread while
+/// this one hashes. Every answer is optimistic; if any signature turns out
+/// bad, the container is verified again, in order, so that the report names
+/// the first failure exactly as [`seal::verify`] does.
+fn verify_parallel(bytes: &[u8], trusted: &[PublicKey<'_>]) -> Report {
+    let (all_good, report) = std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let worker = s.spawn(move || {
+            rx.iter().fold(true, |ok, (pk, tbs, sig)| {
+                ok && Ed25519::VERIFIER.check(Algorithm::EdDSA, &pk, &tbs, &sig) == Check::Good
+            })
+        });
+        let report = seal::verify_with(bytes, trusted, &Deferred(std::sync::Mutex::new(tx)));
+        (worker.join().unwrap_or(false), report)
+    });
+    if all_good {
+        report
+    } else {
+        seal::verify(bytes, trusted)
+    }
 }

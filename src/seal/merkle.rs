@@ -107,3 +107,93 @@ impl Merkle {
         acc.unwrap_or_else(|| Sha256::digest([]).into())
     }
 }
+
+/// The tree head of `leaves` (leaf hashes), RFC 9162 §2.1.1, by recursion.
+fn subtree(leaves: &[[u8; 32]]) -> [u8; 32] {
+    match leaves.len() {
+        0 => Sha256::digest([]).into(),
+        1 => leaves[0],
+        n => {
+            let k = split(n);
+            node_hash(&subtree(&leaves[..k]), &subtree(&leaves[k..]))
+        }
+    }
+}
+
+/// The largest power of 2 below `n` (n ≥ 2).
+fn split(n: usize) -> usize {
+    1 << (usize::BITS - 1 - (n - 1).leading_zeros())
+}
+
+/// The inclusion proof (audit path, RFC 9162 §2.1.3.1) of leaf `index` among
+/// `leaves` (leaf hashes of a segment's blocks, in order); `None` if `index`
+/// is out of range. Feature `alloc`.
+///
+/// ```
+/// use koffer::seal::merkle::{inclusion_path, leaf_hash, verify_inclusion, Merkle};
+/// let leaves: Vec<[u8; 32]> = (0..5u8).map(|i| leaf_hash(&[i])).collect();
+/// let mut tree = Merkle::new();
+/// leaves.iter().for_each(|l| { tree.push(*l); });
+/// let path = inclusion_path(&leaves, 3).unwrap();
+/// assert!(verify_inclusion(&leaves[3], 3, 5, &path, &tree.root()));
+/// assert!(!verify_inclusion(&leaves[2], 3, 5, &path, &tree.root()));
+/// ```
+#[cfg(feature = "alloc")]
+pub fn inclusion_path(leaves: &[[u8; 32]], index: usize) -> Option<alloc::vec::Vec<[u8; 32]>> {
+    if index >= leaves.len() {
+        return None;
+    }
+    let mut path = alloc::vec::Vec::new();
+    let (mut lo, mut hi, mut m) = (0, leaves.len(), index);
+    let mut stack = alloc::vec::Vec::new();
+    while hi - lo > 1 {
+        let k = split(hi - lo);
+        if m < k {
+            stack.push(subtree(&leaves[lo + k..hi]));
+            hi = lo + k;
+        } else {
+            stack.push(subtree(&leaves[lo..lo + k]));
+            lo += k;
+            m -= k;
+        }
+    }
+    // RFC order: the sibling nearest the leaf first.
+    while let Some(h) = stack.pop() {
+        path.push(h);
+    }
+    Some(path)
+}
+
+/// Checks an inclusion proof (RFC 9162 §2.1.3.2): that `leaf` (a leaf hash)
+/// is leaf `index` of a tree of `size` leaves whose head is `root`. A SEAL
+/// frame's `leaf_count` and `merkle_root` give `size` and `root` for the
+/// blocks of its segment. No allocation; work bounded by `path.len()`.
+pub fn verify_inclusion(
+    leaf: &[u8; 32],
+    index: u64,
+    size: u64,
+    path: &[[u8; 32]],
+    root: &[u8; 32],
+) -> bool {
+    if index >= size {
+        return false;
+    }
+    let (mut f, mut s, mut r) = (index, size - 1, *leaf);
+    for p in path {
+        if s == 0 {
+            return false;
+        }
+        if f & 1 == 1 || f == s {
+            r = node_hash(p, &r);
+            while f & 1 == 0 && f != 0 {
+                f >>= 1;
+                s >>= 1;
+            }
+        } else {
+            r = node_hash(&r, p);
+        }
+        f >>= 1;
+        s >>= 1;
+    }
+    s == 0 && r == *root
+}

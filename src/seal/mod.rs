@@ -14,7 +14,7 @@
 //! | §3 KEY frame | [`KeyFrame`], [`key_id`] |
 //! | §4 SEAL frame | [`SealFrame`], [`Payload`] |
 //! | §4.1 running digest | [`Digest`], [`HashSink`] |
-//! | §4.2 Merkle tree | [`merkle`] |
+//! | §4.2 Merkle tree, inclusion proofs | [`merkle`] |
 //! | §5 to-be-signed bytes | [`tbs`] |
 //! | §6 signing | [`Signer`], [`SignatureCheck`], [`Ed25519`] (`seal-ed25519`) |
 //! | §7 writing, resuming | [`SealingWriter`], [`seal_body`], [`seal_container`] (`alloc`) |

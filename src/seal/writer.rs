@@ -303,6 +303,12 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
         self.maybe_seal()
     }
 
+    /// [`Writer::ancillary`]: a vendor frame (`0x60..=0x7F`), sealed with the rest.
+    pub fn ancillary(&mut self, kind: u8, body: &[u8]) -> Result<(), W, S> {
+        self.w.ancillary(kind, body)?;
+        self.maybe_seal()
+    }
+
     /// Writes the buffered records, the final SEAL frame and the END frame;
     /// returns the sink.
     pub fn finish(mut self) -> Result<W, W, S> {

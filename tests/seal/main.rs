@@ -9,3 +9,4 @@ mod s07_writing;
 mod s08_verify;
 mod s09_series;
 mod s10_example;
+mod s11_vectors;

@@ -140,3 +140,49 @@ fn every_seal_states_the_prefix_digest_and_the_segment_tree() {
         assert_eq!(seals(&bytes).len(), sequence as usize);
     }
 }
+
+/// §4.2: every leaf of trees of 1 to 40 leaves has an inclusion proof that
+/// verifies against the root, and only for its own leaf and index.
+#[test]
+fn inclusion_proofs_for_every_leaf() {
+    use koffer::seal::merkle::{inclusion_path, verify_inclusion};
+    let leaves: Vec<[u8; 32]> = (0..40u8).map(|i| leaf_hash(&[i, i])).collect();
+    for n in 1..=leaves.len() {
+        let mut m = Merkle::new();
+        leaves[..n].iter().for_each(|l| {
+            m.push(*l);
+        });
+        let root = m.root();
+        for i in 0..n {
+            let path = inclusion_path(&leaves[..n], i).unwrap();
+            assert!(path.len() <= 6);
+            assert!(
+                verify_inclusion(&leaves[i], i as u64, n as u64, &path, &root),
+                "{i} of {n}"
+            );
+            let other = (i + 1) % n;
+            if other != i {
+                assert!(!verify_inclusion(
+                    &leaves[other],
+                    i as u64,
+                    n as u64,
+                    &path,
+                    &root
+                ));
+                assert!(!verify_inclusion(
+                    &leaves[i],
+                    other as u64,
+                    n as u64,
+                    &path,
+                    &root
+                ));
+            }
+            let mut bad_root = root;
+            bad_root[0] ^= 1;
+            assert!(!verify_inclusion(
+                &leaves[i], i as u64, n as u64, &path, &bad_root
+            ));
+        }
+        assert!(inclusion_path(&leaves[..n], n).is_none());
+    }
+}
