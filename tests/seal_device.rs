@@ -10,7 +10,9 @@
 //! writer adds one more final seal (spec `seal.md` §7.2).
 #![cfg(all(feature = "seal-ed25519", feature = "std"))]
 
-use koffer::seal::{verify, Algorithm, Digest, Ed25519, KeyFrame, PublicKey, SealingWriter, Verdict};
+use koffer::seal::{
+    verify, Algorithm, Digest, Ed25519, KeyFrame, PublicKey, SealingWriter, Verdict,
+};
 use koffer::write::ResumePoint;
 
 /// A fixed test seed (a demo key).
@@ -50,7 +52,10 @@ fn resume_after_a_cut_at_every_byte_of_the_last_2_kb_in_256_byte_chunks() {
     let signer = Ed25519::from_seed(SEED);
     let pk = signer.public_key();
     let key = KeyFrame::new(Algorithm::EdDSA, &pk, EVERY);
-    let trusted = [PublicKey { alg: Algorithm::EdDSA, bytes: &pk }];
+    let trusted = [PublicKey {
+        alg: Algorithm::EdDSA,
+        bytes: &pk,
+    }];
     let mut block = [0u8; BLOCK];
     let full = export_from(
         SealingWriter::new(Vec::new(), &mut block, signer.clone(), &key).unwrap(),
@@ -58,7 +63,11 @@ fn resume_after_a_cut_at_every_byte_of_the_last_2_kb_in_256_byte_chunks() {
     );
     let report = verify(&full, &trusted);
     assert_eq!(report.verdict, Verdict::Authentic);
-    assert!(report.seals >= 6 && full.len() > 4 * 2048, "{report:?}, {} bytes", full.len());
+    assert!(
+        report.seals >= 6 && full.len() > 4 * 2048,
+        "{report:?}, {} bytes",
+        full.len()
+    );
 
     let mut cuts_in_seals = 0;
     let mut after_final = 0;
@@ -80,7 +89,11 @@ fn resume_after_a_cut_at_every_byte_of_the_last_2_kb_in_256_byte_chunks() {
         // What a verifier says of the storage as the cut left it: authentic
         // up to the last seal inside the intact prefix.
         let before = verify(storage, &trusted);
-        assert_eq!(before.verdict, Verdict::AuthenticPrefix, "cut at {cut}: {before:?}");
+        assert_eq!(
+            before.verdict,
+            Verdict::AuthenticPrefix,
+            "cut at {cut}: {before:?}"
+        );
         assert_eq!(before.authentic_len as usize, sealed_to, "cut at {cut}");
         assert_eq!(before.seals, digest.seals(), "cut at {cut}");
 
@@ -101,7 +114,11 @@ fn resume_after_a_cut_at_every_byte_of_the_last_2_kb_in_256_byte_chunks() {
             // final seal in the middle, §8 allows it).
             assert_eq!(out[..valid], full[..valid], "cut at {cut}");
             assert_eq!(out.len(), full.len() + SEAL_FRAME_LEN, "cut at {cut}");
-            assert_eq!(verify(&out, &trusted).verdict, Verdict::Authentic, "cut at {cut}");
+            assert_eq!(
+                verify(&out, &trusted).verdict,
+                Verdict::Authentic,
+                "cut at {cut}"
+            );
             after_final += 1;
         } else if out != full {
             let at = out.iter().zip(&full).position(|(a, b)| a != b);

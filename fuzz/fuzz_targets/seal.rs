@@ -48,7 +48,11 @@ fn frames(data: &[u8]) {
         assert_eq!(key.body_len(), n);
     }
     if let Ok(seal) = SealFrame::parse(data) {
-        assert_eq!(&seal.encode()[..], data, "a SEAL body encodes back to its bytes");
+        assert_eq!(
+            &seal.encode()[..],
+            data,
+            "a SEAL body encodes back to its bytes"
+        );
     }
 }
 
@@ -71,11 +75,19 @@ fn digest_state(d: &Digest) -> impl PartialEq + core::fmt::Debug {
 fn digest(data: &[u8]) {
     let mut whole = Digest::new();
     whole.feed(data);
-    let split = if data.is_empty() { 0 } else { usize::from(data[0]) * 257 % (data.len() + 1) };
+    let split = if data.is_empty() {
+        0
+    } else {
+        usize::from(data[0]) * 257 % (data.len() + 1)
+    };
     let mut parts = Digest::new();
     parts.feed(&data[..split]);
     parts.feed(&data[split..]);
-    assert_eq!(digest_state(&whole), digest_state(&parts), "split at {split}");
+    assert_eq!(
+        digest_state(&whole),
+        digest_state(&parts),
+        "split at {split}"
+    );
 }
 
 fn check_report(data: &[u8], trusted: &[PublicKey<'_>], checker: &impl SignatureCheck) {
@@ -103,8 +115,17 @@ fn check_report(data: &[u8], trusted: &[PublicKey<'_>], checker: &impl Signature
     if r.seals > 0 && r.authentic_len < data.len() as u64 {
         let cut = &data[..r.authentic_len as usize];
         let c = verify_with(cut, trusted, checker);
-        assert_eq!(c.verdict, Verdict::AuthenticPrefix, "cut at {}: {c:?} (whole: {r:?})", r.authentic_len);
-        assert_eq!((c.seals, c.authentic_len, c.key), (r.seals, r.authentic_len, r.key), "{c:?} / {r:?}");
+        assert_eq!(
+            c.verdict,
+            Verdict::AuthenticPrefix,
+            "cut at {}: {c:?} (whole: {r:?})",
+            r.authentic_len
+        );
+        assert_eq!(
+            (c.seals, c.authentic_len, c.key),
+            (r.seals, r.authentic_len, r.key),
+            "{c:?} / {r:?}"
+        );
     }
 }
 
@@ -124,7 +145,10 @@ fn seal_cut_resume(p: &[u8]) {
     let signer = Ed25519::from_seed(DEMO_SEED);
     let pk = signer.public_key();
     let key = KeyFrame::new(Algorithm::EdDSA, &pk, every);
-    let trusted = [PublicKey { alg: Algorithm::EdDSA, bytes: &pk }];
+    let trusted = [PublicKey {
+        alg: Algorithm::EdDSA,
+        bytes: &pk,
+    }];
     let mut buf = vec![0u8; block];
     let mut w = SealingWriter::new(Vec::new(), &mut buf, signer.clone(), &key).unwrap();
     let h = w.declare(0, "bytes", 1, &[]).unwrap();
@@ -163,7 +187,12 @@ fn seal_cut_resume(p: &[u8]) {
     }
     let out = w.finish().unwrap();
     let r = verify(&out, &trusted);
-    assert_eq!(r.verdict, Verdict::Authentic, "cut at {at} of {}: {r:?}", full.len());
+    assert_eq!(
+        r.verdict,
+        Verdict::Authentic,
+        "cut at {at} of {}: {r:?}",
+        full.len()
+    );
     let got: Vec<Vec<u8>> = Reader::new(&out)
         .unwrap()
         .records()
@@ -177,7 +206,10 @@ fuzz_target!(|data: &[u8]| {
     digest(data);
     static PK: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
     let pk = PK.get_or_init(|| Ed25519::from_seed(DEMO_SEED).public_key());
-    let trusted = [PublicKey { alg: Algorithm::EdDSA, bytes: pk }];
+    let trusted = [PublicKey {
+        alg: Algorithm::EdDSA,
+        bytes: pk,
+    }];
     check_report(data, &trusted, &Ed25519::VERIFIER);
     check_report(data, &trusted, &AcceptAll);
     if data.first() == Some(&b'S') {
