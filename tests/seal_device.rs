@@ -31,7 +31,7 @@ fn record(k: u32) -> (u32, u16, i16, Option<&'static str>) {
         1_000 + 60 * k,
         (k * 7 % 1000) as u16,
         2150 - (k % 300) as i16,
-        (k % 50 == 0).then_some("checkpoint"),
+        k.is_multiple_of(50).then_some("checkpoint"),
     )
 }
 
