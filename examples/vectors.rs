@@ -5,6 +5,8 @@
 
 #[path = "../tests/vectors/cases.rs"]
 mod cases;
+#[path = "../tests/vectors/seal.rs"]
+mod seal;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -107,6 +109,8 @@ fn main() {
             }
         }
     }
+    // The seal vectors of spec seal.md §11, in their own directory.
+    changed.extend(seal::write(&dir.join("seal"), check));
     if check && !changed.is_empty() {
         eprintln!("vectors out of date: {}", changed.join(", "));
         std::process::exit(1);

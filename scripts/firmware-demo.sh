@@ -2,11 +2,16 @@
 # Runs examples/firmware-cortex-m in QEMU (Cortex-M3, lm3s6965evb) and checks
 # its exports on the host with the `koffer` command:
 #   1. full:   the whole export streamed to a host file through semihosting;
-#   2. cut:    the same export, the power failing mid-frame after 20000 bytes;
-#      resume: a second boot scans what reached the file, truncates it to the
-#              intact prefix and resumes the export to the end.
-# Each file must pass `koffer verify`, and `koffer export --format ndjson` must
-# give exactly the records the firmware's deterministic generator makes.
+#   2. cut:    the same export, the power failing mid-frame after 22000 bytes;
+#      resume: a second boot scans what reached the file, recomputes the
+#              running digest from the intact prefix (read back in chunks),
+#              truncates the file to it and resumes the export to the end.
+# The export is sealed (spec seal.md) with the firmware's compiled-in DEMO
+# key, whose public key the firmware writes to device.pub. Each file must
+# pass `koffer verify`, `koffer verify --key device.pub` (the cut one: exit 3,
+# authentic up to its last seal, the byte and seal the firmware reported),
+# and `koffer export --format ndjson` must give exactly the records the
+# firmware's deterministic generator makes; another key must be refused.
 # Installs only what is missing (the rustup target; QEMU from bookworm-backports,
 # as root). Exit 0 only if everything holds. Usage: bash scripts/firmware-demo.sh
 set -euo pipefail
@@ -59,6 +64,33 @@ done
 # The file as the power cut left it: incomplete (exit 3), its intact records exportable.
 set +e; "$koffer" verify "$out/wearable-cut.koffer" 2>/dev/null; st=$?; set -e
 [ "$st" = 3 ] || fail "koffer verify on the cut file: exit $st, expected 3 (incomplete)"
+
+# Seals: both complete files authentic with the device's public key; the cut
+# one authentic up to its last seal, where the firmware said its last seal
+# ended (and where the resumed boot found it again from the read-back).
+[ -s "$out/device.pub" ] || fail "the firmware wrote no device.pub"
+for f in wearable-full.koffer wearable-resumed.koffer; do
+  "$koffer" verify "$out/$f" --key "$out/device.pub" >"$out/$f.seal" \
+    || fail "koffer verify --key device.pub $f"
+  say "$(cat "$out/$f.seal")"
+done
+seals=$(sed -n 's/.* \([0-9]*\) seals written, the last ending at byte \([0-9]*\)$/\1 \2/p' "$out/cut.log")
+reseals=$(sed -n 's/.*-byte chunks: \([0-9]*\) seals, the last ending at byte \([0-9]*\)$/\1 \2/p' "$out/resume.log")
+valid=$(sed -n 's/.*intact prefix \([0-9]*\) bytes.*/\1/p' "$out/resume.log")
+read -r nseals sealed_to <<<"${seals:-x x}"
+[ -n "$seals" ] && [ "$seals" = "$reseals" ] && [ "$nseals" -gt 0 ] && [ "$sealed_to" -lt "$valid" ] \
+  || fail "cut: the firmware saw seals '${seals:-?}', the resumed boot '${reseals:-?}' (intact prefix ${valid:-?})"
+set +e; "$koffer" verify "$out/wearable-cut.koffer" --key "$out/device.pub" 2>"$out/cut.seal"; st=$?; set -e
+[ "$st" = 3 ] || fail "koffer verify --key on the cut file: exit $st, expected 3 (authentic up to its last seal)"
+grep -q "at byte $sealed_to: incomplete: authentic up to byte $sealed_to (seal $nseals); $(( valid - sealed_to )) bytes after it are not sealed (valid length $valid of" "$out/cut.seal" \
+  || fail "koffer verify --key on the cut file said: $(cat "$out/cut.seal")"
+say "cut file, sealed: $(cat "$out/cut.seal")"
+# Another key is not the device's: not authentic (exit 6), at the KEY frame.
+"$koffer" keygen -o "$out/other" >/dev/null
+set +e; "$koffer" verify "$out/wearable-full.koffer" --key "$out/other.pub" 2>"$out/other.seal"; st=$?; set -e
+[ "$st" = 6 ] && grep -q "not authentic: UntrustedKey" "$out/other.seal" \
+  || fail "koffer verify --key other.pub: exit $st: $(cat "$out/other.seal")"
+say "another key: $(cat "$out/other.seal")"
 "$koffer" export "$out/wearable-cut.koffer" --format ndjson -o "$out/cut.ndjson" 2>"$out/cut.warn" \
   || fail "koffer export of the cut file"
 say "cut file: $(cat "$out/cut.warn")"

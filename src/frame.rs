@@ -59,8 +59,12 @@ pub mod kind {
     pub const RESERVED_CRITICAL_FIRST: u8 = 0x05;
     /// Last kind reserved for future critical frames.
     pub const RESERVED_CRITICAL_LAST: u8 = 0x3F;
-    /// First kind reserved for future ancillary frames defined by this specification.
+    /// First kind reserved for ancillary frames defined by this specification.
     pub const RESERVED_ANCILLARY_FIRST: u8 = 0x40;
+    /// KEY: the key that signs the seals (spec `seal.md` §3, format 1.2).
+    pub const KEY: u8 = 0x40;
+    /// SEAL: a signed seal over every byte before it (spec `seal.md` §4, format 1.2).
+    pub const SEAL: u8 = 0x41;
     /// Last kind reserved for future ancillary frames defined by this specification.
     pub const RESERVED_ANCILLARY_LAST: u8 = 0x5F;
     /// First vendor kind: vendors may use `0x60..=0x7F` for their own ancillary frames.

@@ -54,6 +54,10 @@
 //! | §10 reading, recovery | [`read`] |
 //! | §11 writing, resuming | [`write`](mod@write) |
 //!
+//! | spec `seal.md` | module |
+//! |---|---|
+//! | §2–§9 seals, verification, export series (feature `seal`) | `seal` |
+//!
 //! | spec `schema.md` | module |
 //! |---|---|
 //! | §2–§5 definitions, fingerprint | [`schema`] (and `#[derive(Describe)]`) |
@@ -122,6 +126,12 @@
 //!   twice as fast; same values). With `std` the processor's instruction is
 //!   used. The tables are computed at compile time by koffer itself: no
 //!   CRC crate is a dependency.
+//! - `seal`: [`seal`](mod@seal), signed seals of spec `seal.md` (format
+//!   1.2): KEY and SEAL frames, the running SHA-256 and Merkle root, the
+//!   `Signer` trait, the sealing writer, the verifier. `no_std`, no
+//!   allocator (`sha2`).
+//! - `seal-ed25519` (implies `seal`): a software Ed25519 signer and
+//!   verifier (`ed25519-compact`).
 //! - `defmt`: `defmt::Format` on errors and plain public types.
 //! - `disclosure`: `koffer::disclosure`, the disclosure receipt of spec
 //!   `disclosure.md` (`no_std`, no allocator): firmware and providers write
@@ -141,6 +151,9 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(all(feature = "alloc", feature = "seal"))]
+extern crate alloc;
+
 pub mod block;
 pub mod crc;
 mod cursor;
@@ -158,6 +171,8 @@ pub mod limits;
 pub mod meta;
 pub mod read;
 pub mod schema;
+#[cfg(feature = "seal")]
+pub mod seal;
 #[cfg(feature = "share")]
 pub mod share;
 #[cfg(feature = "alloc")]

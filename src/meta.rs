@@ -67,9 +67,17 @@ pub mod key {
     pub const TIME_BASE: &str = "time.base";
     /// Relates boot time to wall-clock time (anchor); may occur any number of times.
     pub const TIME_ANCHOR: &str = "time.anchor";
+    /// The export's number in its series, 1 for the first (uint; spec `seal.md` §9).
+    pub const EXPORT_SEQUENCE: &str = "export.sequence";
+    /// SHA-256 of the whole previous export of the series (bytes, 32; spec `seal.md` §9).
+    pub const EXPORT_PREVIOUS: &str = "export.previous";
+    /// The first cursor position the export covers (uint; spec `seal.md` §9).
+    pub const EXPORT_CURSOR_START: &str = "export.cursor.start";
+    /// The cursor position after the last one the export covers (uint; spec `seal.md` §9).
+    pub const EXPORT_CURSOR_END: &str = "export.cursor.end";
 
     /// Every well-known key with the value type it must have.
-    pub const WELL_KNOWN: [(&str, u8); 8] = [
+    pub const WELL_KNOWN: [(&str, u8); 12] = [
         (PRODUCER_VENDOR, super::value_type::STR),
         (PRODUCER_MODEL, super::value_type::STR),
         (PRODUCER_FIRMWARE, super::value_type::STR),
@@ -78,6 +86,10 @@ pub mod key {
         (SUBJECT_PSEUDONYM, super::value_type::STR),
         (TIME_BASE, super::value_type::STR),
         (TIME_ANCHOR, super::value_type::ANCHOR),
+        (EXPORT_SEQUENCE, super::value_type::UINT),
+        (EXPORT_PREVIOUS, super::value_type::BYTES),
+        (EXPORT_CURSOR_START, super::value_type::UINT),
+        (EXPORT_CURSOR_END, super::value_type::UINT),
     ];
 
     /// The value type a well-known key must have, or `None` for other keys.

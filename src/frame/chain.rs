@@ -275,6 +275,12 @@ impl<W: Write> Chain<W> {
         &mut self.sink
     }
 
+    /// The sink, to read it.
+    #[cfg(feature = "seal")]
+    pub(crate) fn sink_ref(&self) -> &W {
+        &self.sink
+    }
+
     /// Gives the sink back.
     pub fn into_sink(self) -> W {
         self.sink

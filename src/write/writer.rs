@@ -674,6 +674,29 @@ impl<'b, W: Write> Writer<'b, W> {
         self.out.write_frame(kind, &[body])
     }
 
+    /// Writes a frame of a spec-assigned kind (the seal frames) without
+    /// flushing buffered records first: they go into a later block.
+    #[cfg(feature = "seal")]
+    pub(crate) fn frame_unbuffered(
+        &mut self,
+        kind: u8,
+        parts: &[&[u8]],
+    ) -> Result<(), Error<W::Error>> {
+        self.out.frame(kind, parts)
+    }
+
+    /// The sink (the sealing writer reads its digest).
+    #[cfg(feature = "seal")]
+    pub(crate) fn sink_ref(&self) -> &W {
+        self.out.sink_ref()
+    }
+
+    /// Gives the sink back without finishing (what a power cut leaves).
+    #[cfg(feature = "seal")]
+    pub(crate) fn into_sink(self) -> W {
+        self.out.into_sink()
+    }
+
     /// Writes buffered records and the end frame, flushes the sink and
     /// returns it. The container is complete.
     pub fn finish(mut self) -> Result<W, Error<W::Error>> {

@@ -1,10 +1,19 @@
 //! A wearable's export, written by a Cortex-M3 firmware (QEMU `lm3s6965evb`)
 //! through semihosting to a file on the host.
 //!
-//! No allocator: the writer's only RAM is a 512-byte block buffer on the
-//! stack. The firmware generates its samples deterministically (see
-//! [`item`]), so the host can recompute every record and compare
-//! (`scripts/firmware-demo.sh` does).
+//! No allocator: the writer's RAM is a 512-byte block buffer and the
+//! sealing writer's running digest, on the stack. The firmware generates its
+//! samples deterministically (see [`item`]), so the host can recompute every
+//! record and compare (`scripts/firmware-demo.sh` does).
+//!
+//! The export is sealed (spec `seal.md`): a KEY frame names the device key,
+//! a SEAL frame after every [`EVERY`] blocks signs the SHA-256 of every byte
+//! before it, and a final seal precedes the end frame. The device key is
+//! [`DEMO_SEED`], a fixed seed compiled in — a demo key, published here, so
+//! it proves nothing about a real device; a real one keeps its seed in a
+//! secure element or protected flash and signs through koffer's `Signer`
+//! trait. Every phase writes the public key to `device.pub` (the
+//! `koffer keygen` format) so the host can run `koffer verify --key`.
 //!
 //! Phases, chosen by the last semihosting argument
 //! (`-semihosting-config enable=on,target=native,arg=fw,arg=PHASE`):
@@ -14,9 +23,11 @@
 //!   power fails after [`CUT_AT`] bytes — in the middle of a frame; the
 //!   records still in the block buffer are lost with it.
 //! - `resume`: the device boots again, reads back what reached the file,
-//!   finds the intact prefix with `ResumePoint::scan`, truncates the file to
-//!   it, and continues the export with `Writer::resume` from the first record
-//!   that was not written, to the end.
+//!   finds the intact prefix with `ResumePoint::scan`, recomputes the running
+//!   digest from that prefix read back again in 256-byte chunks (storage
+//!   need not be memory-mapped), truncates the file to it, and continues the
+//!   sealed export with `SealingWriter::resume` from the first record that
+//!   was not written, to the end.
 //! - anything else (e.g. plain `cargo run --release`): all three in a row.
 //!
 //! Exit status 0 on success; any failure exits non-zero.
@@ -27,7 +38,8 @@ use core::ffi::CStr;
 
 use cortex_m_rt::entry;
 use koffer::meta::{key, time_base, Entry, Value};
-use koffer::write::{ResumePoint, Writer};
+use koffer::seal::{Algorithm, Digest, Ed25519, KeyFrame, SealingWriter, WriteError};
+use koffer::write::ResumePoint;
 use semihosting::experimental::env;
 use semihosting::fs::File;
 use semihosting::io::{Read as _, Write as _};
@@ -36,13 +48,22 @@ use semihosting::println;
 /// Records in a complete export (samples and a few events).
 const TOTAL: u32 = 3000;
 /// Bytes that reach the file before the simulated power cut.
-const CUT_AT: u64 = 20_000;
+const CUT_AT: u64 = 22_000;
 /// The block buffer: at most 512 bytes.
 const BLOCK: usize = 512;
 /// First sample time: 2026-09-14 00:00 UTC.
 const T0_MS: u64 = 1_789_344_000_000;
 
+/// A SEAL frame after every this many blocks.
+const EVERY: u32 = 8;
+/// Chunk size of the read-back that recomputes the running digest.
+const CHUNK: usize = 256;
+/// The device key: a DEMO KEY, compiled in and published — never use a
+/// fixed, public seed on a real device.
+const DEMO_SEED: [u8; 32] = *b"koffer-demo-key: NOT A SECRET!!!";
+
 const FULL: &CStr = c"wearable-full.koffer";
+const PUBLIC_KEY: &CStr = c"device.pub";
 const RESUMED: &CStr = c"wearable-resumed.koffer";
 
 /// What the wearer was doing.
@@ -203,22 +224,50 @@ fn create(path: &CStr, limit: u64) -> HostFile {
     }
 }
 
-/// The metadata and record type declarations, then records `from..TOTAL`.
+/// The sealing writer of the export, signing with the device key.
+type Sealing<'b> = SealingWriter<'b, HostFile, Ed25519>;
+/// Its error.
+type SealError = WriteError<SinkError, koffer::seal::NoKey>;
+
+/// The device's signer and public key.
+fn device_key() -> (Ed25519, [u8; 32]) {
+    let signer = Ed25519::from_seed(DEMO_SEED);
+    let public = signer.public_key();
+    (signer, public)
+}
+
+/// Writes `device.pub` as `koffer keygen` does: `koffer-pub ed25519 `, the
+/// public key in lowercase hex, a newline.
+fn write_public_key(public: &[u8; 32]) {
+    let mut line = [0u8; 19 + 64 + 1];
+    line[..19].copy_from_slice(b"koffer-pub ed25519 ");
+    for (i, b) in public.iter().enumerate() {
+        line[19 + 2 * i] = b"0123456789abcdef"[usize::from(b >> 4)];
+        line[20 + 2 * i] = b"0123456789abcdef"[usize::from(b & 15)];
+    }
+    line[83] = b'\n';
+    let mut f = File::create(PUBLIC_KEY).unwrap_or_else(|_| fail("cannot create device.pub"));
+    f.write_all(&line)
+        .unwrap_or_else(|_| fail("cannot write device.pub"));
+}
+
+/// Records `from..TOTAL`, after the metadata and record type declarations.
 /// Returns the writer's error if the sink fails (the power cut).
-fn export(w: &mut Writer<'_, HostFile>, from: u32) -> Result<(), koffer::write::Error<SinkError>> {
+fn export(w: &mut Sealing<'_>, from: u32) -> Result<(), SealError> {
     // Declared by `start`, or before the power cut for a resumed writer.
-    let samples = w.declared_type::<Sample<'_>>(SAMPLE)?;
-    let events = w.declared_type::<Event<'_>>(EVENT)?;
+    let (Some(samples), Some(events)) = (w.declared_raw(SAMPLE), w.declared_raw(EVENT)) else {
+        fail("the record types are not declared")
+    };
     for k in from..TOTAL {
         match item(k) {
-            Item::Sample(s) => w.write(samples, &s)?,
-            Item::Event(e) => w.write(events, &e)?,
+            Item::Sample(s) => w.write_serialized(samples, &s)?,
+            Item::Event(e) => w.write_serialized(events, &e)?,
         }
     }
     Ok(())
 }
 
-fn start(w: &mut Writer<'_, HostFile>) -> Result<(), koffer::write::Error<SinkError>> {
+fn start(w: &mut Sealing<'_>) -> Result<(), SealError> {
     w.metadata(&[
         Entry::new(key::PRODUCER_VENDOR, Value::Str("Acme Wearables")),
         Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3 (QEMU lm3s6965evb)")),
@@ -236,36 +285,42 @@ fn start(w: &mut Writer<'_, HostFile>) -> Result<(), koffer::write::Error<SinkEr
 
 /// Scenario 1: the whole export in one go.
 fn full() {
+    let (signer, public) = device_key();
+    write_public_key(&public);
+    let key = KeyFrame::new(Algorithm::EdDSA, &public, EVERY);
     let mut block = [0u8; BLOCK];
-    let mut w =
-        Writer::new(create(FULL, u64::MAX), &mut block).unwrap_or_else(|_| fail("full: writer"));
+    let mut w = SealingWriter::new(create(FULL, u64::MAX), &mut block, signer, &key)
+        .unwrap_or_else(|_| fail("full: writer"));
     if start(&mut w).is_err() || export(&mut w, 0).is_err() {
         fail("full: writing");
     }
-    let records = w.counted().records + u64::from(w.buffered_records());
     let sink = w.finish().unwrap_or_else(|_| fail("full: finish"));
     println!(
-        "firmware: full: {} records, {} bytes in {:?}",
-        records, sink.written, FULL
+        "firmware: full: {} records, {} bytes in {:?}, sealed every {} blocks",
+        TOTAL, sink.written, FULL, EVERY
     );
 }
 
 /// Scenario 2, before the reboot: the power fails after CUT_AT bytes.
 fn cut() {
+    let (signer, public) = device_key();
+    write_public_key(&public);
+    let key = KeyFrame::new(Algorithm::EdDSA, &public, EVERY);
     let mut block = [0u8; BLOCK];
-    let mut w =
-        Writer::new(create(RESUMED, CUT_AT), &mut block).unwrap_or_else(|_| fail("cut: writer"));
+    let mut w = SealingWriter::new(create(RESUMED, CUT_AT), &mut block, signer, &key)
+        .unwrap_or_else(|_| fail("cut: writer"));
     let r = start(&mut w).and_then(|()| export(&mut w, 0));
     match r {
-        Err(koffer::write::Error::Sink(SinkError::PowerLoss)) => {}
+        Err(WriteError::Write(koffer::write::Error::Sink(SinkError::PowerLoss))) => {}
         Err(_) => fail("cut: unexpected writer error"),
         Ok(()) => fail("cut: the export ended before the power cut"),
     }
     println!(
-        "firmware: cut: power lost after {} bytes; {} records were in intact blocks, {} in the block buffer",
+        "firmware: cut: power lost after {} bytes; {} records were in intact blocks; {} seals written, the last ending at byte {}",
         CUT_AT,
         w.counted().records,
-        w.buffered_records()
+        w.digest().seals(),
+        w.digest().segment_start()
     );
     // The device dies here: no finish, the buffered records are gone.
 }
@@ -292,6 +347,31 @@ fn resume() {
     let point = ResumePoint::scan(&existing[..len]).unwrap_or_else(|_| fail("resume: scan"));
     let valid = point.valid_len() as usize;
     let from = point.counted().records;
+    // The running digest of the intact prefix, read back from storage once
+    // more in CHUNK-byte pieces (as from flash that is not memory-mapped).
+    let mut digest = Digest::new();
+    {
+        let mut f = File::open(RESUMED).unwrap_or_else(|_| fail("resume: open"));
+        let mut chunk = [0u8; CHUNK];
+        let mut fed = 0;
+        while fed < valid {
+            let want = CHUNK.min(valid - fed);
+            match f.read(&mut chunk[..want]) {
+                Ok(0) | Err(_) => fail("resume: read back"),
+                Ok(n) => {
+                    digest.feed(&chunk[..n]);
+                    fed += n;
+                }
+            }
+        }
+    }
+    println!(
+        "firmware: resume: running digest recomputed from {} bytes in {}-byte chunks: {} seals, the last ending at byte {}",
+        digest.position(),
+        CHUNK,
+        digest.seals(),
+        digest.segment_start()
+    );
     println!(
         "firmware: resume: {} bytes on the host, intact prefix {} bytes ({} frames, {} records); torn tail of {} bytes dropped",
         len,
@@ -307,19 +387,20 @@ fn resume() {
     let mut sink = create(RESUMED, u64::MAX);
     embedded_io::Write::write_all(&mut sink, &existing[..valid])
         .unwrap_or_else(|_| fail("resume: rewrite prefix"));
+    let (signer, public) = device_key();
+    let key = KeyFrame::new(Algorithm::EdDSA, &public, EVERY);
     let mut block = [0u8; BLOCK];
-    let mut w =
-        Writer::resume(sink, &mut block, &point).unwrap_or_else(|_| fail("resume: Writer::resume"));
+    let mut w = SealingWriter::resume(sink, &mut block, signer, &key, &point, digest)
+        .unwrap_or_else(|_| fail("resume: SealingWriter::resume"));
     // Every record is one item of the generator, in order: continue at the
     // first one that did not reach the file intact.
     if export(&mut w, from as u32).is_err() {
         fail("resume: writing");
     }
-    let records = w.counted().records + u64::from(w.buffered_records());
     let sink = w.finish().unwrap_or_else(|_| fail("resume: finish"));
     println!(
         "firmware: resume: continued at record {}; {} records, {} bytes in {:?}",
-        from, records, sink.written, RESUMED
+        from, TOTAL, sink.written, RESUMED
     );
 }
 
