@@ -48,5 +48,5 @@ pub use crate::error::{Class, Error, ErrorKind};
 pub use frames::{Frame, FrameRef, Frames};
 pub use reader::Reader;
 pub use records::{Record, Records};
-pub use typed::{Typed, TypedError};
+pub use typed::{Decoder, Typed, TypedError};
 pub use walk::{Completeness, Summary, Tail, TypeSet};
