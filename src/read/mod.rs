@@ -38,6 +38,7 @@
 //! assert!(matches!(summary.completeness, Completeness::Incomplete { tail: Tail::Torn { .. }, .. }));
 //! ```
 
+mod feed;
 mod frames;
 mod reader;
 mod records;
@@ -45,6 +46,7 @@ mod typed;
 pub(crate) mod walk;
 
 pub use crate::error::{Class, Error, ErrorKind};
+pub use feed::{Feed, FeedError};
 pub use frames::{Frame, FrameRef, Frames};
 pub use reader::Reader;
 pub use records::{Record, Records};
