@@ -83,23 +83,24 @@ fn delta(table: &[u8], i: usize, width: u8) -> u32 {
 
 /// The `width`-bit delta (width ≥ 1) starting at bit `bit` of the table.
 ///
-/// One 4-byte load where the table has 4 bytes from the delta's first byte
-/// (a delta spans at most 3 bytes: 16 bits from bit 7), else byte by byte.
-#[inline(always)]
+/// A delta spans at most 3 bytes (16 bits from bit 7).
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline)]
 fn delta_at(table: &[u8], bit: usize, width: u8) -> u32 {
     let byte = bit / 8;
-    let word = match table.get(byte..byte + 4) {
-        Some(w) => u32::from_le_bytes([w[0], w[1], w[2], w[3]]),
-        None => {
-            let mut word: u32 = 0;
-            for k in 0..3 {
-                if let Some(&b) = table.get(byte + k) {
-                    word |= u32::from(b) << (8 * k);
-                }
-            }
-            word
+    // On a 64-bit host one 4-byte load where the table has the bytes; on a
+    // device, byte by byte (less code).
+    #[cfg(target_pointer_width = "64")]
+    if let Some(w) = table.get(byte..byte + 4) {
+        let word = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+        return (word >> (bit % 8)) & ((1u32 << width) - 1);
+    }
+    let mut word: u32 = 0;
+    for k in 0..3 {
+        if let Some(&b) = table.get(byte + k) {
+            word |= u32::from(b) << (8 * k);
         }
-    };
+    }
     (word >> (bit % 8)) & ((1u32 << width) - 1)
 }
 
@@ -108,6 +109,14 @@ fn delta_at(table: &[u8], bit: usize, width: u8) -> u32 {
 /// Widths that divide 64 never straddle a 64-bit word: for them the sum is
 /// taken a word at a time (bit `j` of every field counted at once with a
 /// population count), other widths delta by delta.
+#[cfg(not(target_pointer_width = "64"))]
+fn delta_sum(table: &[u8], count: usize, width: u8) -> u64 {
+    // On a device, delta by delta: less code.
+    (0..count).map(|i| u64::from(delta(table, i, width))).sum()
+}
+
+/// The sum of the first `count` deltas (see above), on a 64-bit host.
+#[cfg(target_pointer_width = "64")]
 fn delta_sum(table: &[u8], count: usize, width: u8) -> u64 {
     match width {
         0 => 0,
@@ -194,7 +203,8 @@ impl<'a> Block<'a> {
             return c.fail(table_at + table.len() - 1, ErrorKind::TablePadding);
         }
         let mask = if width == 0 { 0 } else { (1u32 << width) - 1 };
-        let total = if base_len + mask <= limits::MAX_RECORD_LEN {
+        // On a device, the one loop below serves every block (less code).
+        let total = if cfg!(target_pointer_width = "64") && base_len + mask <= limits::MAX_RECORD_LEN {
             // No delta can make a record too long: only the sum is needed.
             u64::from(count) * u64::from(base_len) + delta_sum(table, count as usize, width)
         } else {
@@ -273,7 +283,9 @@ pub struct BlockRecords<'a> {
 impl<'a> Iterator for BlockRecords<'a> {
     type Item = &'a [u8];
 
-    #[inline(always)]
+    // Inlined into the caller's loop on a host; one copy on a device.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn next(&mut self) -> Option<&'a [u8]> {
         if self.left == 0 {
             return None;

@@ -216,7 +216,7 @@ impl Export<'_, '_> {
             slot[usize::from(*id)] = Some(i);
         }
         // The leaves of each exported type, prepared once.
-        let mut plans: Vec<Option<RowPlan<'_>>> = (0..256).map(|_| None).collect();
+        let mut plans: Vec<Option<RowPlan>> = (0..256).map(|_| None).collect();
         for (id, _) in sinks.iter() {
             if let Some(root) = self.types[usize::from(*id)].as_ref().and_then(|t| t.root) {
                 plans[usize::from(*id)] = Some(RowPlan::new(root));
@@ -264,16 +264,16 @@ impl Export<'_, '_> {
 /// A record type's CSV row, prepared once: its leaves in column order, each
 /// with its JSON exporter and scaling. A row is then written straight into
 /// one line buffer, the cells exactly as [`cells`] makes them.
-struct RowPlan<'d> {
-    leaves: Vec<(Node<'d>, koffer::json::Exporter, Scaling)>,
+struct RowPlan {
+    leaves: Vec<(koffer::json::Exporter, Scaling)>,
 }
 
-impl<'d> RowPlan<'d> {
-    fn new(root: Node<'d>) -> Self {
-        fn walk<'d>(
-            node: Node<'d>,
+impl RowPlan {
+    fn new(root: Node<'_>) -> Self {
+        fn walk(
+            node: Node<'_>,
             scaling: Scaling,
-            out: &mut Vec<(Node<'d>, koffer::json::Exporter, Scaling)>,
+            out: &mut Vec<(koffer::json::Exporter, Scaling)>,
         ) {
             if let Kind::Struct { fields, .. } = node.kind() {
                 for f in fields {
@@ -285,7 +285,7 @@ impl<'d> RowPlan<'d> {
                 }
                 return;
             }
-            out.push((node, koffer::json::Exporter::new(node), scaling));
+            out.push((koffer::json::Exporter::new(node), scaling));
         }
         let mut leaves = Vec::new();
         walk(root, Scaling::NONE, &mut leaves);
@@ -301,26 +301,29 @@ impl<'d> RowPlan<'d> {
         json: &mut Vec<u8>,
     ) -> Result<usize, koffer::dynamic::Error> {
         let mut pos = 0;
-        for (i, (node, exporter, scaling)) in self.leaves.iter().enumerate() {
+        for (i, (exporter, scaling)) in self.leaves.iter().enumerate() {
             let at = |mut e: koffer::dynamic::Error| {
                 e.offset += pos;
                 e
             };
-            let n = koffer::dynamic::skip(*node, &bytes[pos..]).map_err(at)?;
             json.clear();
-            exporter.append(&bytes[pos..pos + n], json).map_err(at)?;
+            let n = exporter.append_prefix(&bytes[pos..], json).map_err(at)?;
             if i > 0 {
                 line.push(b',');
             }
-            // The JSON is UTF-8: strings and names are UTF-8, the rest ASCII.
-            let text = core::str::from_utf8(json).unwrap_or_default();
+            let text = json.as_slice();
             let plain = scaling.scale.is_none() && scaling.offset.is_none();
-            if plain && text.starts_with('"') && !text.contains('\\') {
+            if plain && text.first() == Some(&b'"') && !text.contains(&b'\\') {
                 // A string without escapes: its characters, as `cell_text` reads them.
-                csv_cell(&text[1..text.len() - 1], line);
-            } else if plain && text != "null" && !text.starts_with('"') {
-                csv_cell(text, line);
+                csv_cell_bytes(&text[1..text.len() - 1], line);
+            } else if plain && matches!(text.first(), Some(b'-' | b'0'..=b'9')) {
+                // A JSON number: nothing in it needs quotes.
+                line.extend_from_slice(text);
+            } else if plain && text != b"null" && text.first() != Some(&b'"') {
+                csv_cell_bytes(text, line);
             } else {
+                // The JSON is UTF-8: strings and names are UTF-8, the rest ASCII.
+                let text = core::str::from_utf8(text).unwrap_or_default();
                 csv_cell(&scaling.apply(cell_text(text)), line);
             }
             pos += n;
@@ -440,17 +443,27 @@ fn cell_text(json: &str) -> String {
 
 /// Appends `cell` quoted as RFC 4180 says when it needs quoting.
 fn csv_cell(cell: &str, line: &mut Vec<u8>) {
+    csv_cell_bytes(cell.as_bytes(), line)
+}
+
+/// [`csv_cell`] of UTF-8 text as bytes (quoting looks at ASCII bytes only).
+fn csv_cell_bytes(cell: &[u8], line: &mut Vec<u8>) {
     let needs_quotes = cell
-        .bytes()
+        .iter()
         .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-        || cell.starts_with(' ')
-        || cell.ends_with(' ');
+        || cell.first() == Some(&b' ')
+        || cell.last() == Some(&b' ');
     if needs_quotes {
         line.push(b'"');
-        line.extend_from_slice(cell.replace('"', "\"\"").as_bytes());
+        for &b in cell {
+            if b == b'"' {
+                line.push(b'"');
+            }
+            line.push(b);
+        }
         line.push(b'"');
     } else {
-        line.extend_from_slice(cell.as_bytes());
+        line.extend_from_slice(cell);
     }
 }
 

@@ -163,7 +163,8 @@ impl<'a> Iterator for Records<'a> {
     /// The records of the current block come from here, inlined into the
     /// caller's loop; the frame walk behind it (a new block, checksums,
     /// errors) is out of line in `next_block`.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(b) = &mut self.block {
             if let Some(rec) = b.next_record() {
