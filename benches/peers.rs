@@ -3,8 +3,11 @@
 //! by side in one process:
 //!
 //! - size of the encoded data set;
-//! - encode (typed, streaming), typed decode (koffer: including checksum
-//!   verification), koffer's zero-copy iteration without decoding,
+//! - encode (typed, streaming; koffer from a 4 KiB and a 256-byte block
+//!   buffer), typed decode, borrowed and owned (koffer exactly as the README
+//!   teaches it: a `Decoder` per type and one walk over `records()`, checksums
+//!   verified; also the per-type `typed::<T>()` iterators), koffer's zero-copy
+//!   iteration without decoding,
 //!   verify-only against `memcpy` of the same bytes, and NDJSON export
 //!   (koffer by the definitions in the file, against a program that knows the
 //!   types and writes the same lines with serde_json);
@@ -112,14 +115,19 @@ impl Data {
         for (name, bytes) in [("koffer", &self.koffer), ("koffer 256", &self.koffer_256)] {
             let mut seen = Vec::new();
             decode_koffer_per_type(bytes, |r| seen.push(r));
-            let (mut samples, mut events): (Vec<_>, Vec<_>) =
-                records.iter().cloned().partition(|r| matches!(r, Record::Sample(_)));
+            let (mut samples, mut events): (Vec<_>, Vec<_>) = records
+                .iter()
+                .cloned()
+                .partition(|r| matches!(r, Record::Sample(_)));
             samples.append(&mut events);
             assert!(seen == samples, "{name} per-type round trip");
             let (mut a, mut b) = (Vec::new(), Vec::new());
             decode_koffer_owned(bytes, |r| a.push(r.touch()));
             decode_postcard_owned(&self.postcard, records, |r| b.push(r.touch()));
-            assert!(a == b && a.len() == records.len(), "{name} owned round trip");
+            assert!(
+                a == b && a.len() == records.len(),
+                "{name} owned round trip"
+            );
         }
         let mut c = Vec::new();
         decode_msgpack_owned(&self.msgpack, records, |r| c.push(r.touch()));
@@ -558,7 +566,9 @@ mod owned {
     impl Record {
         pub fn touch(&self) -> usize {
             match self {
-                Record::Sample(s) => usize::from(s.heart_rate) + s.note.as_ref().map_or(0, String::len),
+                Record::Sample(s) => {
+                    usize::from(s.heart_rate) + s.note.as_ref().map_or(0, String::len)
+                }
                 Record::Event(e) => e.kind.len(),
             }
         }
@@ -680,31 +690,43 @@ fn measure(d: &Data, records: &[Record<'_>], rounds: usize) -> Vec<Timing> {
             decode_postcard(black_box(&d.postcard), r, |x| sum += touch(&x));
             sum
         }),
-        case("decode", "koffer: README (decoders + records()), checksums verified", || {
-            let mut sum = 0;
-            decode_koffer(black_box(&d.koffer), |x| sum += touch(&x));
-            sum
-        }),
+        case(
+            "decode",
+            "koffer: README (decoders + records()), checksums verified",
+            || {
+                let mut sum = 0;
+                decode_koffer(black_box(&d.koffer), |x| sum += touch(&x));
+                sum
+            },
+        ),
         case("decode", "koffer: README, 256 B block buffer", || {
             let mut sum = 0;
             decode_koffer(black_box(&d.koffer_256), |x| sum += touch(&x));
             sum
         }),
-        case("decode", "koffer: typed::<Sample>() then typed::<Event>()", || {
-            let mut sum = 0;
-            decode_koffer_per_type(black_box(&d.koffer), |x| sum += touch(&x));
-            sum
-        }),
+        case(
+            "decode",
+            "koffer: typed::<Sample>() then typed::<Event>()",
+            || {
+                let mut sum = 0;
+                decode_koffer_per_type(black_box(&d.koffer), |x| sum += touch(&x));
+                sum
+            },
+        ),
         case("decode owned", "postcard (raw)", || {
             let mut sum = 0;
             decode_postcard_owned(black_box(&d.postcard), r, |x| sum += x.touch());
             sum
         }),
-        case("decode owned", "koffer: README (decoders + records())", || {
-            let mut sum = 0;
-            decode_koffer_owned(black_box(&d.koffer), |x| sum += x.touch());
-            sum
-        }),
+        case(
+            "decode owned",
+            "koffer: README (decoders + records())",
+            || {
+                let mut sum = 0;
+                decode_koffer_owned(black_box(&d.koffer), |x| sum += x.touch());
+                sum
+            },
+        ),
         case("decode owned", "koffer: README, 256 B block buffer", || {
             let mut sum = 0;
             decode_koffer_owned(black_box(&d.koffer_256), |x| sum += x.touch());

@@ -204,27 +204,28 @@ impl<'a> Block<'a> {
         }
         let mask = if width == 0 { 0 } else { (1u32 << width) - 1 };
         // On a device, the one loop below serves every block (less code).
-        let total = if cfg!(target_pointer_width = "64") && base_len + mask <= limits::MAX_RECORD_LEN {
-            // No delta can make a record too long: only the sum is needed.
-            u64::from(count) * u64::from(base_len) + delta_sum(table, count as usize, width)
-        } else {
-            let mut total: u64 = 0;
-            for i in 0..count as usize {
-                let len = base_len + delta(table, i, width);
-                if len > limits::MAX_RECORD_LEN {
-                    // The byte that holds the first bit of the offending delta.
-                    let at = table_at + i * usize::from(width) / 8;
-                    return c.fail(
-                        at,
-                        ErrorKind::RecordTooLarge {
-                            len: u64::from(len),
-                        },
-                    );
+        let total =
+            if cfg!(target_pointer_width = "64") && base_len + mask <= limits::MAX_RECORD_LEN {
+                // No delta can make a record too long: only the sum is needed.
+                u64::from(count) * u64::from(base_len) + delta_sum(table, count as usize, width)
+            } else {
+                let mut total: u64 = 0;
+                for i in 0..count as usize {
+                    let len = base_len + delta(table, i, width);
+                    if len > limits::MAX_RECORD_LEN {
+                        // The byte that holds the first bit of the offending delta.
+                        let at = table_at + i * usize::from(width) / 8;
+                        return c.fail(
+                            at,
+                            ErrorKind::RecordTooLarge {
+                                len: u64::from(len),
+                            },
+                        );
+                    }
+                    total += u64::from(len);
                 }
-                total += u64::from(len);
-            }
-            total
-        };
+                total
+            };
         let payloads_start = c.pos();
         let payloads = c.rest();
         if total != payloads.len() as u64 {
@@ -427,7 +428,11 @@ mod tests {
                     p.push(d, &mut out).unwrap();
                 }
                 p.finish(&mut out).unwrap();
-                assert_eq!(delta_sum(&table[..n], count, width), expected, "width {width} count {count}");
+                assert_eq!(
+                    delta_sum(&table[..n], count, width),
+                    expected,
+                    "width {width} count {count}"
+                );
             }
         }
     }

@@ -342,7 +342,11 @@ impl Exporter {
     /// let n = Exporter::new(def.root().unwrap()).append_prefix(&[0xAC, 0x02, 9, 9], &mut out).unwrap();
     /// assert_eq!((n, out.as_slice()), (2, &b"300"[..]));
     /// ```
-    pub fn append_prefix(&self, payload: &[u8], out: &mut Vec<u8>) -> Result<usize, dynamic::Error> {
+    pub fn append_prefix(
+        &self,
+        payload: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<usize, dynamic::Error> {
         let len = out.len();
         let mut r = Reader::new(payload);
         self.run(self.root, &mut r, &mut VecOut(out))

@@ -304,7 +304,7 @@ fn verify_walk(bytes: &[u8]) -> (Result<Summary, koffer::read::Error>, u64) {
     let mut total = 0u64;
     while let Some(Ok(_)) = frames.next() {
         total += 1;
-        if total % 4096 == 0 {
+        if total.is_multiple_of(4096) {
             progress.set(frames.position());
         }
     }

@@ -329,8 +329,8 @@ impl<'b> Feed<'b> {
             }
             Mode::BadHeader(e) => {
                 let w = self.fill.written_end();
-                let truncated = w < HEADER_LEN as u64
-                    && starts_like_signature(&self.buf[..w as usize]);
+                let truncated =
+                    w < HEADER_LEN as u64 && starts_like_signature(&self.buf[..w as usize]);
                 Err(FeedError::Read(Error::from_header(if truncated {
                     header::Error::Truncated
                 } else {
@@ -351,7 +351,9 @@ impl<'b> Feed<'b> {
                 loop {
                     let step = match checks {
                         Checks::All => walk.step(describe).map(|r| r.map(|(s, f)| (s, Some(f)))),
-                        Checks::Structure => walk.step(|_| Ok(())).map(|r| r.map(|(s, ())| (s, None))),
+                        Checks::Structure => {
+                            walk.step(|_| Ok(())).map(|r| r.map(|(s, ())| (s, None)))
+                        }
                     };
                     match step {
                         None => break,
@@ -365,7 +367,6 @@ impl<'b> Feed<'b> {
                 let mut last = [0u8; 4];
                 last.copy_from_slice(&self.buf[pos - 4..pos]);
                 let outcome = walk.outcome();
-                drop(walk);
                 self.counted = counted;
                 self.declared = declared;
                 let shift = |rel: u64| rel - HEADER_LEN as u64 + self.base;
@@ -418,7 +419,11 @@ impl<'b> Feed<'b> {
         )
     }
 
-    fn absolute<'x>(&self, step: &crate::read::walk::Step<'x>, frame: crate::read::Frame<'x>) -> FrameRef<'x> {
+    fn absolute<'x>(
+        &self,
+        step: &crate::read::walk::Step<'x>,
+        frame: crate::read::Frame<'x>,
+    ) -> FrameRef<'x> {
         let shift = |rel: usize| rel as u64 - HEADER_LEN as u64 + self.base;
         FrameRef {
             offset: shift(step.offset),
@@ -450,7 +455,6 @@ impl<'b> Feed<'b> {
         }
         let pos = walk.position();
         let (counted, declared, ended) = (walk.counted(), walk.declared(), walk.ended());
-        drop(walk);
         self.counted = counted;
         self.declared = declared;
         self.ended = ended;
@@ -475,7 +479,9 @@ impl<'b> Feed<'b> {
 
     /// The size of the frame at the start of the pending bytes, from its head.
     fn frame_size(&self) -> Option<u64> {
-        let head = self.buf.get(HEADER_LEN..HEADER_LEN + crate::frame::FrameHead::LEN)?;
+        let head = self
+            .buf
+            .get(HEADER_LEN..HEADER_LEN + crate::frame::FrameHead::LEN)?;
         Some(u64::from(u32::from_le_bytes([head[1], head[2], head[3], 0])) + 9)
     }
 }
@@ -531,14 +537,17 @@ mod tests {
 
     fn same_as_slice(bytes: &[u8], what: &str) {
         let expected = Reader::new(bytes).and_then(|r| r.verify());
-        let frames = Reader::new(bytes).map_or(0, |r| r.frames().map_while(Result::ok).count() as u64);
+        let frames =
+            Reader::new(bytes).map_or(0, |r| r.frames().map_while(Result::ok).count() as u64);
         for chunk in 1..=300 {
             match fed(bytes, chunk, false) {
                 Ok((s, n)) => {
                     assert_eq!(Ok(s), expected, "{what}, chunks of {chunk}");
                     assert_eq!(n, frames, "{what}, chunks of {chunk}: frames handed out");
                 }
-                Err(FeedError::Read(e)) => assert_eq!(Err(e), expected, "{what}, chunks of {chunk}"),
+                Err(FeedError::Read(e)) => {
+                    assert_eq!(Err(e), expected, "{what}, chunks of {chunk}")
+                }
                 Err(e) => panic!("{what}, chunks of {chunk}: {e}"),
             }
         }
@@ -556,7 +565,9 @@ mod tests {
                 let expected = Reader::new(&full[..cut]).and_then(|r| r.verify());
                 match fed(&full[..cut], chunk, false) {
                     Ok((s, _)) => assert_eq!(Ok(s), expected, "cut {cut} chunk {chunk}"),
-                    Err(FeedError::Read(e)) => assert_eq!(Err(e), expected, "cut {cut} chunk {chunk}"),
+                    Err(FeedError::Read(e)) => {
+                        assert_eq!(Err(e), expected, "cut {cut} chunk {chunk}")
+                    }
                     Err(e) => panic!("cut {cut}: {e}"),
                 }
             }
@@ -580,7 +591,9 @@ mod tests {
                 let expected = Reader::new(&damaged).and_then(|r| r.verify());
                 match fed(&damaged, chunk, false) {
                     Ok((s, _)) => assert_eq!(Ok(s), expected, "flip at {at} chunk {chunk}"),
-                    Err(FeedError::Read(e)) => assert_eq!(Err(e), expected, "flip at {at} chunk {chunk}"),
+                    Err(FeedError::Read(e)) => {
+                        assert_eq!(Err(e), expected, "flip at {at} chunk {chunk}")
+                    }
                     Err(e) => panic!("flip at {at}: {e}"),
                 }
             }
@@ -601,7 +614,9 @@ mod tests {
                 let got = fed.and_then(|()| ResumePoint::from_feed(feed));
                 match got {
                     Ok(p) => assert_eq!(Ok(p), expected, "cut {cut} chunk {chunk}"),
-                    Err(FeedError::Read(e)) => assert_eq!(Err(e), expected, "cut {cut} chunk {chunk}"),
+                    Err(FeedError::Read(e)) => {
+                        assert_eq!(Err(e), expected, "cut {cut} chunk {chunk}")
+                    }
                     Err(e) => panic!("cut {cut}: {e}"),
                 }
             }

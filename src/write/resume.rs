@@ -96,15 +96,13 @@ impl ResumePoint {
     /// ```
     pub fn from_feed(mut feed: Feed<'_>) -> Result<ResumePoint, FeedError> {
         match feed.end(&mut |_| {}) {
-            Err(FeedError::Read(e)) if e.kind == ErrorKind::HeaderTruncated => {
-                Ok(ResumePoint {
-                    valid_len: 0,
-                    last_checksum: [0; 4],
-                    counted: End::default(),
-                    declared: TypeSet::default(),
-                    complete: false,
-                })
-            }
+            Err(FeedError::Read(e)) if e.kind == ErrorKind::HeaderTruncated => Ok(ResumePoint {
+                valid_len: 0,
+                last_checksum: [0; 4],
+                counted: End::default(),
+                declared: TypeSet::default(),
+                complete: false,
+            }),
             Err(e) => Err(e),
             Ok((summary, last_checksum)) => Ok(ResumePoint {
                 valid_len: summary.len,
