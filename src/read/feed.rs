@@ -82,15 +82,6 @@ impl From<Error> for FeedError {
     }
 }
 
-/// Which checks a feed applies (spec §10.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Checks {
-    /// Structure and descriptions: [`Reader::verify`](crate::read::Reader::verify).
-    All,
-    /// Structure only: what [`Records`](crate::read::Records) and resuming apply.
-    Structure,
-}
-
 /// The final run of equal `0x00` or `0xFF` bytes of what was fed since the
 /// start of the kept bytes (spec §10.3): where the written data ends.
 #[derive(Debug, Clone, Copy, Default)]
@@ -142,14 +133,17 @@ enum Mode {
 }
 
 /// A container read in chunks: see the [module documentation](self).
-pub struct Feed<'b> {
+///
+/// `ALL`: every check ([`Feed::new`]), or the structure checks only
+/// ([`Feed::structure_only`]; a device that resumes links no description
+/// checks).
+pub struct Feed<'b, const ALL: bool = true> {
     /// `buf[..HEADER_LEN]` is context: its last 4 bytes are the checksum
     /// the next frame chains to. `buf[HEADER_LEN..len]` are the pending
     /// bytes, from input offset `base` on.
     buf: &'b mut [u8],
     len: usize,
     base: u64,
-    checks: Checks,
     mode: Mode,
     header: Header,
     counted: End,
@@ -170,29 +164,39 @@ struct Pass {
     defer: bool,
 }
 
-impl<'b> Feed<'b> {
+impl<'b> Feed<'b, true> {
     /// A buffer that holds any frame the format allows: the largest frame
     /// body, its head and checksum, and the 18 bytes of context.
     pub const MAX_BUFFER: usize = crate::limits::MAX_FRAME_BODY as usize + 9 + HEADER_LEN;
 
     /// A feed that applies every check, as [`Reader::verify`](crate::read::Reader::verify) does.
     pub fn new(buf: &'b mut [u8]) -> Self {
-        Self::with_checks(buf, Checks::All)
+        Self::start(buf)
     }
+}
 
+impl<'b> Feed<'b, false> {
     /// A feed that applies the structure checks only (spec §10.1), as
     /// [`Records`](crate::read::Records) and resuming do; its frames are
     /// not handed out ([`feed_with`](Self::feed_with) calls nothing).
+    ///
+    /// ```
+    /// let mut buf = [0u8; 64];
+    /// let mut feed = koffer::read::Feed::structure_only(&mut buf);
+    /// feed.feed(b"not a container at all").unwrap();
+    /// assert!(feed.finish().is_err());
+    /// ```
     pub fn structure_only(buf: &'b mut [u8]) -> Self {
-        Self::with_checks(buf, Checks::Structure)
+        Self::start(buf)
     }
+}
 
-    fn with_checks(buf: &'b mut [u8], checks: Checks) -> Self {
+impl<'b, const ALL: bool> Feed<'b, ALL> {
+    fn start(buf: &'b mut [u8]) -> Self {
         Feed {
             buf,
             len: 0,
             base: 0,
-            checks,
             mode: Mode::Header,
             header: Header::CURRENT,
             counted: End::default(),
@@ -347,13 +351,11 @@ impl<'b> Feed<'b> {
                 };
                 let written_end = usize::try_from(written_end).unwrap_or(usize::MAX);
                 let mut walk = self.walk(written_end);
-                let checks = self.checks;
                 loop {
-                    let step = match checks {
-                        Checks::All => walk.step(describe).map(|r| r.map(|(s, f)| (s, Some(f)))),
-                        Checks::Structure => {
-                            walk.step(|_| Ok(())).map(|r| r.map(|(s, ())| (s, None)))
-                        }
+                    let step = if ALL {
+                        walk.step(describe).map(|r| r.map(|(s, f)| (s, Some(f))))
+                    } else {
+                        walk.step(|_| Ok(())).map(|r| r.map(|(s, ())| (s, None)))
                     };
                     match step {
                         None => break,
@@ -439,9 +441,10 @@ impl<'b> Feed<'b> {
         let mut walk = self.walk(written_end);
         let mut failed = false;
         loop {
-            let step = match self.checks {
-                Checks::All => walk.step(describe).map(|r| r.map(|(s, f)| (s, Some(f)))),
-                Checks::Structure => walk.step(|_| Ok(())).map(|r| r.map(|(s, ())| (s, None))),
+            let step = if ALL {
+                walk.step(describe).map(|r| r.map(|(s, f)| (s, Some(f))))
+            } else {
+                walk.step(|_| Ok(())).map(|r| r.map(|(s, ())| (s, None)))
             };
             match step {
                 None => break,
@@ -520,13 +523,9 @@ mod tests {
         w.finish().unwrap()
     }
 
-    fn fed(bytes: &[u8], chunk: usize, structure: bool) -> Result<(Summary, u64), FeedError> {
+    fn fed(bytes: &[u8], chunk: usize) -> Result<(Summary, u64), FeedError> {
         let mut buf = [0u8; 128];
-        let mut feed = if structure {
-            Feed::structure_only(&mut buf)
-        } else {
-            Feed::new(&mut buf)
-        };
+        let mut feed = Feed::new(&mut buf);
         let mut frames = 0u64;
         for c in bytes.chunks(chunk.max(1)) {
             feed.feed_with(c, |_| frames += 1)?;
@@ -540,7 +539,7 @@ mod tests {
         let frames =
             Reader::new(bytes).map_or(0, |r| r.frames().map_while(Result::ok).count() as u64);
         for chunk in 1..=300 {
-            match fed(bytes, chunk, false) {
+            match fed(bytes, chunk) {
                 Ok((s, n)) => {
                     assert_eq!(Ok(s), expected, "{what}, chunks of {chunk}");
                     assert_eq!(n, frames, "{what}, chunks of {chunk}: frames handed out");
@@ -563,7 +562,7 @@ mod tests {
             f.update(&full[..cut]);
             for chunk in [1, 2, 5, 17, 64, 300] {
                 let expected = Reader::new(&full[..cut]).and_then(|r| r.verify());
-                match fed(&full[..cut], chunk, false) {
+                match fed(&full[..cut], chunk) {
                     Ok((s, _)) => assert_eq!(Ok(s), expected, "cut {cut} chunk {chunk}"),
                     Err(FeedError::Read(e)) => {
                         assert_eq!(Err(e), expected, "cut {cut} chunk {chunk}")
@@ -589,7 +588,7 @@ mod tests {
             damaged[at] ^= 0x10;
             for chunk in [1, 3, 64, 300] {
                 let expected = Reader::new(&damaged).and_then(|r| r.verify());
-                match fed(&damaged, chunk, false) {
+                match fed(&damaged, chunk) {
                     Ok((s, _)) => assert_eq!(Ok(s), expected, "flip at {at} chunk {chunk}"),
                     Err(FeedError::Read(e)) => {
                         assert_eq!(Err(e), expected, "flip at {at} chunk {chunk}")

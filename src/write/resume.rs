@@ -94,7 +94,7 @@ impl ResumePoint {
     /// let point = ResumePoint::from_feed(feed).unwrap();
     /// assert_eq!(Ok(point), ResumePoint::scan(&flash));
     /// ```
-    pub fn from_feed(mut feed: Feed<'_>) -> Result<ResumePoint, FeedError> {
+    pub fn from_feed(mut feed: Feed<'_, false>) -> Result<ResumePoint, FeedError> {
         match feed.end(&mut |_| {}) {
             Err(FeedError::Read(e)) if e.kind == ErrorKind::HeaderTruncated => Ok(ResumePoint {
                 valid_len: 0,
