@@ -3,8 +3,11 @@
 //! by side in one process:
 //!
 //! - size of the encoded data set;
-//! - encode (typed, streaming), typed decode (koffer: including checksum
-//!   verification), koffer's zero-copy iteration without decoding,
+//! - encode (typed, streaming; koffer from a 4 KiB and a 256-byte block
+//!   buffer), typed decode, borrowed and owned (koffer exactly as the README
+//!   teaches it: a `Decoder` per type and one walk over `records()`, checksums
+//!   verified; also the per-type `typed::<T>()` iterators), koffer's zero-copy
+//!   iteration without decoding,
 //!   verify-only against `memcpy` of the same bytes, and NDJSON export
 //!   (koffer by the definitions in the file, against a program that knows the
 //!   types and writes the same lines with serde_json);
@@ -109,6 +112,26 @@ impl Data {
             let summary = Reader::new(bytes).unwrap().verify().unwrap();
             assert!(summary.is_complete() && summary.counted.records == records.len() as u64);
         }
+        for (name, bytes) in [("koffer", &self.koffer), ("koffer 256", &self.koffer_256)] {
+            let mut seen = Vec::new();
+            decode_koffer_per_type(bytes, |r| seen.push(r));
+            let (mut samples, mut events): (Vec<_>, Vec<_>) = records
+                .iter()
+                .cloned()
+                .partition(|r| matches!(r, Record::Sample(_)));
+            samples.append(&mut events);
+            assert!(seen == samples, "{name} per-type round trip");
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            decode_koffer_owned(bytes, |r| a.push(r.touch()));
+            decode_postcard_owned(&self.postcard, records, |r| b.push(r.touch()));
+            assert!(
+                a == b && a.len() == records.len(),
+                "{name} owned round trip"
+            );
+        }
+        let mut c = Vec::new();
+        decode_msgpack_owned(&self.msgpack, records, |r| c.push(r.touch()));
+        assert!(c.len() == records.len(), "msgpack owned");
         let mut owned = Vec::new();
         decode_avro(&self.avro, |r| owned.push(r));
         assert!(owned.len() == records.len(), "avro record count");
@@ -423,21 +446,131 @@ fn ndjson_typed(bytes: &[u8], out: &mut Vec<u8>) {
     });
 }
 
-/// Typed decoding of both record types, interleaved as written: the file's
-/// schemas are matched with the Rust types once (by name and fingerprint),
-/// then every record decodes directly.
+/// Typed decoding of both record types, interleaved as written, exactly as
+/// the README teaches it: a `Decoder` per type (the file's schemas matched
+/// with the Rust types once, by name and fingerprint), then one walk over
+/// `records()` handing every record to the decoders.
 fn decode_koffer_indexed<'a>(bytes: &'a [u8], mut f: impl FnMut(u8, u64, Record<'a>)) {
     let reader = Reader::new(bytes).unwrap();
-    let sample = reader.typed::<Sample>().unwrap();
-    let event = reader.typed::<Event>().unwrap();
-    assert!(!sample.is_evolved() && !event.is_evolved());
-    let (sample, event) = (sample.record_type(), event.record_type());
-    for r in reader.records() {
-        let r = r.unwrap();
-        if r.record_type == sample {
-            f(r.record_type, r.index, Record::Sample(r.decode().unwrap()));
-        } else if r.record_type == event {
-            f(r.record_type, r.index, Record::Event(r.decode().unwrap()));
+    let samples = reader.decoder::<Sample>().unwrap();
+    let events = reader.decoder::<Event>().unwrap();
+    for record in reader.records() {
+        let record = record.unwrap();
+        if let Some(s) = samples.decode(&record).unwrap() {
+            f(record.record_type, record.index, Record::Sample(s));
+        } else if let Some(e) = events.decode(&record).unwrap() {
+            f(record.record_type, record.index, Record::Event(e));
+        }
+    }
+}
+
+/// The same with owned values (`String` fields), as a program that keeps
+/// the records after the bytes are gone.
+fn decode_koffer_owned(bytes: &[u8], mut f: impl FnMut(owned::Record)) {
+    let reader = Reader::new(bytes).unwrap();
+    let samples = reader.decoder::<owned::Sample>().unwrap();
+    let events = reader.decoder::<owned::Event>().unwrap();
+    assert!(!samples.is_evolved() && !events.is_evolved());
+    for record in reader.records() {
+        let record = record.unwrap();
+        if let Some(s) = samples.decode(&record).unwrap() {
+            f(owned::Record::Sample(s));
+        } else if let Some(e) = events.decode(&record).unwrap() {
+            f(owned::Record::Event(e));
+        }
+    }
+}
+
+/// One iterator per type, one after the other (`reader.typed::<T>()`): two
+/// walks, each passing over the other type's blocks whole.
+fn decode_koffer_per_type<'a>(bytes: &'a [u8], mut f: impl FnMut(Record<'a>)) {
+    let reader = Reader::new(bytes).unwrap();
+    for s in reader.typed::<Sample>().unwrap() {
+        f(Record::Sample(s.unwrap()));
+    }
+    for e in reader.typed::<Event>().unwrap() {
+        f(Record::Event(e.unwrap()));
+    }
+}
+
+fn decode_postcard_owned(bytes: &[u8], order: &[Record<'_>], mut f: impl FnMut(owned::Record)) {
+    let mut rest = bytes;
+    for r in order {
+        match r {
+            Record::Sample(_) => {
+                let (s, tail) = postcard::take_from_bytes::<owned::Sample>(rest).unwrap();
+                f(owned::Record::Sample(s));
+                rest = tail;
+            }
+            Record::Event(_) => {
+                let (e, tail) = postcard::take_from_bytes::<owned::Event>(rest).unwrap();
+                f(owned::Record::Event(e));
+                rest = tail;
+            }
+        }
+    }
+}
+
+fn decode_msgpack_owned(bytes: &[u8], order: &[Record<'_>], mut f: impl FnMut(owned::Record)) {
+    let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
+    for r in order {
+        match r {
+            Record::Sample(_) => f(owned::Record::Sample(
+                owned::Sample::deserialize(&mut de).unwrap(),
+            )),
+            Record::Event(_) => f(owned::Record::Event(
+                owned::Event::deserialize(&mut de).unwrap(),
+            )),
+        }
+    }
+}
+
+/// The data set's record types with owned strings: the same schemas.
+mod owned {
+    use super::wearable::Activity;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, koffer::Describe, Debug, PartialEq)]
+    #[koffer(record = "sample", version = 1)]
+    pub struct Sample {
+        #[koffer(unit = "ms", time = "unix")]
+        pub timestamp_ms: u64,
+        #[koffer(unit = "1/min")]
+        pub heart_rate: u8,
+        #[koffer(unit = "{steps}")]
+        pub steps: u16,
+        #[koffer(unit = "lat")]
+        pub lat: f64,
+        #[koffer(unit = "lon")]
+        pub lon: f64,
+        #[koffer(unit = "%")]
+        pub battery_pct: u8,
+        pub activity: Activity,
+        pub note: Option<String>,
+    }
+
+    #[derive(Deserialize, koffer::Describe, Debug, PartialEq)]
+    #[koffer(record = "event", version = 1)]
+    pub struct Event {
+        #[koffer(unit = "ms", time = "unix")]
+        pub timestamp_ms: u64,
+        pub kind: String,
+        pub detail: String,
+    }
+
+    pub enum Record {
+        Sample(Sample),
+        Event(Event),
+    }
+
+    impl Record {
+        pub fn touch(&self) -> usize {
+            match self {
+                Record::Sample(s) => {
+                    usize::from(s.heart_rate) + s.note.as_ref().map_or(0, String::len)
+                }
+                Record::Event(e) => e.kind.len(),
+            }
         }
     }
 }
@@ -505,6 +638,8 @@ fn measure(d: &Data, records: &[Record<'_>], rounds: usize) -> Vec<Timing> {
     let mut out_ndjson_dynamic = Vec::with_capacity(d.json.len() * 2);
     let mut memcpy_dst = vec![0u8; d.koffer.len()];
     let mut block = vec![0u8; 4096];
+    let mut out_koffer_256 = Vec::with_capacity(d.koffer_256.len());
+    let mut block_256 = vec![0u8; 256];
     let r = black_box(records);
     // Sums of a field of every decoded record keep the decoding from being optimised away.
     fn touch(r: &Record<'_>) -> usize {
@@ -522,6 +657,12 @@ fn measure(d: &Data, records: &[Record<'_>], rounds: usize) -> Vec<Timing> {
             sink.clear();
             out_koffer = encode_koffer(r, sink, &mut block);
             out_koffer.len()
+        }),
+        case("encode", "koffer, 256 B block buffer", || {
+            let mut sink = std::mem::take(&mut out_koffer_256);
+            sink.clear();
+            out_koffer_256 = encode_koffer(r, sink, &mut block_256);
+            out_koffer_256.len()
         }),
         case("encode", "Avro container", || {
             let mut sink = std::mem::take(&mut out_avro);
@@ -549,9 +690,51 @@ fn measure(d: &Data, records: &[Record<'_>], rounds: usize) -> Vec<Timing> {
             decode_postcard(black_box(&d.postcard), r, |x| sum += touch(&x));
             sum
         }),
-        case("decode", "koffer (typed, checksums verified)", || {
+        case(
+            "decode",
+            "koffer: README (decoders + records()), checksums verified",
+            || {
+                let mut sum = 0;
+                decode_koffer(black_box(&d.koffer), |x| sum += touch(&x));
+                sum
+            },
+        ),
+        case("decode", "koffer: README, 256 B block buffer", || {
             let mut sum = 0;
-            decode_koffer(black_box(&d.koffer), |x| sum += touch(&x));
+            decode_koffer(black_box(&d.koffer_256), |x| sum += touch(&x));
+            sum
+        }),
+        case(
+            "decode",
+            "koffer: typed::<Sample>() then typed::<Event>()",
+            || {
+                let mut sum = 0;
+                decode_koffer_per_type(black_box(&d.koffer), |x| sum += touch(&x));
+                sum
+            },
+        ),
+        case("decode owned", "postcard (raw)", || {
+            let mut sum = 0;
+            decode_postcard_owned(black_box(&d.postcard), r, |x| sum += x.touch());
+            sum
+        }),
+        case(
+            "decode owned",
+            "koffer: README (decoders + records())",
+            || {
+                let mut sum = 0;
+                decode_koffer_owned(black_box(&d.koffer), |x| sum += x.touch());
+                sum
+            },
+        ),
+        case("decode owned", "koffer: README, 256 B block buffer", || {
+            let mut sum = 0;
+            decode_koffer_owned(black_box(&d.koffer_256), |x| sum += x.touch());
+            sum
+        }),
+        case("decode owned", "MessagePack", || {
+            let mut sum = 0;
+            decode_msgpack_owned(black_box(&d.msgpack), r, |x| sum += x.touch());
             sum
         }),
         case("decode", "Avro container", || {
@@ -669,6 +852,7 @@ fn time_tables(results: &[Timing], d: &Data, n: usize) {
     for (group, base_name, what) in [
         ("encode", "postcard (raw)", "× postcard"),
         ("decode", "postcard (raw)", "× postcard"),
+        ("decode owned", "postcard (raw)", "× postcard"),
         ("verify", "memcpy of the same bytes", "throughput × memcpy"),
         ("ndjson", "typed decode + serde_json", "× typed"),
     ] {

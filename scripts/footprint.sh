@@ -89,6 +89,16 @@ report() { # name flash budget
 }
 report writer "${flash[writer]}" $BUDGET_WRITER
 report reader "${flash[reader]}" $BUDGET_READER
+# Writer with a 3-entry metadata frame (issue 17): the figure a real export
+# costs. Budget 3 KB; reported, not yet enforced by --check: it is over (see
+# BENCHMARKS.md, "Footprint"), and enforcing it would fail every CI run.
+BUDGET_WRITER_META=3072
+if [ "${flash[writer-meta]}" -gt $BUDGET_WRITER_META ]; then
+  printf 'footprint: writer-meta is %d B over its %d B flash budget (reported, not enforced)\n' \
+    $(( ${flash[writer-meta]} - BUDGET_WRITER_META )) $BUDGET_WRITER_META
+else
+  report writer-meta "${flash[writer-meta]}" $BUDGET_WRITER_META
+fi
 for v in writer writer-meta reader verifier; do
   if [ "${ram[$v]}" -ne 0 ]; then echo "footprint: $v uses ${ram[$v]} B of static RAM (budget 0)"; status=1; fi
 done

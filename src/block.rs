@@ -78,8 +78,23 @@ fn delta(table: &[u8], i: usize, width: u8) -> u32 {
     if width == 0 {
         return 0;
     }
-    let bit = i * width as usize;
+    delta_at(table, i * width as usize, width)
+}
+
+/// The `width`-bit delta (width ≥ 1) starting at bit `bit` of the table.
+///
+/// A delta spans at most 3 bytes (16 bits from bit 7).
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline)]
+fn delta_at(table: &[u8], bit: usize, width: u8) -> u32 {
     let byte = bit / 8;
+    // On a 64-bit host one 4-byte load where the table has the bytes; on a
+    // device, byte by byte (less code).
+    #[cfg(target_pointer_width = "64")]
+    if let Some(w) = table.get(byte..byte + 4) {
+        let word = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+        return (word >> (bit % 8)) & ((1u32 << width) - 1);
+    }
     let mut word: u32 = 0;
     for k in 0..3 {
         if let Some(&b) = table.get(byte + k) {
@@ -87,6 +102,58 @@ fn delta(table: &[u8], i: usize, width: u8) -> u32 {
         }
     }
     (word >> (bit % 8)) & ((1u32 << width) - 1)
+}
+
+/// The sum of the first `count` deltas of a table whose padding bits are zero.
+///
+/// Widths that divide 64 never straddle a 64-bit word: for them the sum is
+/// taken a word at a time (bit `j` of every field counted at once with a
+/// population count), other widths delta by delta.
+#[cfg(not(target_pointer_width = "64"))]
+fn delta_sum(table: &[u8], count: usize, width: u8) -> u64 {
+    // On a device, delta by delta: less code.
+    (0..count).map(|i| u64::from(delta(table, i, width))).sum()
+}
+
+/// The sum of the first `count` deltas (see above), on a 64-bit host.
+#[cfg(target_pointer_width = "64")]
+fn delta_sum(table: &[u8], count: usize, width: u8) -> u64 {
+    match width {
+        0 => 0,
+        1 | 2 | 4 => {
+            let w = u32::from(width);
+            // Bit 0 of every field in a word: 0x55…55 for width 2, 0x11…11 for 4.
+            let low: u64 = match width {
+                1 => u64::MAX,
+                2 => 0x5555_5555_5555_5555,
+                _ => 0x1111_1111_1111_1111,
+            };
+            let word_sum = |word: u64| -> u64 {
+                let mut s = 0;
+                for j in 0..w {
+                    s += u64::from((word & (low << j)).count_ones()) << j;
+                }
+                s
+            };
+            let mut chunks = table.chunks_exact(8);
+            let mut total = 0;
+            for c in &mut chunks {
+                total += word_sum(u64::from_le_bytes([
+                    c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+                ]));
+            }
+            let mut last = [0u8; 8];
+            let rest = chunks.remainder();
+            last[..rest.len()].copy_from_slice(rest);
+            total + word_sum(u64::from_le_bytes(last))
+        }
+        8 => table.iter().map(|&b| u64::from(b)).sum(),
+        16 => table
+            .chunks_exact(2)
+            .map(|c| u64::from(u16::from_le_bytes([c[0], c[1]])))
+            .sum(),
+        _ => (0..count).map(|i| u64::from(delta(table, i, width))).sum(),
+    }
 }
 
 /// A checked block body.
@@ -135,27 +202,30 @@ impl<'a> Block<'a> {
         if !used_bits.is_multiple_of(8) && table[table.len() - 1] >> (used_bits % 8) != 0 {
             return c.fail(table_at + table.len() - 1, ErrorKind::TablePadding);
         }
-        let total = if width == 0 {
-            // Every record is base_len bytes: no per-record work.
-            u64::from(count) * u64::from(base_len)
-        } else {
-            let mut total: u64 = 0;
-            for i in 0..count as usize {
-                let len = base_len + delta(table, i, width);
-                if len > limits::MAX_RECORD_LEN {
-                    // The byte that holds the first bit of the offending delta.
-                    let at = table_at + i * usize::from(width) / 8;
-                    return c.fail(
-                        at,
-                        ErrorKind::RecordTooLarge {
-                            len: u64::from(len),
-                        },
-                    );
+        let mask = if width == 0 { 0 } else { (1u32 << width) - 1 };
+        // On a device, the one loop below serves every block (less code).
+        let total =
+            if cfg!(target_pointer_width = "64") && base_len + mask <= limits::MAX_RECORD_LEN {
+                // No delta can make a record too long: only the sum is needed.
+                u64::from(count) * u64::from(base_len) + delta_sum(table, count as usize, width)
+            } else {
+                let mut total: u64 = 0;
+                for i in 0..count as usize {
+                    let len = base_len + delta(table, i, width);
+                    if len > limits::MAX_RECORD_LEN {
+                        // The byte that holds the first bit of the offending delta.
+                        let at = table_at + i * usize::from(width) / 8;
+                        return c.fail(
+                            at,
+                            ErrorKind::RecordTooLarge {
+                                len: u64::from(len),
+                            },
+                        );
+                    }
+                    total += u64::from(len);
                 }
-                total += u64::from(len);
-            }
-            total
-        };
+                total
+            };
         let payloads_start = c.pos();
         let payloads = c.rest();
         if total != payloads.len() as u64 {
@@ -192,8 +262,8 @@ impl<'a> Block<'a> {
             payloads: self.payloads,
             base_len: self.header.base_len,
             width: self.header.width,
-            next: 0,
-            count: self.header.count as usize,
+            bit: 0,
+            left: self.header.count as usize,
         }
     }
 }
@@ -205,20 +275,28 @@ pub struct BlockRecords<'a> {
     payloads: &'a [u8],
     base_len: u32,
     width: u8,
-    next: usize,
-    count: usize,
+    /// Bit position of the next delta in the table.
+    bit: usize,
+    /// Records not yet handed out.
+    left: usize,
 }
 
 impl<'a> Iterator for BlockRecords<'a> {
     type Item = &'a [u8];
 
-    #[inline]
+    // Inlined into the caller's loop on a host; one copy on a device.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn next(&mut self) -> Option<&'a [u8]> {
-        if self.next == self.count {
+        if self.left == 0 {
             return None;
         }
-        let len = (self.base_len + delta(self.table, self.next, self.width)) as usize;
-        self.next += 1;
+        self.left -= 1;
+        let mut len = self.base_len as usize;
+        if self.width != 0 {
+            len += delta_at(self.table, self.bit, self.width) as usize;
+            self.bit += usize::from(self.width);
+        }
         // `Block::parse` checked that the lengths add up to the payload bytes.
         let (record, rest) = self.payloads.split_at_checked(len)?;
         self.payloads = rest;
@@ -226,8 +304,7 @@ impl<'a> Iterator for BlockRecords<'a> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.count - self.next;
-        (n, Some(n))
+        (self.left, Some(self.left))
     }
 }
 
@@ -323,6 +400,39 @@ mod tests {
             assert_eq!(n, (13 * width as usize).div_ceil(8));
             for (i, d) in deltas.iter().enumerate() {
                 assert_eq!(delta(&table[..n], i, width), *d, "width {width} i {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn delta_sums_match_delta_by_delta() {
+        let mut state = 0x9E37_79B9_u32;
+        for width in 0..=MAX_WIDTH {
+            let max = if width == 0 { 0 } else { (1u32 << width) - 1 };
+            for count in 1..=70usize {
+                let mut table = [0u8; 140];
+                let mut n = 0;
+                let mut out = |b: &[u8]| -> Result<(), ()> {
+                    table[n..n + b.len()].copy_from_slice(b);
+                    n += b.len();
+                    Ok(())
+                };
+                let mut p = TablePacker::new(width);
+                let mut expected = 0u64;
+                for _ in 0..count {
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    let d = state & max;
+                    expected += u64::from(d);
+                    p.push(d, &mut out).unwrap();
+                }
+                p.finish(&mut out).unwrap();
+                assert_eq!(
+                    delta_sum(&table[..n], count, width),
+                    expected,
+                    "width {width} count {count}"
+                );
             }
         }
     }

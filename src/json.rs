@@ -329,6 +329,31 @@ impl Exporter {
             .inspect_err(|_| out.truncate(len))
     }
 
+    /// Appends the JSON of the value at the start of `payload` to `out` and
+    /// returns the bytes the value took; the bytes after it are not read (a
+    /// field of a larger payload: a CSV column). On a fault, `out` is left as
+    /// it was.
+    ///
+    /// ```
+    /// use koffer::json::Exporter;
+    /// use koffer::schema::{Definition, Describe};
+    /// let def = Definition::parse(koffer::definition!(<u16 as Describe>::TYPE)).unwrap();
+    /// let mut out = Vec::new();
+    /// let n = Exporter::new(def.root().unwrap()).append_prefix(&[0xAC, 0x02, 9, 9], &mut out).unwrap();
+    /// assert_eq!((n, out.as_slice()), (2, &b"300"[..]));
+    /// ```
+    pub fn append_prefix(
+        &self,
+        payload: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<usize, dynamic::Error> {
+        let len = out.len();
+        let mut r = Reader::new(payload);
+        self.run(self.root, &mut r, &mut VecOut(out))
+            .inspect_err(|_| out.truncate(len))?;
+        Ok(r.pos)
+    }
+
     /// `payload` as a JSON string.
     pub fn to_json(&self, payload: &[u8]) -> Result<String, dynamic::Error> {
         let mut out = Vec::with_capacity(payload.len() * 2 + 16);

@@ -27,10 +27,19 @@
 //! }
 //! let bytes = w.finish()?;
 //!
-//! // Host side: zero-copy over the bytes, the file's schema checked against the type.
+//! // Host side: zero-copy over the bytes. A decoder per Rust type checks the
+//! // file's schema against the type once; one walk over the records (each
+//! // block's checksum verified first) hands every record to the decoders.
 //! let reader = Reader::new(&bytes)?;
-//! let last = reader.typed::<Sample>()?.last().ok_or("no samples")??;
-//! assert_eq!(last.steps, 99);
+//! let samples = reader.decoder::<Sample>()?;
+//! let mut steps = 0;
+//! for record in reader.records() {
+//!     let record = record?;
+//!     if let Some(s) = samples.decode(&record)? { // None: a record of another type
+//!         steps += u32::from(s.steps);
+//!     }
+//! }
+//! assert_eq!(steps, 4950);
 //! let summary = reader.verify()?;
 //! assert!(summary.is_complete());
 //! assert_eq!(summary.counted.records, 100);

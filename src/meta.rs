@@ -94,7 +94,27 @@ pub mod key {
 
     /// The value type a well-known key must have, or `None` for other keys.
     pub fn expected_type(key: &str) -> Option<u8> {
-        WELL_KNOWN.iter().find(|(k, _)| *k == key).map(|(_, t)| *t)
+        WELL_KNOWN
+            .iter()
+            .find(|(k, _)| same_bytes(k.as_bytes(), key.as_bytes()))
+            .map(|(_, t)| *t)
+    }
+
+    /// `a == b`, byte by byte: on a device, a comparison of a few short
+    /// keys does not need the general `memcmp` (about 120 bytes of flash).
+    #[inline(never)]
+    fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
     }
 
     /// True for free (vendor) keys: those containing a `:`.
@@ -144,6 +164,40 @@ pub enum Value<'a> {
         /// The encoded value.
         bytes: &'a [u8],
     },
+}
+
+/// Whether `bytes` is UTF-8 (as `core::str::from_utf8` decides: no overlong
+/// forms, no surrogates, nothing above U+10FFFF), in a few dozen
+/// instructions rather than the standard library's fast but larger check.
+fn is_utf8(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        let (len, min, mut cp) = match b {
+            0xC0..=0xDF => (2, 0x80, u32::from(b & 0x1F)),
+            0xE0..=0xEF => (3, 0x800, u32::from(b & 0x0F)),
+            0xF0..=0xF7 => (4, 0x1_0000, u32::from(b & 0x07)),
+            _ => return false,
+        };
+        let Some(tail) = bytes.get(i + 1..i + len) else {
+            return false;
+        };
+        for &c in tail {
+            if c & 0xC0 != 0x80 {
+                return false;
+            }
+            cp = (cp << 6) | u32::from(c & 0x3F);
+        }
+        if cp < min || cp > 0x10_FFFF || (0xD800..=0xDFFF).contains(&cp) {
+            return false;
+        }
+        i += len;
+    }
+    true
 }
 
 /// Small scratch for encoding a scalar value (two varints at most).
@@ -209,12 +263,47 @@ impl<'a> Value<'a> {
     }
 
     fn payload_len(&self) -> usize {
-        let mut n = 0;
-        let _ = self.encode_payload(&mut |b: &[u8]| -> Result<(), ()> {
-            n += b.len();
+        match *self {
+            Value::Bool(_) => 1,
+            Value::Uint(v) => varint::encoded_len(v),
+            Value::Int(v) | Value::Time(v) => varint::encoded_len(varint::zigzag(v)),
+            Value::Float(_) => 8,
+            Value::Str(v) => v.len(),
+            Value::Bytes(v) | Value::Unknown { bytes: v, .. } => v.len(),
+            Value::Anchor { boot_ms, unix_ms } => {
+                varint::encoded_len(boot_ms) + varint::encoded_len(varint::zigzag(unix_ms))
+            }
+        }
+    }
+
+    /// Whether `bytes` is a valid encoding of the defined value type
+    /// `value_type` (spec §5.2): what [`Value::parse`] accepts, checked with
+    /// less code, for the writer (a device links it, not the parser).
+    fn check_encoding(value_type: u8, bytes: &[u8]) -> Result<(), ErrorKind> {
+        // A whole number of canonical varints, `n` of them, fill `bytes`.
+        fn varints(mut bytes: &[u8], n: usize) -> bool {
+            for _ in 0..n {
+                match varint::decode_u64(bytes) {
+                    Ok((_, used)) => bytes = &bytes[used..],
+                    Err(_) => return false,
+                }
+            }
+            bytes.is_empty()
+        }
+        let ok = match value_type {
+            value_type::BOOL => matches!(bytes, [0] | [1]),
+            value_type::UINT | value_type::INT | value_type::TIME => varints(bytes, 1),
+            value_type::FLOAT => bytes.len() == 8,
+            value_type::STR => is_utf8(bytes),
+            value_type::ANCHOR => varints(bytes, 2),
+            // BYTES and the types this version does not define: any bytes.
+            _ => true,
+        };
+        if ok {
             Ok(())
-        });
-        n
+        } else {
+            Err(ErrorKind::BadValue { value_type })
+        }
     }
 
     fn parse(value_type: u8, bytes: &'a [u8]) -> Result<Value<'a>, ErrorKind> {
@@ -368,9 +457,7 @@ impl<'a> Entry<'a> {
         // A value given as raw bytes with a type this version defines must be
         // a valid encoding of that type, or readers would refuse the frame.
         if let Value::Unknown { value_type, bytes } = self.value {
-            if value_type <= value_type::ANCHOR {
-                Value::parse(value_type, bytes)?;
-            }
+            Value::check_encoding(value_type, bytes)?;
         }
         if let Some(expected) = key::expected_type(self.key) {
             if expected != vt {
@@ -572,6 +659,55 @@ mod tests {
         let m = Metadata::parse(&buf[..n]).unwrap();
         assert_eq!(m.len(), entries.len());
         assert!(m.entries().eq(entries.iter().copied()));
+    }
+
+    #[test]
+    fn small_utf8_check_agrees_with_core() {
+        // Every sequence of up to 3 bytes from a set covering every lead
+        // and continuation class, and all 4-byte sequences of boundary bytes.
+        let probe = [
+            0x00u8, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0,
+            0xE1, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF4, 0xF5, 0xF7, 0xF8, 0xFF,
+        ];
+        let mut buf = [0u8; 4];
+        for len in 0..=4usize {
+            let total = probe.len().pow(len as u32);
+            for mut n in 0..total {
+                for b in buf.iter_mut().take(len) {
+                    *b = probe[n % probe.len()];
+                    n /= probe.len();
+                }
+                let s = &buf[..len];
+                assert_eq!(is_utf8(s), core::str::from_utf8(s).is_ok(), "{s:02X?}");
+            }
+        }
+    }
+
+    #[test]
+    fn raw_values_of_defined_types_are_checked_as_the_parser_reads_them() {
+        let cases: [&[u8]; 12] = [
+            &[],
+            &[0],
+            &[1],
+            &[2],
+            &[0x80],
+            &[0x80, 0x00],
+            &[0x81, 0x01],
+            &[0x7F, 0x01],
+            &[0xFF; 8],
+            &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
+            &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02],
+            &[0xE2, 0x82, 0xAC],
+        ];
+        for value_type in 1..=value_type::ANCHOR + 1 {
+            for bytes in cases {
+                assert_eq!(
+                    Value::check_encoding(value_type, bytes).is_ok(),
+                    Value::parse(value_type, bytes).is_ok(),
+                    "type {value_type} bytes {bytes:02X?}"
+                );
+            }
+        }
     }
 
     #[test]

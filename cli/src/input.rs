@@ -33,7 +33,14 @@ fn map(file: &File) -> std::io::Result<memmap2::Mmap> {
     // the reader checks every frame's checksum before it uses the frame, so
     // changed bytes are reported as damage, and a concurrent truncation is
     // the same risk `cat` or `cp` take on a file being rewritten.
-    unsafe { memmap2::Mmap::map(file) }
+    let m = unsafe { memmap2::Mmap::map(file) }?;
+    // Every command reads its input front to back: tell the kernel, for
+    // read-ahead and fault-around. Measured on a 1 GB container (page cache
+    // warm; scripts/cli-timing.sh): about 25% less system time in `verify`
+    // than without advice; MAP_POPULATE did no better. An advice refused
+    // is only a slower read.
+    let _ = m.advise(memmap2::Advice::Sequential);
+    Ok(m)
 }
 
 /// Reads `path` (`-` is standard input).
@@ -58,6 +65,42 @@ pub fn open_at_most(path: &Path, max: u64) -> std::io::Result<Input> {
         }
     }
     read_at_most(file, max).map(Input::Owned)
+}
+
+/// Verifies the regular file at `path` (every check, as
+/// `Reader::verify`), read in 4 MiB chunks through a [`koffer::read::Feed`]
+/// with a progress bar: the outcome and the bytes read. `None` for standard
+/// input, a file that is not regular, or one that cannot be read (the
+/// caller's in-memory path reports that).
+pub fn verify_chunked(
+    path: &Path,
+) -> Option<Result<(koffer::read::Summary, u64), koffer::read::FeedError>> {
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    let mut file = File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mut progress = crate::progress::Progress::new(meta.len(), "checking");
+    let mut buf = vec![0u8; koffer::read::Feed::MAX_BUFFER];
+    let mut feed = koffer::read::Feed::new(&mut buf);
+    let mut chunk = vec![0u8; 4 << 20];
+    loop {
+        let n = match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
+        if let Err(e) = feed.feed(&chunk[..n]) {
+            return Some(Err(e));
+        }
+        progress.set(feed.fed());
+    }
+    let fed = feed.fed();
+    Some(feed.finish().map(|s| (s, fed)))
 }
 
 /// The bytes of `r`, up to `max + 1` of them.

@@ -212,21 +212,31 @@ impl Export<'_, '_> {
                 Some(root) => head.extend(columns_of(root).into_iter().map(|c| c.header)),
                 None => head.push("payload".to_string()),
             }
-            out.write_all(csv_line(&head).as_bytes())?;
+            out.write_all(&csv_line(&head))?;
             slot[usize::from(*id)] = Some(i);
         }
+        // The leaves of each exported type, prepared once.
+        let mut plans: Vec<Option<RowPlan>> = (0..256).map(|_| None).collect();
+        for (id, _) in sinks.iter() {
+            if let Some(root) = self.types[usize::from(*id)].as_ref().and_then(|t| t.root) {
+                plans[usize::from(*id)] = Some(RowPlan::new(root));
+            }
+        }
         let mut bad = BadRecords::default();
-        let mut row = Vec::new();
+        let (mut line, mut json) = (Vec::new(), Vec::new());
         for rec in self.reader.records().map_while(Result::ok) {
             progress(rec.offset);
             let t = usize::from(rec.record_type);
-            let (Some(info), Some(i)) = (self.types[t].as_ref(), slot[t]) else {
+            let (Some(_), Some(i)) = (self.types[t].as_ref(), slot[t]) else {
                 continue;
             };
-            row.clear();
-            match info.root {
-                None => row.push(hex(rec.payload)),
-                Some(root) => match cells(root, rec.payload, &mut row) {
+            line.clear();
+            match &plans[t] {
+                None => {
+                    csv_cell(&hex(rec.payload), &mut line);
+                    line.extend_from_slice(b"\r\n");
+                }
+                Some(plan) => match plan.row(rec.payload, &mut line, &mut json) {
                     Ok(n) if n == rec.payload.len() => {}
                     Ok(n) => {
                         let at = rec.offset + n as u64;
@@ -245,9 +255,81 @@ impl Export<'_, '_> {
                     }
                 },
             }
-            sinks[i].1.write_all(csv_line(&row).as_bytes())?;
+            sinks[i].1.write_all(&line)?;
         }
         Ok(self.outcome(bad, "their rows are left out"))
+    }
+}
+
+/// A record type's CSV row, prepared once: its leaves in column order, each
+/// with its JSON exporter and scaling. A row is then written straight into
+/// one line buffer, the cells exactly as [`cells`] makes them.
+struct RowPlan {
+    leaves: Vec<(koffer::json::Exporter, Scaling)>,
+}
+
+impl RowPlan {
+    fn new(root: Node<'_>) -> Self {
+        fn walk(
+            node: Node<'_>,
+            scaling: Scaling,
+            out: &mut Vec<(koffer::json::Exporter, Scaling)>,
+        ) {
+            if let Kind::Struct { fields, .. } = node.kind() {
+                for f in fields {
+                    let scaling = Scaling {
+                        scale: f.annotations.scale,
+                        offset: f.annotations.offset,
+                    };
+                    walk(f.ty, scaling, out);
+                }
+                return;
+            }
+            out.push((koffer::json::Exporter::new(node), scaling));
+        }
+        let mut leaves = Vec::new();
+        walk(root, Scaling::NONE, &mut leaves);
+        RowPlan { leaves }
+    }
+
+    /// Appends the CSV line (with its `\r\n`) of the value at the start of
+    /// `bytes` to `line`; returns the bytes it took. `json` is scratch.
+    fn row(
+        &self,
+        bytes: &[u8],
+        line: &mut Vec<u8>,
+        json: &mut Vec<u8>,
+    ) -> Result<usize, koffer::dynamic::Error> {
+        let mut pos = 0;
+        for (i, (exporter, scaling)) in self.leaves.iter().enumerate() {
+            let at = |mut e: koffer::dynamic::Error| {
+                e.offset += pos;
+                e
+            };
+            json.clear();
+            let n = exporter.append_prefix(&bytes[pos..], json).map_err(at)?;
+            if i > 0 {
+                line.push(b',');
+            }
+            let text = json.as_slice();
+            let plain = scaling.scale.is_none() && scaling.offset.is_none();
+            if plain && text.first() == Some(&b'"') && !text.contains(&b'\\') {
+                // A string without escapes: its characters, as `cell_text` reads them.
+                csv_cell_bytes(&text[1..text.len() - 1], line);
+            } else if plain && matches!(text.first(), Some(b'-' | b'0'..=b'9')) {
+                // A JSON number: nothing in it needs quotes.
+                line.extend_from_slice(text);
+            } else if plain && text != b"null" && text.first() != Some(&b'"') {
+                csv_cell_bytes(text, line);
+            } else {
+                // The JSON is UTF-8: strings and names are UTF-8, the rest ASCII.
+                let text = core::str::from_utf8(text).unwrap_or_default();
+                csv_cell(&scaling.apply(cell_text(text)), line);
+            }
+            pos += n;
+        }
+        line.extend_from_slice(b"\r\n");
+        Ok(pos)
     }
 }
 
@@ -360,25 +442,40 @@ fn cell_text(json: &str) -> String {
 }
 
 /// Appends `cell` quoted as RFC 4180 says when it needs quoting.
-fn csv_cell(cell: &str, line: &mut String) {
-    if cell.contains([',', '"', '\n', '\r']) || cell.starts_with(' ') || cell.ends_with(' ') {
-        line.push('"');
-        line.push_str(&cell.replace('"', "\"\""));
-        line.push('"');
+fn csv_cell(cell: &str, line: &mut Vec<u8>) {
+    csv_cell_bytes(cell.as_bytes(), line)
+}
+
+/// [`csv_cell`] of UTF-8 text as bytes (quoting looks at ASCII bytes only).
+fn csv_cell_bytes(cell: &[u8], line: &mut Vec<u8>) {
+    let needs_quotes = cell
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+        || cell.first() == Some(&b' ')
+        || cell.last() == Some(&b' ');
+    if needs_quotes {
+        line.push(b'"');
+        for &b in cell {
+            if b == b'"' {
+                line.push(b'"');
+            }
+            line.push(b);
+        }
+        line.push(b'"');
     } else {
-        line.push_str(cell);
+        line.extend_from_slice(cell);
     }
 }
 
-fn csv_line(cells: &[String]) -> String {
-    let mut line = String::new();
+fn csv_line(cells: &[String]) -> Vec<u8> {
+    let mut line = Vec::new();
     for (i, c) in cells.iter().enumerate() {
         if i > 0 {
-            line.push(',');
+            line.push(b',');
         }
         csv_cell(c, &mut line);
     }
-    line.push_str("\r\n");
+    line.extend_from_slice(b"\r\n");
     line
 }
 

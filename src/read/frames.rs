@@ -92,7 +92,7 @@ impl<'a> Frames<'a> {
 
 /// The description checks of one frame (spec §10.1), and the frame as they
 /// interpret it.
-fn describe<'a>(step: &Step<'a>) -> Result<Frame<'a>, Error> {
+pub(crate) fn describe<'a>(step: &Step<'a>) -> Result<Frame<'a>, Error> {
     let at = |e| Error::in_body(step.body_offset, e);
     Ok(match step.structure {
         Structure::Metadata => Frame::Metadata(Metadata::parse(step.body).map_err(at)?),

@@ -38,6 +38,7 @@
 //! assert!(matches!(summary.completeness, Completeness::Incomplete { tail: Tail::Torn { .. }, .. }));
 //! ```
 
+mod feed;
 mod frames;
 mod reader;
 mod records;
@@ -45,8 +46,9 @@ mod typed;
 pub(crate) mod walk;
 
 pub use crate::error::{Class, Error, ErrorKind};
+pub use feed::{Feed, FeedError};
 pub use frames::{Frame, FrameRef, Frames};
 pub use reader::Reader;
 pub use records::{Record, Records};
-pub use typed::{Typed, TypedError};
+pub use typed::{Decoder, Typed, TypedError};
 pub use walk::{Completeness, Summary, Tail, TypeSet};

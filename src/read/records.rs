@@ -43,12 +43,21 @@ impl<'a> Record<'a> {
     /// let note: Note = rec.decode().unwrap();
     /// assert_eq!(note, Note { at: 7, text: "hi" });
     /// ```
+    #[inline]
     pub fn decode<T: Deserialize<'a>>(&self) -> Result<T, Error> {
-        self.finish_decode(postcard::take_from_bytes(self.payload))
+        let mut de = postcard::Deserializer::from_bytes(self.payload);
+        match T::deserialize(&mut de) {
+            Ok(value) => match de.finalize() {
+                Ok([]) => Ok(value),
+                r => self.finish_decode(r.map(|rest| ((), rest))).map(|()| value),
+            },
+            Err(e) => self.finish_decode::<T>(Err(e)),
+        }
     }
 
     /// Turns postcard's outcome (the value and the bytes left) into the
     /// reader's: the whole payload must be consumed.
+    #[cold]
     pub(crate) fn finish_decode<T>(&self, r: postcard::Result<(T, &'a [u8])>) -> Result<T, Error> {
         match r {
             Ok((value, [])) => Ok(value),
@@ -154,7 +163,8 @@ impl<'a> Iterator for Records<'a> {
     /// The records of the current block come from here, inlined into the
     /// caller's loop; the frame walk behind it (a new block, checksums,
     /// errors) is out of line in `next_block`.
-    #[inline]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(b) = &mut self.block {
             if let Some(rec) = b.next_record() {
@@ -162,6 +172,28 @@ impl<'a> Iterator for Records<'a> {
             }
         }
         self.next_block()
+    }
+}
+
+impl<'a> Records<'a> {
+    /// The next record of `record_type`: blocks of other types pass the
+    /// structure checks and are passed over whole, their records not visited.
+    #[inline]
+    pub(crate) fn next_of(&mut self, record_type: u8) -> Option<Result<Record<'a>, Error>> {
+        loop {
+            if let Some(b) = &mut self.block {
+                if b.record_type == record_type {
+                    if let Some(rec) = b.next_record() {
+                        return Some(Ok(rec));
+                    }
+                }
+            }
+            match self.next_block()? {
+                Ok(rec) if rec.record_type == record_type => return Some(Ok(rec)),
+                Ok(_) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
     }
 }
 

@@ -61,16 +61,69 @@ enum Mode {
     Appended(usize),
 }
 
-/// Iterator over the records of one record type, decoded as `T`.
-pub struct Typed<'a, T> {
-    records: Records<'a>,
+/// What a container's schema says about the Rust type `T`: the record type
+/// it has in this container, and whether its records decode directly or by
+/// the evolution rules. Made once by [`Reader::decoder`]; then
+/// [`Decoder::decode`] turns the container's records of that type into `T`
+/// values and passes over the others, so one walk over
+/// [`Reader::records`] reads records of several types.
+///
+/// ```
+/// #[derive(serde::Serialize, serde::Deserialize, koffer::Describe, Debug, PartialEq)]
+/// #[koffer(record = "beat", version = 1)]
+/// struct Beat { at_ms: u64, bpm: u8 }
+/// #[derive(serde::Serialize, serde::Deserialize, koffer::Describe, Debug, PartialEq)]
+/// #[koffer(record = "note", version = 1)]
+/// struct Note<'a> { at_ms: u64, text: &'a str }
+///
+/// let mut buf = [0u8; 64];
+/// let mut w = koffer::write::Writer::new(Vec::new(), &mut buf)?;
+/// let (beat, note) = (w.declare_type::<Beat>(0)?, w.declare_type::<Note>(1)?);
+/// w.write(beat, &Beat { at_ms: 1000, bpm: 61 })?;
+/// w.write(note, &Note { at_ms: 1500, text: "run" })?;
+/// w.write(beat, &Beat { at_ms: 2000, bpm: 64 })?;
+/// let bytes = w.finish()?;
+///
+/// let reader = koffer::read::Reader::new(&bytes)?;
+/// let beats = reader.decoder::<Beat>()?; // the schemas are checked once, here
+/// let notes = reader.decoder::<Note>()?;
+/// let (mut bpm, mut texts) = (0, Vec::new());
+/// for record in reader.records() {
+///     let record = record?;
+///     if let Some(b) = beats.decode(&record)? {
+///         bpm += u32::from(b.bpm);
+///     } else if let Some(n) = notes.decode(&record)? {
+///         texts.push(n.text); // borrowed from `bytes`
+///     }
+/// }
+/// assert_eq!((bpm, texts), (125, vec!["run"]));
+/// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+/// ```
+pub struct Decoder<T> {
     record_type: u8,
     mode: Mode,
     _t: PhantomData<fn() -> T>,
 }
 
-impl<T> Typed<'_, T> {
-    /// The record type identifier in this container.
+impl<T> Clone for Decoder<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Decoder<T> {}
+
+impl<T> fmt::Debug for Decoder<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decoder")
+            .field("record_type", &self.record_type)
+            .field("evolved", &self.is_evolved())
+            .finish()
+    }
+}
+
+impl<T> Decoder<T> {
+    /// The record type identifier of `T` in this container.
     pub fn record_type(&self) -> u8 {
         self.record_type
     }
@@ -79,6 +132,56 @@ impl<T> Typed<'_, T> {
     /// read by the evolution rules (fields appended with defaults).
     pub fn is_evolved(&self) -> bool {
         self.mode != Mode::Direct
+    }
+
+    /// `record` decoded as `T` if it is of `T`'s record type, `None` if it
+    /// is of another type. Payload errors are those of [`Record::decode`].
+    #[inline]
+    pub fn decode<'a>(&self, record: &Record<'a>) -> Result<Option<T>, Error>
+    where
+        T: Deserialize<'a>,
+    {
+        if record.record_type != self.record_type {
+            return Ok(None);
+        }
+        self.decode_unchecked_type(record).map(Some)
+    }
+
+    #[inline]
+    fn decode_unchecked_type<'a>(&self, record: &Record<'a>) -> Result<T, Error>
+    where
+        T: Deserialize<'a>,
+    {
+        match self.mode {
+            Mode::Direct => record.decode(),
+            Mode::Appended(fields) => decode_appended(record, fields),
+        }
+    }
+}
+
+/// Iterator over the records of one record type, decoded as `T`. Blocks of
+/// other record types are checked (the structure checks of spec §10.1) and
+/// passed over whole.
+pub struct Typed<'a, T> {
+    records: Records<'a>,
+    decoder: Decoder<T>,
+}
+
+impl<T> Typed<'_, T> {
+    /// The record type identifier in this container.
+    pub fn record_type(&self) -> u8 {
+        self.decoder.record_type
+    }
+
+    /// True when the file's definition differs from `T`'s and the records are
+    /// read by the evolution rules (fields appended with defaults).
+    pub fn is_evolved(&self) -> bool {
+        self.decoder.is_evolved()
+    }
+
+    /// The [`Decoder`] this iterator decodes with.
+    pub fn decoder(&self) -> Decoder<T> {
+        self.decoder
     }
 }
 
@@ -118,6 +221,19 @@ impl<'a> Reader<'a> {
     /// ```
     #[allow(clippy::result_large_err)] // a Mismatch inline: see schema/compat.rs
     pub fn typed<T: RecordType>(&self) -> Result<Typed<'a, T>, TypedError> {
+        Ok(Typed {
+            records: self.records(),
+            decoder: self.decoder::<T>()?,
+        })
+    }
+
+    /// The [`Decoder`] of `T`: finds `T`'s record type by name and checks the
+    /// file's definition against `T`'s once, by the rules
+    /// [`typed`](Self::typed) describes. To read records of several types
+    /// in one walk, make a decoder for each and hand it every record of
+    /// [`records`](Self::records) (see [`Decoder`]).
+    #[allow(clippy::result_large_err)] // a Mismatch inline: see schema/compat.rs
+    pub fn decoder<T: RecordType>(&self) -> Result<Decoder<T>, TypedError> {
         let mut found = None;
         for s in self.schemas() {
             let s = s?;
@@ -142,8 +258,7 @@ impl<'a> Reader<'a> {
                 _ => return Err(TypedError::Mismatch(schema::undescribed())),
             }
         };
-        Ok(Typed {
-            records: self.records(),
+        Ok(Decoder {
             record_type: schema.record_type,
             mode,
             _t: PhantomData,
@@ -154,20 +269,12 @@ impl<'a> Reader<'a> {
 impl<'a, T: Deserialize<'a>> Iterator for Typed<'a, T> {
     type Item = Result<T, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let rec = match self.records.next()? {
-                Ok(r) => r,
-                Err(e) => return Some(Err(e)),
-            };
-            if rec.record_type != self.record_type {
-                continue;
-            }
-            return Some(match self.mode {
-                Mode::Direct => rec.decode(),
-                Mode::Appended(fields) => decode_appended(&rec, fields),
-            });
-        }
+        Some(match self.records.next_of(self.decoder.record_type)? {
+            Ok(rec) => self.decoder.decode_unchecked_type(&rec),
+            Err(e) => Err(e),
+        })
     }
 }
 

@@ -189,6 +189,36 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// A walk over a window of the input (`read::Feed`): `bytes` holds 18
+    /// bytes of context, the last 4 the checksum the first frame chains to,
+    /// then the frames from where the state (`counted`, `declared`, `ended`)
+    /// was left. `written_end` is the input's written end (§10.3) in the
+    /// window's terms; `usize::MAX` when more input follows.
+    pub(crate) fn window(
+        bytes: &'a [u8],
+        header: Header,
+        counted: End,
+        declared: TypeSet,
+        ended: bool,
+        written_end: usize,
+    ) -> Self {
+        Walk {
+            bytes,
+            header,
+            pos: HEADER_LEN,
+            state: State::Running,
+            counted,
+            declared,
+            ended,
+            written_end,
+        }
+    }
+
+    /// True once the end frame has been taken.
+    pub(crate) fn ended(&self) -> bool {
+        self.ended
+    }
+
     /// Frames, blocks and records of the frames handed out so far.
     pub(crate) fn counted(&self) -> End {
         self.counted

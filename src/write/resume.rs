@@ -2,7 +2,7 @@
 
 use crate::end::End;
 use crate::read::walk::Walk;
-use crate::read::{Completeness, Error, ErrorKind, Reader, TypeSet};
+use crate::read::{Completeness, Error, ErrorKind, Feed, FeedError, Reader, TypeSet};
 
 /// Where and how a writer continues an existing container.
 ///
@@ -67,6 +67,51 @@ impl ResumePoint {
             declared,
             complete,
         })
+    }
+
+    /// [`ResumePoint::scan`] for storage that is not in memory (external
+    /// flash, an SD card): the bytes written before were fed in chunks to
+    /// `feed`, a [`Feed::structure_only`] (the structure checks are what
+    /// resuming needs, as in `scan`). The RAM this takes is the feed's buffer.
+    ///
+    /// ```
+    /// use koffer::read::Feed;
+    /// use koffer::write::{ResumePoint, SliceSink, Writer};
+    /// let mut flash = [0xFFu8; 512]; // erased NOR flash
+    /// let mut block = [0u8; 32];
+    /// let mut w = Writer::new(SliceSink::new(&mut flash), &mut block).unwrap();
+    /// let n = w.declare(0, "n", 1, &[]).unwrap();
+    /// w.write_serialized(n, &1u32).unwrap();
+    /// w.flush().unwrap();
+    /// drop(w); // power cut
+    ///
+    /// // After reboot: read the flash back 64 bytes at a time.
+    /// let mut buf = [0u8; 96];
+    /// let mut feed = Feed::structure_only(&mut buf);
+    /// for page in flash.chunks(64) {
+    ///     feed.feed(page).unwrap();
+    /// }
+    /// let point = ResumePoint::from_feed(feed).unwrap();
+    /// assert_eq!(Ok(point), ResumePoint::scan(&flash));
+    /// ```
+    pub fn from_feed(mut feed: Feed<'_, false>) -> Result<ResumePoint, FeedError> {
+        match feed.end(&mut |_| {}) {
+            Err(FeedError::Read(e)) if e.kind == ErrorKind::HeaderTruncated => Ok(ResumePoint {
+                valid_len: 0,
+                last_checksum: [0; 4],
+                counted: End::default(),
+                declared: TypeSet::default(),
+                complete: false,
+            }),
+            Err(e) => Err(e),
+            Ok((summary, last_checksum)) => Ok(ResumePoint {
+                valid_len: summary.len,
+                last_checksum,
+                counted: summary.counted,
+                declared: feed.declared(),
+                complete: summary.completeness == Completeness::Complete,
+            }),
+        }
     }
 
     /// Length of the intact prefix; the writer appends right after it.
