@@ -1253,6 +1253,7 @@ pub fn ledger_append(existing: &[u8], payload: &[u8]) -> Result<LedgerAppend, Le
     let reader = Reader::new(existing).map_err(LedgerError::Damaged)?;
     let mut id = None;
     let mut end_at = None;
+    let mut blocks = false;
     for f in reader.frames() {
         let f = match f {
             Ok(f) => f,
@@ -1272,14 +1273,22 @@ pub fn ledger_append(existing: &[u8], payload: &[u8]) -> Result<LedgerAppend, Le
                 )))
             }
             Frame::End(_) => end_at = Some(f.offset),
+            Frame::Block(_) => blocks = true,
             _ => {}
         }
     }
-    let Some(id) = id else {
-        return Err(LedgerError::NotALedger(
-            "it has no koffer.disclosure schema".to_string(),
-        ));
+    // A ledger cut while it was created (its header alone, or a part of its
+    // schema frame) declares the receipts first (disclosure.md §7 step 4).
+    let declare = match id {
+        Some(_) => false,
+        None if !blocks => true,
+        None => {
+            return Err(LedgerError::NotALedger(
+                "it holds records but no koffer.disclosure schema".to_string(),
+            ))
+        }
     };
+    let id = id.unwrap_or(0);
     let (keep, point) = match end_at {
         Some(at) => {
             let at = usize::try_from(at)
@@ -1293,6 +1302,9 @@ pub fn ledger_append(existing: &[u8], payload: &[u8]) -> Result<LedgerAppend, Le
         None => (point.valid_len(), point),
     };
     let mut w = Writer::resume(Vec::new(), &mut block, &point).map_err(werr)?;
+    if declare {
+        let _ = w.declare_type::<Receipt<'_>>(id).map_err(werr)?;
+    }
     let h = w.declared_raw(id).map_err(werr)?;
     w.write_payload(h, payload).map_err(werr)?;
     Ok(LedgerAppend {

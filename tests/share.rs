@@ -532,3 +532,49 @@ fn share_receipt() -> Receipt<'static> {
     let leaked: &'static [u8] = Box::leak(out.receipt.into_boxed_slice());
     Receipt::decode(leaked).unwrap()
 }
+
+#[test]
+fn new_ledger_cut_at_every_byte_of_its_first_append_is_resumed() {
+    // disclosure.md §7: a crash while the ledger is created leaves a prefix
+    // that may hold the header alone, or a part of the schema frame; the next
+    // append writes the koffer.disclosure schema frame first, then its receipt.
+    let payload = |i: u8| {
+        postcard::to_allocvec(&Receipt {
+            id: [i; 16],
+            ..share_receipt()
+        })
+        .unwrap()
+    };
+    let first = ledger_append(&[], &payload(0)).unwrap();
+    assert_eq!(first.keep, 0);
+    let full = first.bytes;
+    let mut resumed_empty = 0;
+    for cut in 0..full.len() {
+        let mut l = full[..cut].to_vec();
+        let had: Vec<[u8; 16]> = if cut < 18 {
+            Vec::new()
+        } else {
+            receipts(&Reader::new(&l).unwrap())
+                .map(|r| r.unwrap().id)
+                .collect()
+        };
+        let a = ledger_append(&l, &payload(7))
+            .unwrap_or_else(|e| panic!("cut at {cut}: the append was refused: {e}"));
+        l.truncate(a.keep as usize);
+        l.extend_from_slice(&a.bytes);
+        let reader = Reader::new(&l).unwrap();
+        assert!(reader.verify().unwrap().is_complete(), "cut at {cut}");
+        let ids: Vec<[u8; 16]> = receipts(&reader).map(|r| r.unwrap().id).collect();
+        assert_eq!(ids.last(), Some(&[7; 16]), "cut at {cut}");
+        assert_eq!(&ids[..ids.len() - 1], &had[..], "cut at {cut}");
+        let schemas: Vec<_> = reader.schemas().map(Result::unwrap).collect();
+        assert_eq!(schemas.len(), 1, "cut at {cut}");
+        assert!(koffer::disclosure::is_receipt_schema(&schemas[0]));
+        if had.is_empty() {
+            resumed_empty += 1;
+        }
+    }
+    // Every cut before the first receipt's block is complete: the header,
+    // the schema frame, the head of the block.
+    assert!(resumed_empty > 1_100, "{resumed_empty} cuts without a receipt");
+}

@@ -335,3 +335,43 @@ fn a_ledger_cut_mid_append_is_resumed_by_the_next_share() {
         text(&l.stdout)
     );
 }
+
+#[test]
+fn a_new_ledger_cut_after_its_header_or_in_its_schema_frame_is_resumed() {
+    // disclosure.md §7: a crash while the ledger is created; the next share
+    // writes the koffer.disclosure schema frame first, then its receipt.
+    let d = Dir::new("newcut");
+    let o = d.koffer(&share_args(&d.path("o0.koffer"), &["--type", "event"]));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let full = std::fs::read(d.ledger()).unwrap();
+    let schema_end = 18 + 5 + 2 + 17 + 1 + 1085 + 4; // header, frame head, id, name, version, definition, crc
+    let mut cuts: Vec<usize> = (0..=24).collect();
+    cuts.extend([40, 300, 700, 1000, schema_end - 5, schema_end - 1, full.len() - 1]);
+    for cut in cuts {
+        std::fs::write(d.ledger(), &full[..cut]).unwrap();
+        let out = d.path("o1.koffer");
+        let o = d.koffer(&share_args(&out, &["--type", "event"]));
+        assert_eq!(o.status.code(), Some(0), "cut at {cut}: {}", text(&o.stderr));
+        let v = d.koffer(&["verify", d.ledger().to_str().unwrap()]);
+        assert_eq!(v.status.code(), Some(0), "cut at {cut}: {}", text(&v.stderr));
+        let l = d.koffer(&["ledger", "--json"]);
+        assert_eq!(l.status.code(), Some(0), "cut at {cut}");
+        let list: serde_json::Value = serde_json::from_slice(&l.stdout).unwrap();
+        assert!(!list.as_array().unwrap().is_empty(), "cut at {cut}");
+        // The receipt in OUT is the newest in the ledger.
+        let i = d.koffer(&["inspect", "--json", &out]);
+        let report: serde_json::Value = serde_json::from_slice(&i.stdout).unwrap();
+        assert_eq!(
+            report["receipts"][0]["id"].as_str().map(|s| s.replace('-', "")),
+            Some(
+                list[0]["id"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|b| format!("{:02x}", b.as_u64().unwrap()))
+                    .collect::<String>()
+            ),
+            "cut at {cut}"
+        );
+    }
+}
