@@ -212,7 +212,12 @@ fn list(names: &[String]) -> String {
     if names.is_empty() {
         return "(none)".to_string();
     }
-    names.join(", ")
+    // Names come from the file: no control character reaches a terminal.
+    names
+        .iter()
+        .map(|n| n.escape_debug().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What was shared of one record type.

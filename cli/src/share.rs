@@ -9,6 +9,7 @@ use koffer::disclosure::Party;
 use koffer::meta::{key, Value};
 use koffer::read::Reader;
 use koffer::share::{Derived, Selection, Terms};
+use koffer_export::printable;
 
 use crate::output::Output;
 use crate::{display_name, emit, ledger, read_error, read_input};
@@ -311,33 +312,39 @@ pub fn share(a: &Args) -> u8 {
 /// What `--dry-run` prints: per type, the records and fields that would be
 /// shared.
 fn dry_run_text(d: &Derived, recipient: &str) -> String {
-    let mut o = format!("would share with {recipient}:\n");
+    let p = printable;
+    let mut o = format!("would share with {}:\n", p(recipient));
     for t in &d.types {
         o += &format!(
             "  {} v{}: {} of {} records",
-            t.name, t.version, t.records, t.source_records
+            p(&t.name),
+            t.version,
+            t.records,
+            t.source_records
         );
         if let Some(f) = &t.time_field {
-            o += &format!(" (by time field {f})");
+            o += &format!(" (by time field {})", p(f));
         }
         o += "\n";
+        let fields: Vec<String> = t.fields.iter().map(|f| p(f)).collect();
         o += &format!(
             "    fields: {}\n",
-            if t.fields.is_empty() {
+            if fields.is_empty() {
                 "(not described)".to_string()
             } else {
-                t.fields.join(", ")
+                fields.join(", ")
             }
         );
         if !t.dropped.is_empty() {
-            o += &format!("    dropped: {}\n", t.dropped.join(", "));
+            let dropped: Vec<String> = t.dropped.iter().map(|f| p(f)).collect();
+            o += &format!("    dropped: {}\n", dropped.join(", "));
         }
         for (f, s) in &t.coarsened {
-            o += &format!("    coarsened: {f} to multiples of {s}\n");
+            o += &format!("    coarsened: {} to multiples of {s}\n", p(f));
         }
     }
     for l in &d.left_out {
-        o += &format!("  left out: {} ({})\n", l.name, l.why);
+        o += &format!("  left out: {} ({})\n", p(&l.name), p(&l.why));
     }
     o += "nothing written (--dry-run)\n";
     o

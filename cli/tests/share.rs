@@ -375,3 +375,47 @@ fn a_new_ledger_cut_after_its_header_or_in_its_schema_frame_is_resumed() {
         );
     }
 }
+
+#[test]
+fn ledger_inspect_and_dry_run_escape_control_characters() {
+    // No control character from a receipt reaches the terminal: the escape
+    // sequence ESC [2J (clear the screen), a newline forging a line, a
+    // bidirectional override.
+    let d = Dir::new("esc");
+    let out = d.path("out.koffer");
+    let evil = "Evil\u{1b}[2J\nfake line\u{202e}";
+    let o = d.koffer(&[
+        "share",
+        SAMPLE,
+        "-o",
+        &out,
+        "--recipient",
+        evil,
+        "--purpose",
+        "why\u{7}",
+        "--type",
+        "event",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let dry = d.koffer(&[
+        "share", SAMPLE, "-o", &out, "--recipient", evil, "--purpose", "x", "--dry-run",
+    ]);
+    for (what, o) in [
+        ("ledger", d.koffer(&["ledger"])),
+        ("inspect", d.koffer(&["inspect", &out])),
+        ("dry-run", dry),
+    ] {
+        assert_eq!(o.status.code(), Some(0), "{what}: {}", text(&o.stderr));
+        let t = text(&o.stdout);
+        assert!(
+            !t.contains('\u{1b}') && !t.contains('\u{7}') && !t.contains('\u{202e}'),
+            "{what}: {t:?}"
+        );
+        assert!(!t.contains("\nfake line"), "{what}: {t:?}");
+        assert!(t.contains(r"Evil\u{1b}[2J\nfake line\u{202e}"), "{what}: {t:?}");
+    }
+    // The JSON forms keep the text as it is (JSON escapes it).
+    let j = d.koffer(&["ledger", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
+    assert_eq!(v[0]["recipient"]["name"], evil);
+}
