@@ -790,7 +790,14 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
     let mut coarsens: BTreeMap<String, Vec<(String, f64)>> = BTreeMap::new();
     for (c, step) in &selection.coarsen {
         for (t, p) in resolve(c, &paths)? {
-            coarsens.entry(t).or_default().push((p, *step));
+            let v = coarsens.entry(t.clone()).or_default();
+            if v.iter().any(|(q, _)| *q == p) {
+                return Err(Error::BadStep {
+                    field: format!("{t}.{p}"),
+                    why: "it is named twice".to_string(),
+                });
+            }
+            v.push((p, *step));
         }
     }
 

@@ -578,3 +578,26 @@ fn new_ledger_cut_at_every_byte_of_its_first_append_is_resumed() {
     // the schema frame, the head of the block.
     assert!(resumed_empty > 1_100, "{resumed_empty} cuts without a receipt");
 }
+
+#[test]
+fn a_field_dropped_and_coarsened_or_coarsened_twice_is_refused() {
+    let bytes = source(&[], &[], &[]);
+    for (drop, coarsen, why) in [
+        (vec!["hr"], vec![("hr", 5.0)], "it is dropped"),
+        (vec!["pos"], vec![("pos.x", 5.0)], "it is dropped"),
+        (vec![], vec![("hr", 5.0), ("sample.hr", 10.0)], "it is named twice"),
+    ] {
+        let e = share(
+            &bytes,
+            &Selection {
+                drop: drop.iter().map(|d| d.to_string()).collect(),
+                coarsen: coarsen.iter().map(|(f, s)| (f.to_string(), *s)).collect(),
+                ..Selection::default()
+            },
+            &terms(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::BadStep { .. }), "{e}");
+        assert!(e.to_string().ends_with(why), "{e}");
+    }
+}

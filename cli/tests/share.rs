@@ -419,3 +419,67 @@ fn ledger_inspect_and_dry_run_escape_control_characters() {
     let v: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
     assert_eq!(v[0]["recipient"]["name"], evil);
 }
+
+#[test]
+fn empty_and_malformed_arguments_are_refused_and_terms_normalised() {
+    let d = Dir::new("args");
+    let out = d.path("out.koffer");
+    let cases: &[(&[&str], &str)] = &[
+        (&["--recipient-id", ""], "--recipient-id \"\": expected a URI"),
+        (&["--recipient-id", "sleep lab"], "expected a URI"),
+        (&["--purpose-iri", "Service Provision"], "expected an IRI"),
+        (&["--purpose-iri", ""], "expected an IRI"),
+        (&["--basis", ""], "expected an IRI"),
+        (
+            &["--from", "2026-09-16T00:00:00Z", "--until", "2026-09-16T00:00:00Z"],
+            "the time range is empty",
+        ),
+        (
+            &["--from", "2026-09-17T00:00:00Z", "--until", "2026-09-16T00:00:00Z"],
+            "the time range is empty",
+        ),
+        (
+            &["--drop", "heart_rate", "--coarsen", "heart_rate=5"],
+            "it is dropped",
+        ),
+        (&["--expires", "9999-12-31T23:00:00-01:00"], "after 9999-12-31"),
+    ];
+    // share_args with `extra`; a flag it already has takes the new value.
+    let with = |extra: &[&'static str]| {
+        let mut a = share_args(&out, &[]);
+        let mut rest = Vec::new();
+        for pair in extra.chunks(2) {
+            match a.iter().position(|x| *x == pair[0]) {
+                Some(i) => a[i + 1] = pair[1],
+                None => rest.extend_from_slice(pair),
+            }
+        }
+        a.extend(rest);
+        a
+    };
+    for (extra, expect) in cases {
+        let o = d.koffer(&with(extra));
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        assert!(text(&o.stderr).contains(expect), "{extra:?}: {}", text(&o.stderr));
+        assert!(!Path::new(&out).exists(), "{extra:?}");
+        assert!(!d.ledger().exists(), "{extra:?}");
+    }
+    for (flag, value) in [("--recipient", ""), ("--purpose", "")] {
+        let o = d.koffer(&with(&[flag, value]));
+        assert_eq!(o.status.code(), Some(2), "{flag}");
+        assert!(text(&o.stderr).contains("not an empty string"), "{flag}: {}", text(&o.stderr));
+    }
+    // A bare DPV term is stored in compact form, like --basis.
+    let o = d.koffer(&share_args(
+        &out,
+        &["--purpose-iri", "ServiceProvision", "--basis", "Contract", "--type", "event"],
+    ));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let l = d.koffer(&["ledger", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&l.stdout).unwrap();
+    assert_eq!(
+        v[0]["purpose_iris"],
+        serde_json::json!(["dpv:ResearchAndDevelopment", "dpv:ServiceProvision"])
+    );
+    assert_eq!(v[0]["legal_basis"], "dpv:Contract");
+}
