@@ -92,6 +92,12 @@ fn spec_worked_example_27560() {
     let json = block(&text, "Worked example", "json");
     let expected: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(koffer::share::receipt_27560(&example()), expected);
+    // The text form byte for byte: in an array, every line two spaces in.
+    let lines: Vec<String> = json.trim_end().lines().map(|l| format!("  {l}")).collect();
+    assert_eq!(
+        koffer::share::receipts_27560_text(&[example()]),
+        format!("[\n{}\n]\n", lines.join("\n"))
+    );
     // The mapping's table names every top-level key the code writes.
     for key in expected.as_object().unwrap().keys() {
         let named = text.contains(&format!("| `{key}`")) || text.contains(&format!("| `{key}[0]."));

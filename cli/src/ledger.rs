@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use koffer::disclosure::Receipt;
 use koffer::read::{Completeness, Reader};
-use koffer::share::{receipt_27560, receipt_json, uuid, LedgerAppend};
+use koffer::share::{receipt_json, receipts_27560_text, uuid, LedgerAppend};
 use koffer_export::printable;
 
 use crate::{emit, read_error};
@@ -124,18 +124,16 @@ pub fn ledger(path: Option<&Path>, form: Form) -> u8 {
             }
         }
     }
+    // Newest first: sorted by time, latest first; equal times in reverse
+    // file order (disclosure.md §6.3).
+    receipts.reverse();
     receipts.sort_by_key(|r| std::cmp::Reverse(r.time));
     let text = match form {
         Form::Json => {
             let items: Vec<String> = receipts.iter().map(receipt_json).collect();
             format!("[{}]\n", items.join(",\n"))
         }
-        Form::Iso27560 => {
-            let items: Vec<serde_json::Value> = receipts.iter().map(receipt_27560).collect();
-            let mut t = serde_json::to_string_pretty(&items).unwrap_or_default();
-            t.push('\n');
-            t
-        }
+        Form::Iso27560 => receipts_27560_text(&receipts),
         Form::Text => text(&receipts, &name),
     };
     match emit(&text) {

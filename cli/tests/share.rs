@@ -483,3 +483,58 @@ fn empty_and_malformed_arguments_are_refused_and_terms_normalised() {
     );
     assert_eq!(v[0]["legal_basis"], "dpv:Contract");
 }
+
+#[test]
+fn ledger_lists_by_time_latest_first_equal_times_in_reverse_file_order() {
+    use koffer::disclosure::Party;
+    let d = Dir::new("order");
+    let mut buf = [0u8; 64];
+    let source = koffer::write::Writer::new(Vec::new(), &mut buf)
+        .unwrap()
+        .finish()
+        .unwrap();
+    let receipt = |id: u8, time: u64| {
+        let terms = koffer::share::Terms {
+            id: [id; 16],
+            time,
+            subject: "p",
+            discloser: Party { name: "owner", id: None },
+            recipient: Party { name: "GP", id: None },
+            purpose: "care",
+            purpose_iris: &[],
+            legal_basis: "dpv:Consent",
+            expires: None,
+        };
+        koffer::share::share(&source, &Default::default(), &terms)
+            .unwrap()
+            .receipt
+    };
+    // File order: 1 (t=5), 2 (t=9), 3 (t=5), 4 (t=1), 5 (t=9).
+    let mut ledger = Vec::new();
+    for (id, t) in [(1, 5), (2, 9), (3, 5), (4, 1), (5, 9)] {
+        let a = koffer::share::ledger_append(&ledger, &receipt(id, t * 1000)).unwrap();
+        ledger.truncate(a.keep as usize);
+        ledger.extend_from_slice(&a.bytes);
+    }
+    let path = d.path("ledger.koffer");
+    std::fs::write(&path, &ledger).unwrap();
+    let o = d.koffer(&["ledger", "--json", &path]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<u64> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"][0].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [5, 2, 3, 1, 4]);
+    let o = d.koffer(&["ledger", "--format", "27560", &path]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v[0]["record_id"],
+        "urn:uuid:05050505-0505-0505-0505-050505050505"
+    );
+    assert_eq!(
+        v[2]["record_id"],
+        "urn:uuid:03030303-0303-0303-0303-030303030303"
+    );
+}
