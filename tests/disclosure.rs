@@ -234,7 +234,10 @@ fn share_reproduces_the_disclosure_derived_vector_and_its_27560_text() {
         expires: Some(1_821_536_000_000),
     };
     let out = koffer::share::share(&source, &selection, &terms).unwrap();
-    assert!(out.bytes == expected, "share differs from disclosure-derived.koffer");
+    assert!(
+        out.bytes == expected,
+        "share differs from disclosure-derived.koffer"
+    );
     // Its digests, recomputed by a reader of the derived container alone.
     let reader = koffer::read::Reader::new(&expected).unwrap();
     let all: Vec<Receipt> = receipts(&reader).map(Result::unwrap).collect();

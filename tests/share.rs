@@ -576,7 +576,10 @@ fn new_ledger_cut_at_every_byte_of_its_first_append_is_resumed() {
     }
     // Every cut before the first receipt's block is complete: the header,
     // the schema frame, the head of the block.
-    assert!(resumed_empty > 1_100, "{resumed_empty} cuts without a receipt");
+    assert!(
+        resumed_empty > 1_100,
+        "{resumed_empty} cuts without a receipt"
+    );
 }
 
 #[test]
@@ -585,7 +588,11 @@ fn a_field_dropped_and_coarsened_or_coarsened_twice_is_refused() {
     for (drop, coarsen, why) in [
         (vec!["hr"], vec![("hr", 5.0)], "it is dropped"),
         (vec!["pos"], vec![("pos.x", 5.0)], "it is dropped"),
-        (vec![], vec![("hr", 5.0), ("sample.hr", 10.0)], "it is named twice"),
+        (
+            vec![],
+            vec![("hr", 5.0), ("sample.hr", 10.0)],
+            "it is named twice",
+        ),
     ] {
         let e = share(
             &bytes,
@@ -644,7 +651,8 @@ fn the_receipt_takes_255_or_the_highest_free_id_and_none_free_is_refused() {
         let mut buf = [0u8; 64];
         let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
         for i in 0..n {
-            w.declare((255 - i) as u8, &format!("t{i}"), 1, &[]).unwrap();
+            w.declare((255 - i) as u8, &format!("t{i}"), 1, &[])
+                .unwrap();
         }
         w.finish().unwrap()
     };
@@ -676,10 +684,22 @@ fn the_receipt_takes_255_or_the_highest_free_id_and_none_free_is_refused() {
 fn mapping_27560_edge_values() {
     use koffer::disclosure::{Coarsened, List, Shared};
     let c = [
-        Coarsened { field: "a", step: 0.00001 },
-        Coarsened { field: "b", step: 1e16 },
-        Coarsened { field: "c", step: f64::NAN },
-        Coarsened { field: "d", step: 5.0 },
+        Coarsened {
+            field: "a",
+            step: 0.00001,
+        },
+        Coarsened {
+            field: "b",
+            step: 1e16,
+        },
+        Coarsened {
+            field: "c",
+            step: f64::NAN,
+        },
+        Coarsened {
+            field: "d",
+            step: 5.0,
+        },
     ];
     let s = [Shared {
         name: "s",
@@ -695,8 +715,14 @@ fn mapping_27560_edge_values() {
         id: [0; 16],
         time: koffer::share::LAST_RFC3339_MS,
         subject: "",
-        discloser: Party { name: "owner", id: None },
-        recipient: Party { name: "GP", id: Some("") },
+        discloser: Party {
+            name: "owner",
+            id: None,
+        },
+        recipient: Party {
+            name: "GP",
+            id: Some(""),
+        },
         purpose: "",
         purpose_iris: List::Slice(&["", "ServiceProvision", "x:y"]),
         legal_basis: "",
@@ -709,7 +735,10 @@ fn mapping_27560_edge_values() {
     assert_eq!(v["timestamp"], "9999-12-31T23:59:59.999Z");
     assert_eq!(v["events"][0]["timestamp"], v["timestamp"]);
     assert_eq!(v["data_subject"]["pseudonym"], "");
-    assert_eq!(v["parties"][1], serde_json::json!({"name": "GP", "role": "dpv:Recipient"}));
+    assert_eq!(
+        v["parties"][1],
+        serde_json::json!({"name": "GP", "role": "dpv:Recipient"})
+    );
     assert_eq!(v["processing"][0]["recipients"], serde_json::json!(["GP"]));
     assert_eq!(v["processing"][0]["legal_basis"], "");
     assert_eq!(
@@ -719,12 +748,23 @@ fn mapping_27560_edge_values() {
     assert_eq!(v["processing"][0]["retention"], serde_json::json!(u64::MAX));
     let d = &v["processing"][0]["data"][0];
     assert_eq!(d["from"], "1970-01-01T00:00:01.500Z");
-    assert_eq!(d["until"], serde_json::json!(koffer::share::LAST_RFC3339_MS + 1));
+    assert_eq!(
+        d["until"],
+        serde_json::json!(koffer::share::LAST_RFC3339_MS + 1)
+    );
     let text = koffer::share::receipts_27560_text(&[r]);
-    for step in [r#""step": 0.00001"#, r#""step": 1e+16"#, r#""step": null"#, r#""step": 5.0"#] {
+    for step in [
+        r#""step": 0.00001"#,
+        r#""step": 1e+16"#,
+        r#""step": null"#,
+        r#""step": 5.0"#,
+    ] {
         assert!(text.contains(step), "{step} in {text}");
     }
-    assert!(text.starts_with("[\n  {\n    \"@context\": {\n      \"dpv\""), "{text}");
+    assert!(
+        text.starts_with("[\n  {\n    \"@context\": {\n      \"dpv\""),
+        "{text}"
+    );
     assert!(text.ends_with("\n  }\n]\n"));
 }
 

@@ -467,7 +467,15 @@ mod tests {
             term("--purpose-iri", "https://x.example/p#q").unwrap(),
             "https://x.example/p#q"
         );
-        for bad in ["", "dpv:", "Service Provision", "1abc", ":x", "a b:c", "x:\u{1b}"] {
+        for bad in [
+            "",
+            "dpv:",
+            "Service Provision",
+            "1abc",
+            ":x",
+            "a b:c",
+            "x:\u{1b}",
+        ] {
             assert!(term("--purpose-iri", bad).is_err(), "{bad:?}");
         }
     }

@@ -346,14 +346,32 @@ fn a_new_ledger_cut_after_its_header_or_in_its_schema_frame_is_resumed() {
     let full = std::fs::read(d.ledger()).unwrap();
     let schema_end = 18 + 5 + 2 + 17 + 1 + 1085 + 4; // header, frame head, id, name, version, definition, crc
     let mut cuts: Vec<usize> = (0..=24).collect();
-    cuts.extend([40, 300, 700, 1000, schema_end - 5, schema_end - 1, full.len() - 1]);
+    cuts.extend([
+        40,
+        300,
+        700,
+        1000,
+        schema_end - 5,
+        schema_end - 1,
+        full.len() - 1,
+    ]);
     for cut in cuts {
         std::fs::write(d.ledger(), &full[..cut]).unwrap();
         let out = d.path("o1.koffer");
         let o = d.koffer(&share_args(&out, &["--type", "event"]));
-        assert_eq!(o.status.code(), Some(0), "cut at {cut}: {}", text(&o.stderr));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "cut at {cut}: {}",
+            text(&o.stderr)
+        );
         let v = d.koffer(&["verify", d.ledger().to_str().unwrap()]);
-        assert_eq!(v.status.code(), Some(0), "cut at {cut}: {}", text(&v.stderr));
+        assert_eq!(
+            v.status.code(),
+            Some(0),
+            "cut at {cut}: {}",
+            text(&v.stderr)
+        );
         let l = d.koffer(&["ledger", "--json"]);
         assert_eq!(l.status.code(), Some(0), "cut at {cut}");
         let list: serde_json::Value = serde_json::from_slice(&l.stdout).unwrap();
@@ -362,7 +380,9 @@ fn a_new_ledger_cut_after_its_header_or_in_its_schema_frame_is_resumed() {
         let i = d.koffer(&["inspect", "--json", &out]);
         let report: serde_json::Value = serde_json::from_slice(&i.stdout).unwrap();
         assert_eq!(
-            report["receipts"][0]["id"].as_str().map(|s| s.replace('-', "")),
+            report["receipts"][0]["id"]
+                .as_str()
+                .map(|s| s.replace('-', "")),
             Some(
                 list[0]["id"]
                     .as_array()
@@ -398,7 +418,15 @@ fn ledger_inspect_and_dry_run_escape_control_characters() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let dry = d.koffer(&[
-        "share", SAMPLE, "-o", &out, "--recipient", evil, "--purpose", "x", "--dry-run",
+        "share",
+        SAMPLE,
+        "-o",
+        &out,
+        "--recipient",
+        evil,
+        "--purpose",
+        "x",
+        "--dry-run",
     ]);
     for (what, o) in [
         ("ledger", d.koffer(&["ledger"])),
@@ -412,7 +440,10 @@ fn ledger_inspect_and_dry_run_escape_control_characters() {
             "{what}: {t:?}"
         );
         assert!(!t.contains("\nfake line"), "{what}: {t:?}");
-        assert!(t.contains(r"Evil\u{1b}[2J\nfake line\u{202e}"), "{what}: {t:?}");
+        assert!(
+            t.contains(r"Evil\u{1b}[2J\nfake line\u{202e}"),
+            "{what}: {t:?}"
+        );
     }
     // The JSON forms keep the text as it is (JSON escapes it).
     let j = d.koffer(&["ledger", "--json"]);
@@ -425,24 +456,40 @@ fn empty_and_malformed_arguments_are_refused_and_terms_normalised() {
     let d = Dir::new("args");
     let out = d.path("out.koffer");
     let cases: &[(&[&str], &str)] = &[
-        (&["--recipient-id", ""], "--recipient-id \"\": expected a URI"),
+        (
+            &["--recipient-id", ""],
+            "--recipient-id \"\": expected a URI",
+        ),
         (&["--recipient-id", "sleep lab"], "expected a URI"),
         (&["--purpose-iri", "Service Provision"], "expected an IRI"),
         (&["--purpose-iri", ""], "expected an IRI"),
         (&["--basis", ""], "expected an IRI"),
         (
-            &["--from", "2026-09-16T00:00:00Z", "--until", "2026-09-16T00:00:00Z"],
+            &[
+                "--from",
+                "2026-09-16T00:00:00Z",
+                "--until",
+                "2026-09-16T00:00:00Z",
+            ],
             "the time range is empty",
         ),
         (
-            &["--from", "2026-09-17T00:00:00Z", "--until", "2026-09-16T00:00:00Z"],
+            &[
+                "--from",
+                "2026-09-17T00:00:00Z",
+                "--until",
+                "2026-09-16T00:00:00Z",
+            ],
             "the time range is empty",
         ),
         (
             &["--drop", "heart_rate", "--coarsen", "heart_rate=5"],
             "it is dropped",
         ),
-        (&["--expires", "9999-12-31T23:00:00-01:00"], "after 9999-12-31"),
+        (
+            &["--expires", "9999-12-31T23:00:00-01:00"],
+            "after 9999-12-31",
+        ),
     ];
     // share_args with `extra`; a flag it already has takes the new value.
     let with = |extra: &[&'static str]| {
@@ -460,19 +507,34 @@ fn empty_and_malformed_arguments_are_refused_and_terms_normalised() {
     for (extra, expect) in cases {
         let o = d.koffer(&with(extra));
         assert_eq!(o.status.code(), Some(2), "{extra:?}");
-        assert!(text(&o.stderr).contains(expect), "{extra:?}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains(expect),
+            "{extra:?}: {}",
+            text(&o.stderr)
+        );
         assert!(!Path::new(&out).exists(), "{extra:?}");
         assert!(!d.ledger().exists(), "{extra:?}");
     }
     for (flag, value) in [("--recipient", ""), ("--purpose", "")] {
         let o = d.koffer(&with(&[flag, value]));
         assert_eq!(o.status.code(), Some(2), "{flag}");
-        assert!(text(&o.stderr).contains("not an empty string"), "{flag}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("not an empty string"),
+            "{flag}: {}",
+            text(&o.stderr)
+        );
     }
     // A bare DPV term is stored in compact form, like --basis.
     let o = d.koffer(&share_args(
         &out,
-        &["--purpose-iri", "ServiceProvision", "--basis", "Contract", "--type", "event"],
+        &[
+            "--purpose-iri",
+            "ServiceProvision",
+            "--basis",
+            "Contract",
+            "--type",
+            "event",
+        ],
     ));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let l = d.koffer(&["ledger", "--json"]);
@@ -498,8 +560,14 @@ fn ledger_lists_by_time_latest_first_equal_times_in_reverse_file_order() {
             id: [id; 16],
             time,
             subject: "p",
-            discloser: Party { name: "owner", id: None },
-            recipient: Party { name: "GP", id: None },
+            discloser: Party {
+                name: "owner",
+                id: None,
+            },
+            recipient: Party {
+                name: "GP",
+                id: None,
+            },
             purpose: "care",
             purpose_iris: &[],
             legal_basis: "dpv:Consent",

@@ -384,7 +384,11 @@ pub fn derived() -> (Case, Case, String) {
     push(
         &mut derived,
         kind::SCHEMA,
-        &[schema_body(255, "koffer.disclosure", 1), receipt_def.clone()].concat(),
+        &[
+            schema_body(255, "koffer.disclosure", 1),
+            receipt_def.clone(),
+        ]
+        .concat(),
     );
     push(
         &mut derived,
@@ -397,7 +401,10 @@ pub fn derived() -> (Case, Case, String) {
     let bytes_json = |b: &[u8]| {
         format!(
             "[{}]",
-            b.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")
+            b.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
         )
     };
     let receipt_text = format!(
