@@ -39,9 +39,14 @@ fn main() {
          their decoded value as `schema.md` §9 JSON text (`\"json\"`): the `type-*` vectors (one per\n\
          type of the data model, plus `type-float-notation`: f32 and f64 at and around both notation\n\
          thresholds of §9), `valid-wearable-described` (multi-field records of two described types\n\
-         and an undescribed one) and `valid-payload-errors`, whose other records do not follow their\n\
+         and an undescribed one), `valid-payload-errors`, whose other records do not follow their\n\
          definitions and carry `\"error\"` instead: one of each payload error kind of `format.md`\n\
-         §10.4, at the file offset it gives.\n\n\
+         §10.4, at the file offset it gives, and the `disclosure-*` vectors (`disclosure.md`):\n\
+         `disclosure-receipt` (the worked example of §8, placeholder digests),\n\
+         `disclosure-receipt-errors` (malformed receipts as payload errors), `disclosure-source` and\n\
+         `disclosure-derived` (a share of it: dropped and coarsened fields, a receipt whose digests\n\
+         match), with `27560/disclosure-derived.json`, its receipt as the text of\n\
+         `koffer ledger --format 27560` (§8).\n\n\
          | vector | bytes | outcome | rule |\n|---|---:|---|---|\n",
         cases.len(),
         cases.len() - rejects,
@@ -81,6 +86,19 @@ fn main() {
                 if !check {
                     std::fs::write(&path, &content).expect("write vector");
                 }
+            }
+        }
+    }
+    let extra = cases::extra_files();
+    for (file, content) in &extra {
+        let path = dir.join(file);
+        if std::fs::read(&path).ok().as_deref() != Some(&content[..]) {
+            changed.push(file.clone());
+            if !check {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).expect("create a vectors folder");
+                }
+                std::fs::write(&path, content).expect("write vector");
             }
         }
     }

@@ -922,6 +922,14 @@ fn write_f32<O: Out>(out: &mut O, v: f32) -> Result<(), O::Error> {
     }
 }
 
+/// An `f64` as its `schema.md` §9 text (`5.0`, `1e-6`, `"NaN"`).
+#[cfg(feature = "share")]
+pub(crate) fn f64_text(v: f64) -> String {
+    let mut o = Vec::new();
+    let _ = write_f64(&mut VecOut(&mut o), v);
+    String::from_utf8(o).unwrap_or_default()
+}
+
 fn write_f64<O: Out>(out: &mut O, v: f64) -> Result<(), O::Error> {
     if v.is_finite() {
         let mut b = zmij::Buffer::new();

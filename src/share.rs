@@ -174,6 +174,9 @@ pub enum Error {
         /// The upper bound.
         until: u64,
     },
+    /// The selected record types use all 256 record type ids: none is left
+    /// for the receipt.
+    NoRecordTypeId,
     /// The derived container could not be written.
     Write(String),
 }
@@ -201,6 +204,10 @@ impl fmt::Display for Error {
                 f,
                 "the time range is empty: from ({from} ms) is not before until ({until} ms)"
             ),
+            Error::NoRecordTypeId => write!(
+                f,
+                "the selected record types use all 256 record type ids: none is left for the receipt (select fewer types)"
+            ),
             Error::Write(e) => write!(f, "cannot write the derived container: {e}"),
         }
     }
@@ -212,7 +219,12 @@ fn list(names: &[String]) -> String {
     if names.is_empty() {
         return "(none)".to_string();
     }
-    names.join(", ")
+    // Names come from the file: no control character reaches a terminal.
+    names
+        .iter()
+        .map(|n| n.escape_debug().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What was shared of one record type.
@@ -711,12 +723,12 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
     for r in reader.records() {
         counts[r.map_err(Error::Source)?.record_type as usize] += 1;
     }
+    // Record types named `koffer.…` (receipts among them) are never shared
+    // and not listed (disclosure.md §2, §5).
     let mut all = Vec::new();
-    let mut receipt_types = crate::read::TypeSet::default();
     for s in reader.schemas() {
         let s = s.map_err(Error::Source)?;
-        if disclosure::is_receipt_schema(&s) || s.name == Receipt::NAME {
-            receipt_types.insert(s.record_type);
+        if s.name.starts_with(disclosure::RESERVED_PREFIX) {
             continue;
         }
         all.push(s);
@@ -785,7 +797,14 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
     let mut coarsens: BTreeMap<String, Vec<(String, f64)>> = BTreeMap::new();
     for (c, step) in &selection.coarsen {
         for (t, p) in resolve(c, &paths)? {
-            coarsens.entry(t).or_default().push((p, *step));
+            let v = coarsens.entry(t.clone()).or_default();
+            if v.iter().any(|(q, _)| *q == p) {
+                return Err(Error::BadStep {
+                    field: format!("{t}.{p}"),
+                    why: "it is named twice".to_string(),
+                });
+            }
+            v.push((p, *step));
         }
     }
 
@@ -861,9 +880,59 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
         });
     }
 
+    // The receipt's length at most (every count as long as a varint gets):
+    // the block buffer holds it, however many types are shared.
+    let receipt_bound = {
+        let names: Vec<Vec<&str>> = plans
+            .iter()
+            .map(|p| p.share.dropped.iter().map(String::as_str).collect())
+            .collect();
+        let coarse: Vec<Vec<Coarsened<'_>>> = plans
+            .iter()
+            .map(|p| {
+                p.share
+                    .coarsened
+                    .iter()
+                    .map(|(f, s)| Coarsened { field: f, step: *s })
+                    .collect()
+            })
+            .collect();
+        let shared: Vec<Shared<'_>> = plans
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Shared {
+                name: &p.share.name,
+                version: p.share.version,
+                fingerprint: p.share.fingerprint,
+                from: p.time.and(selection.from),
+                until: p.time.and(selection.until),
+                records: u64::MAX,
+                dropped: List::Slice(&names[i]),
+                coarsened: List::Slice(&coarse[i]),
+            })
+            .collect();
+        let r = Receipt {
+            id: terms.id,
+            time: terms.time,
+            subject: terms.subject,
+            discloser: terms.discloser,
+            recipient: terms.recipient,
+            purpose: terms.purpose,
+            purpose_iris: List::Slice(terms.purpose_iris),
+            legal_basis: terms.legal_basis,
+            expires: terms.expires,
+            shared: List::Slice(&shared),
+            source_sha256: source_sha,
+            records_sha256: [0; 32],
+        };
+        postcard::to_allocvec(&r)
+            .map_err(|e| Error::Write(format!("{e}")))?
+            .len()
+    };
+
     // Write: header 1.1, the metadata frames as they are, the schemas, the
     // selected records, the receipt.
-    let mut block = std::vec![0u8; 4096];
+    let mut block = std::vec![0u8; 4096.max(receipt_bound + 64)];
     let header = Header {
         minor: 1,
         ..Header::CURRENT
@@ -987,7 +1056,7 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
     let id = (0..=255u8)
         .rev()
         .find(|id| index[*id as usize] == usize::MAX)
-        .unwrap_or(255);
+        .ok_or(Error::NoRecordTypeId)?;
     let h = w.declare_type::<Receipt<'_>>(id).map_err(werr)?;
     let _ = h;
     let raw = w.declared_raw(id).map_err(werr)?;
@@ -1073,20 +1142,21 @@ pub fn rfc3339(ms: u64) -> String {
     }
 }
 
-/// A DPV term in its compact form: `Consent`, `dpv:Consent` and
-/// `https://w3id.org/dpv#Consent` are all `dpv:Consent`; any other IRI stays
-/// as it is.
+/// A DPV term in its compact form (spec `disclosure.md` §8): `Consent` (a
+/// bare term: no `:`), `dpv:Consent` and `https://w3id.org/dpv#Consent` are
+/// all `dpv:Consent`; any other IRI, and the empty string, stay as they are.
 ///
 /// ```
 /// assert_eq!(koffer::share::dpv_term("Contract"), "dpv:Contract");
 /// assert_eq!(koffer::share::dpv_term("https://w3id.org/dpv#Consent"), "dpv:Consent");
 /// assert_eq!(koffer::share::dpv_term("https://x.example/b"), "https://x.example/b");
+/// assert_eq!(koffer::share::dpv_term(""), ""); // an empty string stays empty
 /// ```
 pub fn dpv_term(term: &str) -> String {
-    if let Some(t) = term.strip_prefix(DPV) {
+    if let Some(t) = term.strip_prefix(DPV).filter(|t| !t.is_empty()) {
         return format!("dpv:{t}");
     }
-    if term.contains(':') {
+    if term.is_empty() || term.contains(':') {
         return term.to_string();
     }
     format!("dpv:{term}")
@@ -1110,10 +1180,14 @@ pub const DPV: &str = "https://w3id.org/dpv#";
 /// ```
 pub fn receipt_27560(r: &Receipt<'_>) -> serde_json::Value {
     use serde_json::{json, Map, Value as J};
+    // An empty id counts as none.
+    fn id_of<'a>(p: &Party<'a>) -> Option<&'a str> {
+        p.id.filter(|id| !id.is_empty())
+    }
     let party = |p: &Party<'_>, role: &str| {
         let mut m = Map::new();
         m.insert("name".to_owned(), J::from(p.name));
-        if let Some(id) = p.id {
+        if let Some(id) = id_of(p) {
             m.insert("id".to_owned(), J::from(id));
         }
         m.insert("role".to_owned(), J::from(role));
@@ -1128,8 +1202,8 @@ pub fn receipt_27560(r: &Receipt<'_>) -> serde_json::Value {
                 "record_type": s.name,
                 "version": s.version,
                 "fingerprint": format!("{:016x}", s.fingerprint),
-                "from": s.from.map(rfc3339),
-                "until": s.until.map(rfc3339),
+                "from": s.from.map(time_27560),
+                "until": s.until.map(time_27560),
                 "records": s.records,
                 "dropped": s.dropped.iter().collect::<Vec<_>>(),
                 "coarsened": s.coarsened.iter().map(|c| json!({"field": c.field, "step": c.step})).collect::<Vec<_>>(),
@@ -1144,7 +1218,7 @@ pub fn receipt_27560(r: &Receipt<'_>) -> serde_json::Value {
         "@context": { "dpv": DPV },
         "schema_version": "ISO/IEC TS 27560:2023",
         "record_id": format!("urn:uuid:{}", uuid(&r.id)),
-        "timestamp": rfc3339(r.time),
+        "timestamp": time_27560(r.time),
         "data_subject": { "pseudonym": r.subject },
         "parties": [party(&r.discloser, "discloser"), party(&r.recipient, "dpv:Recipient")],
         "processing": [{
@@ -1152,17 +1226,107 @@ pub fn receipt_27560(r: &Receipt<'_>) -> serde_json::Value {
             "purposes": purposes,
             "legal_basis": dpv_term(r.legal_basis),
             "processing": ["dpv:Disclose"],
-            "recipients": [r.recipient.id.unwrap_or(r.recipient.name)],
+            "recipients": [id_of(&r.recipient).unwrap_or(r.recipient.name)],
             "data": data,
-            "retention": r.expires.map(rfc3339),
+            "retention": r.expires.map(time_27560),
         }],
-        "events": [{ "type": "dpv:Disclose", "timestamp": rfc3339(r.time) }],
+        "events": [{ "type": "dpv:Disclose", "timestamp": time_27560(r.time) }],
         "integrity": {
             "source_sha256": hex(&r.source_sha256),
             "records_sha256": hex(&r.records_sha256),
         },
         "koffer": { "record_type": Receipt::NAME, "version": Receipt::VERSION },
     })
+}
+
+/// The last instant RFC 3339 can write, 9999-12-31T23:59:59.999Z, in Unix ms.
+pub const LAST_RFC3339_MS: u64 = 253_402_300_799_999;
+
+/// A time of the 27560 mapping (spec `disclosure.md` §8): RFC 3339 UTC up to
+/// 9999-12-31T23:59:59.999Z, a later one (which RFC 3339 cannot write) as its
+/// Unix milliseconds, a JSON integer.
+fn time_27560(ms: u64) -> serde_json::Value {
+    if ms <= LAST_RFC3339_MS {
+        serde_json::Value::from(rfc3339(ms))
+    } else {
+        serde_json::Value::from(ms)
+    }
+}
+
+/// Receipts as the text of a JSON array of ISO/IEC TS 27560 records (spec
+/// `disclosure.md` §8, what `koffer ledger --format 27560` writes): keys
+/// sorted by code point at every level, two spaces of indent per level,
+/// strings escaped and floats written as `schema.md` §9 says (a `step` that
+/// is NaN or infinite is `null`), a newline at the end.
+///
+/// ```
+/// # use koffer::disclosure::{List, Party, Receipt, Coarsened, Shared};
+/// # let c = [Coarsened { field: "hr", step: 0.00001 }];
+/// # let s = [Shared { name: "s", version: 1, fingerprint: 0, from: None, until: None, records: 1,
+/// #   dropped: List::Slice(&[]), coarsened: List::Slice(&c) }];
+/// # let r = Receipt { id: [0; 16], time: 0, subject: "p", discloser: Party { name: "a", id: None },
+/// #   recipient: Party { name: "b", id: None }, purpose: "x", purpose_iris: List::Slice(&[]),
+/// #   legal_basis: "dpv:Consent", expires: None, shared: List::Slice(&s),
+/// #   source_sha256: [0; 32], records_sha256: [0; 32] };
+/// let text = koffer::share::receipts_27560_text(&[r]);
+/// assert!(text.starts_with("[\n  {\n    \"@context\": {"));
+/// assert!(text.contains("\"step\": 0.00001"));
+/// ```
+pub fn receipts_27560_text(receipts: &[Receipt<'_>]) -> String {
+    let mut items: Vec<serde_json::Value> = receipts.iter().map(receipt_27560).collect();
+    for v in &mut items {
+        v.sort_all_objects();
+    }
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, Form27560::default());
+    let _ = serde::Serialize::serialize(&items, &mut ser);
+    out.push(b'\n');
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// serde_json's pretty printer (two spaces), with floats as `schema.md` §9.
+#[derive(Default)]
+struct Form27560(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for Form27560 {
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, v: f64) -> std::io::Result<()> {
+        w.write_all(crate::json::f64_text(v).as_bytes())
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
 /// How to append a receipt to the owner's ledger (spec `disclosure.md` §7):
@@ -1230,7 +1394,8 @@ impl core::error::Error for LedgerError {}
 /// ```
 pub fn ledger_append(existing: &[u8], payload: &[u8]) -> Result<LedgerAppend, LedgerError> {
     use crate::write::ResumePoint;
-    let mut block = std::vec![0u8; 4096];
+    // Room for the receipt in one block, however long it is.
+    let mut block = std::vec![0u8; 4096.max(payload.len() + 64)];
     let werr =
         |e: crate::write::Error<core::convert::Infallible>| LedgerError::Write(format!("{e}"));
     let point = ResumePoint::scan(existing).map_err(LedgerError::Damaged)?;
@@ -1253,6 +1418,7 @@ pub fn ledger_append(existing: &[u8], payload: &[u8]) -> Result<LedgerAppend, Le
     let reader = Reader::new(existing).map_err(LedgerError::Damaged)?;
     let mut id = None;
     let mut end_at = None;
+    let mut blocks = false;
     for f in reader.frames() {
         let f = match f {
             Ok(f) => f,
@@ -1272,14 +1438,22 @@ pub fn ledger_append(existing: &[u8], payload: &[u8]) -> Result<LedgerAppend, Le
                 )))
             }
             Frame::End(_) => end_at = Some(f.offset),
+            Frame::Block(_) => blocks = true,
             _ => {}
         }
     }
-    let Some(id) = id else {
-        return Err(LedgerError::NotALedger(
-            "it has no koffer.disclosure schema".to_string(),
-        ));
+    // A ledger cut while it was created (its header alone, or a part of its
+    // schema frame) declares the receipts first (disclosure.md §7 step 4).
+    let declare = match id {
+        Some(_) => false,
+        None if !blocks => true,
+        None => {
+            return Err(LedgerError::NotALedger(
+                "it holds records but no koffer.disclosure schema".to_string(),
+            ))
+        }
     };
+    let id = id.unwrap_or(0);
     let (keep, point) = match end_at {
         Some(at) => {
             let at = usize::try_from(at)
@@ -1293,6 +1467,9 @@ pub fn ledger_append(existing: &[u8], payload: &[u8]) -> Result<LedgerAppend, Le
         None => (point.valid_len(), point),
     };
     let mut w = Writer::resume(Vec::new(), &mut block, &point).map_err(werr)?;
+    if declare {
+        let _ = w.declare_type::<Receipt<'_>>(id).map_err(werr)?;
+    }
     let h = w.declared_raw(id).map_err(werr)?;
     w.write_payload(h, payload).map_err(werr)?;
     Ok(LedgerAppend {

@@ -92,6 +92,12 @@ fn spec_worked_example_27560() {
     let json = block(&text, "Worked example", "json");
     let expected: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(koffer::share::receipt_27560(&example()), expected);
+    // The text form byte for byte: in an array, every line two spaces in.
+    let lines: Vec<String> = json.trim_end().lines().map(|l| format!("  {l}")).collect();
+    assert_eq!(
+        koffer::share::receipts_27560_text(&[example()]),
+        format!("[\n{}\n]\n", lines.join("\n"))
+    );
     // The mapping's table names every top-level key the code writes.
     for key in expected.as_object().unwrap().keys() {
         let named = text.contains(&format!("| `{key}`")) || text.contains(&format!("| `{key}[0]."));
@@ -184,4 +190,66 @@ fn reserved_names() {
     assert!(is_reserved("koffer."));
     assert!(!is_reserved("koffer"));
     assert!(!is_reserved("kofferdisclosure"));
+}
+
+/// `spec/vectors/disclosure-*` files.
+fn vector(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("spec/vectors")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn share_reproduces_the_disclosure_derived_vector_and_its_27560_text() {
+    // The vector is written from the spec's text (tests/vectors/disclosure.rs);
+    // the library's share of the source must be the same bytes.
+    let source = vector("disclosure-source.koffer");
+    let expected = vector("disclosure-derived.koffer");
+    let selection = koffer::share::Selection {
+        from: Some(2_000),
+        until: Some(5_000),
+        drop: vec!["lat".into()],
+        coarsen: vec![("hr".into(), 10.0)],
+        ..Default::default()
+    };
+    let terms = koffer::share::Terms {
+        id: [
+            0x3f, 0x2a, 0x9c, 0x41, 0x7d, 0x0e, 0x4b, 0x8a, 0x9f, 0x12, 0x55, 0xc3, 0x6e, 0x01,
+            0xd4, 0x77,
+        ],
+        time: 1_790_000_000_000,
+        subject: "",
+        discloser: Party {
+            name: "owner",
+            id: None,
+        },
+        recipient: Party {
+            name: "Sleep Lab Basel",
+            id: Some("https://sleeplab.example/"),
+        },
+        purpose: "sleep study",
+        purpose_iris: &["dpv:ResearchAndDevelopment"],
+        legal_basis: "dpv:Consent",
+        expires: Some(1_821_536_000_000),
+    };
+    let out = koffer::share::share(&source, &selection, &terms).unwrap();
+    assert!(
+        out.bytes == expected,
+        "share differs from disclosure-derived.koffer"
+    );
+    // Its digests, recomputed by a reader of the derived container alone.
+    let reader = koffer::read::Reader::new(&expected).unwrap();
+    let all: Vec<Receipt> = receipts(&reader).map(Result::unwrap).collect();
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        all[0].records_sha256,
+        koffer::share::records_sha256(&reader).unwrap()
+    );
+    assert_eq!(
+        all[0].source_sha256,
+        koffer::share::source_sha256(&source).unwrap()
+    );
+    let text = String::from_utf8(vector("27560/disclosure-derived.json")).unwrap();
+    assert_eq!(koffer::share::receipts_27560_text(&all), text);
 }

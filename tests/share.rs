@@ -532,3 +532,258 @@ fn share_receipt() -> Receipt<'static> {
     let leaked: &'static [u8] = Box::leak(out.receipt.into_boxed_slice());
     Receipt::decode(leaked).unwrap()
 }
+
+#[test]
+fn new_ledger_cut_at_every_byte_of_its_first_append_is_resumed() {
+    // disclosure.md §7: a crash while the ledger is created leaves a prefix
+    // that may hold the header alone, or a part of the schema frame; the next
+    // append writes the koffer.disclosure schema frame first, then its receipt.
+    let payload = |i: u8| {
+        postcard::to_allocvec(&Receipt {
+            id: [i; 16],
+            ..share_receipt()
+        })
+        .unwrap()
+    };
+    let first = ledger_append(&[], &payload(0)).unwrap();
+    assert_eq!(first.keep, 0);
+    let full = first.bytes;
+    let mut resumed_empty = 0;
+    for cut in 0..full.len() {
+        let mut l = full[..cut].to_vec();
+        let had: Vec<[u8; 16]> = if cut < 18 {
+            Vec::new()
+        } else {
+            receipts(&Reader::new(&l).unwrap())
+                .map(|r| r.unwrap().id)
+                .collect()
+        };
+        let a = ledger_append(&l, &payload(7))
+            .unwrap_or_else(|e| panic!("cut at {cut}: the append was refused: {e}"));
+        l.truncate(a.keep as usize);
+        l.extend_from_slice(&a.bytes);
+        let reader = Reader::new(&l).unwrap();
+        assert!(reader.verify().unwrap().is_complete(), "cut at {cut}");
+        let ids: Vec<[u8; 16]> = receipts(&reader).map(|r| r.unwrap().id).collect();
+        assert_eq!(ids.last(), Some(&[7; 16]), "cut at {cut}");
+        assert_eq!(&ids[..ids.len() - 1], &had[..], "cut at {cut}");
+        let schemas: Vec<_> = reader.schemas().map(Result::unwrap).collect();
+        assert_eq!(schemas.len(), 1, "cut at {cut}");
+        assert!(koffer::disclosure::is_receipt_schema(&schemas[0]));
+        if had.is_empty() {
+            resumed_empty += 1;
+        }
+    }
+    // Every cut before the first receipt's block is complete: the header,
+    // the schema frame, the head of the block.
+    assert!(
+        resumed_empty > 1_100,
+        "{resumed_empty} cuts without a receipt"
+    );
+}
+
+#[test]
+fn a_field_dropped_and_coarsened_or_coarsened_twice_is_refused() {
+    let bytes = source(&[], &[], &[]);
+    for (drop, coarsen, why) in [
+        (vec!["hr"], vec![("hr", 5.0)], "it is dropped"),
+        (vec!["pos"], vec![("pos.x", 5.0)], "it is dropped"),
+        (
+            vec![],
+            vec![("hr", 5.0), ("sample.hr", 10.0)],
+            "it is named twice",
+        ),
+    ] {
+        let e = share(
+            &bytes,
+            &Selection {
+                drop: drop.iter().map(|d| d.to_string()).collect(),
+                coarsen: coarsen.iter().map(|(f, s)| (f.to_string(), *s)).collect(),
+                ..Selection::default()
+            },
+            &terms(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::BadStep { .. }), "{e}");
+        assert!(e.to_string().ends_with(why), "{e}");
+    }
+}
+
+#[test]
+fn reserved_koffer_types_are_never_shared_nor_listed() {
+    let mut buf = [0u8; 256];
+    let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+    let c = w.declare_type::<Config>(0).unwrap();
+    let other = w.declare(1, "koffer.other", 1, &[]).unwrap();
+    w.write(c, &Config { level: 3 }).unwrap();
+    w.write_payload(other, &[1, 2, 3]).unwrap();
+    let bytes = w.finish().unwrap();
+    let out = share(&bytes, &Selection::default(), &terms()).unwrap();
+    let names: Vec<&str> = out.types.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["config"]);
+    let reader = Reader::new(&out.bytes).unwrap();
+    let schemas: Vec<String> = reader
+        .schemas()
+        .map(|s| s.unwrap().name.to_string())
+        .collect();
+    assert_eq!(schemas, ["config", "koffer.disclosure"]);
+    let e = share(
+        &bytes,
+        &Selection {
+            types: vec!["koffer.other".into()],
+            ..Selection::default()
+        },
+        &terms(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        Error::UnknownType {
+            name: "koffer.other".into(),
+            known: vec!["config".into()]
+        }
+    );
+}
+
+#[test]
+fn the_receipt_takes_255_or_the_highest_free_id_and_none_free_is_refused() {
+    let make = |n: usize| {
+        let mut buf = [0u8; 64];
+        let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+        for i in 0..n {
+            w.declare((255 - i) as u8, &format!("t{i}"), 1, &[])
+                .unwrap();
+        }
+        w.finish().unwrap()
+    };
+    let receipt_id = |bytes: &[u8]| {
+        let out = share(bytes, &Selection::default(), &terms()).unwrap();
+        let reader = Reader::new(&out.bytes).unwrap();
+        let s = reader.schemas().map(Result::unwrap).last().unwrap();
+        assert!(koffer::disclosure::is_receipt_schema(&s));
+        s.record_type
+    };
+    assert_eq!(receipt_id(&make(0)), 255);
+    assert_eq!(receipt_id(&make(1)), 254);
+    assert_eq!(receipt_id(&make(255)), 0);
+    let all = make(256);
+    assert_eq!(
+        share(&all, &Selection::default(), &terms()).unwrap_err(),
+        Error::NoRecordTypeId
+    );
+    // Fewer types selected: an id is free again.
+    let one = Selection {
+        types: vec!["t3".into()],
+        ..Selection::default()
+    };
+    let out = share(&all, &one, &terms()).unwrap();
+    assert_eq!(out.types.len(), 1);
+}
+
+#[test]
+fn mapping_27560_edge_values() {
+    use koffer::disclosure::{Coarsened, List, Shared};
+    let c = [
+        Coarsened {
+            field: "a",
+            step: 0.00001,
+        },
+        Coarsened {
+            field: "b",
+            step: 1e16,
+        },
+        Coarsened {
+            field: "c",
+            step: f64::NAN,
+        },
+        Coarsened {
+            field: "d",
+            step: 5.0,
+        },
+    ];
+    let s = [Shared {
+        name: "s",
+        version: 1,
+        fingerprint: 1,
+        from: Some(1_500),
+        until: Some(koffer::share::LAST_RFC3339_MS + 1),
+        records: 0,
+        dropped: List::Slice(&[]),
+        coarsened: List::Slice(&c),
+    }];
+    let r = Receipt {
+        id: [0; 16],
+        time: koffer::share::LAST_RFC3339_MS,
+        subject: "",
+        discloser: Party {
+            name: "owner",
+            id: None,
+        },
+        recipient: Party {
+            name: "GP",
+            id: Some(""),
+        },
+        purpose: "",
+        purpose_iris: List::Slice(&["", "ServiceProvision", "x:y"]),
+        legal_basis: "",
+        expires: Some(u64::MAX),
+        shared: List::Slice(&s),
+        source_sha256: [0; 32],
+        records_sha256: [0; 32],
+    };
+    let v = koffer::share::receipt_27560(&r);
+    assert_eq!(v["timestamp"], "9999-12-31T23:59:59.999Z");
+    assert_eq!(v["events"][0]["timestamp"], v["timestamp"]);
+    assert_eq!(v["data_subject"]["pseudonym"], "");
+    assert_eq!(
+        v["parties"][1],
+        serde_json::json!({"name": "GP", "role": "dpv:Recipient"})
+    );
+    assert_eq!(v["processing"][0]["recipients"], serde_json::json!(["GP"]));
+    assert_eq!(v["processing"][0]["legal_basis"], "");
+    assert_eq!(
+        v["processing"][0]["purposes"],
+        serde_json::json!(["", "dpv:ServiceProvision", "x:y"])
+    );
+    assert_eq!(v["processing"][0]["retention"], serde_json::json!(u64::MAX));
+    let d = &v["processing"][0]["data"][0];
+    assert_eq!(d["from"], "1970-01-01T00:00:01.500Z");
+    assert_eq!(
+        d["until"],
+        serde_json::json!(koffer::share::LAST_RFC3339_MS + 1)
+    );
+    let text = koffer::share::receipts_27560_text(&[r]);
+    for step in [
+        r#""step": 0.00001"#,
+        r#""step": 1e+16"#,
+        r#""step": null"#,
+        r#""step": 5.0"#,
+    ] {
+        assert!(text.contains(step), "{step} in {text}");
+    }
+    assert!(
+        text.starts_with("[\n  {\n    \"@context\": {\n      \"dpv\""),
+        "{text}"
+    );
+    assert!(text.ends_with("\n  }\n]\n"));
+}
+
+#[test]
+fn a_receipt_of_many_types_fits_its_block_and_the_ledger() {
+    // 200 record types with long names: the receipt is longer than 4 KiB.
+    let mut buf = [0u8; 64];
+    let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+    for i in 0..200u8 {
+        w.declare(i, &format!("type-{i:03}-{}", "x".repeat(40)), 1, &[])
+            .unwrap();
+    }
+    let bytes = w.finish().unwrap();
+    let out = share(&bytes, &Selection::default(), &terms()).unwrap();
+    assert!(out.receipt.len() > 8_000, "{}", out.receipt.len());
+    let a = ledger_append(&[], &out.receipt).unwrap();
+    let b = ledger_append(&a.bytes, &out.receipt).unwrap();
+    let mut l = a.bytes.clone();
+    l.truncate(b.keep as usize);
+    l.extend_from_slice(&b.bytes);
+    assert_eq!(receipts(&Reader::new(&l).unwrap()).count(), 2);
+}

@@ -65,6 +65,12 @@ fn vectors_match_the_generator_byte_for_byte() {
             case.name
         );
     }
+    let extra = cases::extra_files();
+    for (file, content) in &extra {
+        let bin = std::fs::read(dir().join(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}; run `cargo run --example vectors`"));
+        assert!(bin == *content, "{file} differs from the generator");
+    }
     // No stale files.
     for entry in std::fs::read_dir(dir()).unwrap() {
         let path = entry.unwrap().path();

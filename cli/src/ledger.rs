@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use koffer::disclosure::Receipt;
 use koffer::read::{Completeness, Reader};
-use koffer::share::{receipt_27560, receipt_json, rfc3339, uuid, LedgerAppend};
+use koffer::share::{receipt_json, receipts_27560_text, uuid, LedgerAppend};
+use koffer_export::printable;
 
 use crate::{emit, read_error};
 
@@ -123,18 +124,16 @@ pub fn ledger(path: Option<&Path>, form: Form) -> u8 {
             }
         }
     }
+    // Newest first: sorted by time, latest first; equal times in reverse
+    // file order (disclosure.md §6.3).
+    receipts.reverse();
     receipts.sort_by_key(|r| std::cmp::Reverse(r.time));
     let text = match form {
         Form::Json => {
             let items: Vec<String> = receipts.iter().map(receipt_json).collect();
             format!("[{}]\n", items.join(",\n"))
         }
-        Form::Iso27560 => {
-            let items: Vec<serde_json::Value> = receipts.iter().map(receipt_27560).collect();
-            let mut t = serde_json::to_string_pretty(&items).unwrap_or_default();
-            t.push('\n');
-            t
-        }
+        Form::Iso27560 => receipts_27560_text(&receipts),
         Form::Text => text(&receipts, &name),
     };
     match emit(&text) {
@@ -143,45 +142,61 @@ pub fn ledger(path: Option<&Path>, form: Form) -> u8 {
     }
 }
 
-/// Where the owner's data went, newest first, in words.
+/// A time as `inspect` shows it: RFC 3339 UTC, or `N ms` past the year 9999.
+fn time(ms: u64) -> String {
+    i64::try_from(ms)
+        .ok()
+        .and_then(koffer_export::rfc3339)
+        .unwrap_or_else(|| format!("{ms} ms"))
+}
+
+/// Where the owner's data went, newest first, in words; every string from
+/// the file through [`printable`] (no control character reaches the
+/// terminal).
 pub fn text(receipts: &[Receipt<'_>], name: &str) -> String {
+    let p = printable;
     if receipts.is_empty() {
         return format!("{name}: no disclosures recorded\n");
     }
     let mut o = format!("{name}: {} disclosures, newest first\n", receipts.len());
     for r in receipts {
-        o += &format!("\n{}  to {}", rfc3339(r.time), r.recipient.name);
+        o += &format!("\n{}  to {}", time(r.time), p(r.recipient.name));
         if let Some(id) = r.recipient.id {
-            o += &format!(" <{id}>");
+            o += &format!(" <{}>", p(id));
         }
-        o += &format!(" (shared by {})\n", r.discloser.name);
-        o += &format!("  why:   {}", r.purpose);
-        let iris: Vec<&str> = r.purpose_iris.iter().collect();
+        o += &format!(" (shared by {})\n", p(r.discloser.name));
+        o += &format!("  why:   {}", p(r.purpose));
+        let iris: Vec<String> = r.purpose_iris.iter().map(p).collect();
         if !iris.is_empty() {
             o += &format!(" [{}]", iris.join(", "));
         }
-        o += &format!("; legal basis {}\n", r.legal_basis);
+        o += &format!("; legal basis {}\n", p(r.legal_basis));
         if let Some(e) = r.expires {
-            o += &format!("  keep:  until {}\n", rfc3339(e));
+            o += &format!("  keep:  until {}\n", time(e));
         }
         for s in r.shared.iter() {
-            o += &format!("  what:  {} v{}: {} records", s.name, s.version, s.records);
+            o += &format!(
+                "  what:  {} v{}: {} records",
+                p(s.name),
+                s.version,
+                s.records
+            );
             match (s.from, s.until) {
                 (None, None) => {}
                 (f, u) => {
                     o += &format!(
                         ", from {} until {}",
-                        f.map_or("the start".into(), rfc3339),
-                        u.map_or("the end".into(), rfc3339)
+                        f.map_or("the start".into(), time),
+                        u.map_or("the end".into(), time)
                     )
                 }
             }
-            let dropped: Vec<&str> = s.dropped.iter().collect();
+            let dropped: Vec<String> = s.dropped.iter().map(p).collect();
             if !dropped.is_empty() {
                 o += &format!("; without {}", dropped.join(", "));
             }
             for c in s.coarsened.iter() {
-                o += &format!("; {} rounded to {}", c.field, c.step);
+                o += &format!("; {} rounded to {}", p(c.field), c.step);
             }
             o += "\n";
         }

@@ -9,6 +9,7 @@ use koffer::disclosure::Party;
 use koffer::meta::{key, Value};
 use koffer::read::Reader;
 use koffer::share::{Derived, Selection, Terms};
+use koffer_export::printable;
 
 use crate::output::Output;
 use crate::{display_name, emit, ledger, read_error, read_input};
@@ -135,7 +136,73 @@ pub fn parse_time(s: &str) -> Result<u64, String> {
     if secs < 0 {
         return Err(bad("before 1970"));
     }
-    Ok(secs as u64 * 1000 + ms)
+    let ms = secs as u64 * 1000 + ms;
+    if ms > LAST_RFC3339_MS {
+        return Err(bad("after 9999-12-31T23:59:59.999Z"));
+    }
+    Ok(ms)
+}
+
+/// The last instant RFC 3339 can write, 9999-12-31T23:59:59.999Z, in Unix ms.
+const LAST_RFC3339_MS: u64 = 253_402_300_799_999;
+
+/// Whether `s` is an IRI (RFC 3987) as far as `share` checks: a scheme — a
+/// letter, then letters, digits, `+`, `-` or `.` — a `:`, then at least one
+/// character, none of them a space or a control character.
+fn is_iri(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once(':') else {
+        return false;
+    };
+    let mut sc = scheme.chars();
+    sc.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && sc.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !rest.is_empty()
+        && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// A `--basis` or `--purpose-iri` value as the receipt stores it
+/// (disclosure.md §3, command.md §5): a bare DPV term — ASCII letters and
+/// digits, a letter first (`Contract`) — becomes `dpv:Contract`, the DPV
+/// namespace IRI `https://w3id.org/dpv#X` becomes `dpv:X`; any other IRI or
+/// compact term (`dpv:Consent`, `https://x.example/p`) stays as it is;
+/// anything else is refused.
+pub fn term(option: &str, s: &str) -> Result<String, String> {
+    let bare = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric());
+    if bare || is_iri(s) {
+        return Ok(koffer::share::dpv_term(s));
+    }
+    Err(format!(
+        "{option} {s:?}: expected an IRI (https://w3id.org/dpv#ServiceProvision), a compact \
+         term (dpv:ServiceProvision) or a bare DPV term (ServiceProvision)"
+    ))
+}
+
+/// The text arguments of a receipt, checked: a recipient and a purpose are
+/// named (not empty), `--recipient-id` is an IRI (not empty), and
+/// `--basis`/`--purpose-iri` are terms ([`term`]).
+fn texts(a: &Args) -> Result<(Option<String>, String, Vec<String>), String> {
+    if a.recipient.is_empty() {
+        return Err("--recipient: expected the recipient's name, not an empty string".into());
+    }
+    if a.purpose.is_empty() {
+        return Err("--purpose: expected why, in words, not an empty string".into());
+    }
+    let id = match a.recipient_id.as_deref() {
+        Some(id) if !is_iri(id) => {
+            return Err(format!(
+                "--recipient-id {id:?}: expected a URI (https://lab.example/, mailto:a@b.example, did:…)"
+            ))
+        }
+        id => id.map(str::to_string),
+    };
+    let basis = term("--basis", &a.basis)?;
+    let iris = a
+        .purpose_iri
+        .iter()
+        .map(|i| term("--purpose-iri", i))
+        .collect::<Result<_, _>>()?;
+    Ok((id, basis, iris))
 }
 
 /// 16 random bytes as a UUID version 4 (RFC 9562).
@@ -173,10 +240,20 @@ fn selection(a: &Args) -> Result<Selection, String> {
             .ok_or_else(|| format!("--coarsen {c:?}: STEP must be a positive number"))?;
         coarsen.push((field.to_string(), step));
     }
+    let (from, until) = (time("--from", &a.from)?, time("--until", &a.until)?);
+    if let (Some(f), Some(u)) = (from, until) {
+        if f >= u {
+            return Err(format!(
+                "--from {:?} is not before --until {:?}: the time range is empty",
+                a.from.as_deref().unwrap_or(""),
+                a.until.as_deref().unwrap_or("")
+            ));
+        }
+    }
     Ok(Selection {
         types: a.types.clone(),
-        from: time("--from", &a.from)?,
-        until: time("--until", &a.until)?,
+        from,
+        until,
         drop: a.drop.clone(),
         coarsen,
     })
@@ -191,6 +268,10 @@ pub fn share(a: &Args) -> u8 {
     };
     let sel = match selection(a) {
         Ok(s) => s,
+        Err(e) => return fail(&name, &e),
+    };
+    let (recipient_id, basis, iris) = match texts(a) {
+        Ok(t) => t,
         Err(e) => return fail(&name, &e),
     };
     let expires = match a.expires.as_deref().map(parse_time).transpose() {
@@ -222,8 +303,7 @@ pub fn share(a: &Args) -> u8 {
         Ok(id) => id,
         Err(e) => return fail(&name, &e),
     };
-    let basis = koffer::share::dpv_term(&a.basis);
-    let iris: Vec<&str> = a.purpose_iri.iter().map(String::as_str).collect();
+    let iris: Vec<&str> = iris.iter().map(String::as_str).collect();
     let terms = Terms {
         id,
         time: now_ms(),
@@ -234,7 +314,7 @@ pub fn share(a: &Args) -> u8 {
         },
         recipient: Party {
             name: &a.recipient,
-            id: a.recipient_id.as_deref(),
+            id: recipient_id.as_deref(),
         },
         purpose: &a.purpose,
         purpose_iris: &iris,
@@ -311,33 +391,39 @@ pub fn share(a: &Args) -> u8 {
 /// What `--dry-run` prints: per type, the records and fields that would be
 /// shared.
 fn dry_run_text(d: &Derived, recipient: &str) -> String {
-    let mut o = format!("would share with {recipient}:\n");
+    let p = printable;
+    let mut o = format!("would share with {}:\n", p(recipient));
     for t in &d.types {
         o += &format!(
             "  {} v{}: {} of {} records",
-            t.name, t.version, t.records, t.source_records
+            p(&t.name),
+            t.version,
+            t.records,
+            t.source_records
         );
         if let Some(f) = &t.time_field {
-            o += &format!(" (by time field {f})");
+            o += &format!(" (by time field {})", p(f));
         }
         o += "\n";
+        let fields: Vec<String> = t.fields.iter().map(|f| p(f)).collect();
         o += &format!(
             "    fields: {}\n",
-            if t.fields.is_empty() {
+            if fields.is_empty() {
                 "(not described)".to_string()
             } else {
-                t.fields.join(", ")
+                fields.join(", ")
             }
         );
         if !t.dropped.is_empty() {
-            o += &format!("    dropped: {}\n", t.dropped.join(", "));
+            let dropped: Vec<String> = t.dropped.iter().map(|f| p(f)).collect();
+            o += &format!("    dropped: {}\n", dropped.join(", "));
         }
         for (f, s) in &t.coarsened {
-            o += &format!("    coarsened: {f} to multiples of {s}\n");
+            o += &format!("    coarsened: {} to multiples of {s}\n", p(f));
         }
     }
     for l in &d.left_out {
-        o += &format!("  left out: {} ({})\n", l.name, l.why);
+        o += &format!("  left out: {} ({})\n", p(&l.name), p(&l.why));
     }
     o += "nothing written (--dry-run)\n";
     o
@@ -361,5 +447,36 @@ mod tests {
         assert!(parse_time("2026-01-01").is_err());
         assert!(parse_time("2026-01-01T00:00:00.0001Z").is_err());
         assert!(parse_time("1969-12-31T23:59:59Z").is_err());
+        assert_eq!(
+            parse_time("9999-12-31T23:59:59.999Z"),
+            Ok(super::LAST_RFC3339_MS)
+        );
+        assert!(parse_time("9999-12-31T23:59:59-01:00").is_err());
+    }
+
+    #[test]
+    fn terms_are_normalised_or_refused() {
+        use super::term;
+        assert_eq!(term("--basis", "Contract").unwrap(), "dpv:Contract");
+        assert_eq!(term("--basis", "dpv:Consent").unwrap(), "dpv:Consent");
+        assert_eq!(
+            term("--purpose-iri", "https://w3id.org/dpv#ServiceProvision").unwrap(),
+            "dpv:ServiceProvision"
+        );
+        assert_eq!(
+            term("--purpose-iri", "https://x.example/p#q").unwrap(),
+            "https://x.example/p#q"
+        );
+        for bad in [
+            "",
+            "dpv:",
+            "Service Provision",
+            "1abc",
+            ":x",
+            "a b:c",
+            "x:\u{1b}",
+        ] {
+            assert!(term("--purpose-iri", bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -335,3 +335,274 @@ fn a_ledger_cut_mid_append_is_resumed_by_the_next_share() {
         text(&l.stdout)
     );
 }
+
+#[test]
+fn a_new_ledger_cut_after_its_header_or_in_its_schema_frame_is_resumed() {
+    // disclosure.md §7: a crash while the ledger is created; the next share
+    // writes the koffer.disclosure schema frame first, then its receipt.
+    let d = Dir::new("newcut");
+    let o = d.koffer(&share_args(&d.path("o0.koffer"), &["--type", "event"]));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let full = std::fs::read(d.ledger()).unwrap();
+    let schema_end = 18 + 5 + 2 + 17 + 1 + 1085 + 4; // header, frame head, id, name, version, definition, crc
+    let mut cuts: Vec<usize> = (0..=24).collect();
+    cuts.extend([
+        40,
+        300,
+        700,
+        1000,
+        schema_end - 5,
+        schema_end - 1,
+        full.len() - 1,
+    ]);
+    for cut in cuts {
+        std::fs::write(d.ledger(), &full[..cut]).unwrap();
+        let out = d.path("o1.koffer");
+        let o = d.koffer(&share_args(&out, &["--type", "event"]));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "cut at {cut}: {}",
+            text(&o.stderr)
+        );
+        let v = d.koffer(&["verify", d.ledger().to_str().unwrap()]);
+        assert_eq!(
+            v.status.code(),
+            Some(0),
+            "cut at {cut}: {}",
+            text(&v.stderr)
+        );
+        let l = d.koffer(&["ledger", "--json"]);
+        assert_eq!(l.status.code(), Some(0), "cut at {cut}");
+        let list: serde_json::Value = serde_json::from_slice(&l.stdout).unwrap();
+        assert!(!list.as_array().unwrap().is_empty(), "cut at {cut}");
+        // The receipt in OUT is the newest in the ledger.
+        let i = d.koffer(&["inspect", "--json", &out]);
+        let report: serde_json::Value = serde_json::from_slice(&i.stdout).unwrap();
+        assert_eq!(
+            report["receipts"][0]["id"]
+                .as_str()
+                .map(|s| s.replace('-', "")),
+            Some(
+                list[0]["id"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|b| format!("{:02x}", b.as_u64().unwrap()))
+                    .collect::<String>()
+            ),
+            "cut at {cut}"
+        );
+    }
+}
+
+#[test]
+fn ledger_inspect_and_dry_run_escape_control_characters() {
+    // No control character from a receipt reaches the terminal: the escape
+    // sequence ESC [2J (clear the screen), a newline forging a line, a
+    // bidirectional override.
+    let d = Dir::new("esc");
+    let out = d.path("out.koffer");
+    let evil = "Evil\u{1b}[2J\nfake line\u{202e}";
+    let o = d.koffer(&[
+        "share",
+        SAMPLE,
+        "-o",
+        &out,
+        "--recipient",
+        evil,
+        "--purpose",
+        "why\u{7}",
+        "--type",
+        "event",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let dry = d.koffer(&[
+        "share",
+        SAMPLE,
+        "-o",
+        &out,
+        "--recipient",
+        evil,
+        "--purpose",
+        "x",
+        "--dry-run",
+    ]);
+    for (what, o) in [
+        ("ledger", d.koffer(&["ledger"])),
+        ("inspect", d.koffer(&["inspect", &out])),
+        ("dry-run", dry),
+    ] {
+        assert_eq!(o.status.code(), Some(0), "{what}: {}", text(&o.stderr));
+        let t = text(&o.stdout);
+        assert!(
+            !t.contains('\u{1b}') && !t.contains('\u{7}') && !t.contains('\u{202e}'),
+            "{what}: {t:?}"
+        );
+        assert!(!t.contains("\nfake line"), "{what}: {t:?}");
+        assert!(
+            t.contains(r"Evil\u{1b}[2J\nfake line\u{202e}"),
+            "{what}: {t:?}"
+        );
+    }
+    // The JSON forms keep the text as it is (JSON escapes it).
+    let j = d.koffer(&["ledger", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
+    assert_eq!(v[0]["recipient"]["name"], evil);
+}
+
+#[test]
+fn empty_and_malformed_arguments_are_refused_and_terms_normalised() {
+    let d = Dir::new("args");
+    let out = d.path("out.koffer");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--recipient-id", ""],
+            "--recipient-id \"\": expected a URI",
+        ),
+        (&["--recipient-id", "sleep lab"], "expected a URI"),
+        (&["--purpose-iri", "Service Provision"], "expected an IRI"),
+        (&["--purpose-iri", ""], "expected an IRI"),
+        (&["--basis", ""], "expected an IRI"),
+        (
+            &[
+                "--from",
+                "2026-09-16T00:00:00Z",
+                "--until",
+                "2026-09-16T00:00:00Z",
+            ],
+            "the time range is empty",
+        ),
+        (
+            &[
+                "--from",
+                "2026-09-17T00:00:00Z",
+                "--until",
+                "2026-09-16T00:00:00Z",
+            ],
+            "the time range is empty",
+        ),
+        (
+            &["--drop", "heart_rate", "--coarsen", "heart_rate=5"],
+            "it is dropped",
+        ),
+        (
+            &["--expires", "9999-12-31T23:00:00-01:00"],
+            "after 9999-12-31",
+        ),
+    ];
+    // share_args with `extra`; a flag it already has takes the new value.
+    let with = |extra: &[&'static str]| {
+        let mut a = share_args(&out, &[]);
+        let mut rest = Vec::new();
+        for pair in extra.chunks(2) {
+            match a.iter().position(|x| *x == pair[0]) {
+                Some(i) => a[i + 1] = pair[1],
+                None => rest.extend_from_slice(pair),
+            }
+        }
+        a.extend(rest);
+        a
+    };
+    for (extra, expect) in cases {
+        let o = d.koffer(&with(extra));
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        assert!(
+            text(&o.stderr).contains(expect),
+            "{extra:?}: {}",
+            text(&o.stderr)
+        );
+        assert!(!Path::new(&out).exists(), "{extra:?}");
+        assert!(!d.ledger().exists(), "{extra:?}");
+    }
+    for (flag, value) in [("--recipient", ""), ("--purpose", "")] {
+        let o = d.koffer(&with(&[flag, value]));
+        assert_eq!(o.status.code(), Some(2), "{flag}");
+        assert!(
+            text(&o.stderr).contains("not an empty string"),
+            "{flag}: {}",
+            text(&o.stderr)
+        );
+    }
+    // A bare DPV term is stored in compact form, like --basis.
+    let o = d.koffer(&share_args(
+        &out,
+        &[
+            "--purpose-iri",
+            "ServiceProvision",
+            "--basis",
+            "Contract",
+            "--type",
+            "event",
+        ],
+    ));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let l = d.koffer(&["ledger", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&l.stdout).unwrap();
+    assert_eq!(
+        v[0]["purpose_iris"],
+        serde_json::json!(["dpv:ResearchAndDevelopment", "dpv:ServiceProvision"])
+    );
+    assert_eq!(v[0]["legal_basis"], "dpv:Contract");
+}
+
+#[test]
+fn ledger_lists_by_time_latest_first_equal_times_in_reverse_file_order() {
+    use koffer::disclosure::Party;
+    let d = Dir::new("order");
+    let mut buf = [0u8; 64];
+    let source = koffer::write::Writer::new(Vec::new(), &mut buf)
+        .unwrap()
+        .finish()
+        .unwrap();
+    let receipt = |id: u8, time: u64| {
+        let terms = koffer::share::Terms {
+            id: [id; 16],
+            time,
+            subject: "p",
+            discloser: Party {
+                name: "owner",
+                id: None,
+            },
+            recipient: Party {
+                name: "GP",
+                id: None,
+            },
+            purpose: "care",
+            purpose_iris: &[],
+            legal_basis: "dpv:Consent",
+            expires: None,
+        };
+        koffer::share::share(&source, &Default::default(), &terms)
+            .unwrap()
+            .receipt
+    };
+    // File order: 1 (t=5), 2 (t=9), 3 (t=5), 4 (t=1), 5 (t=9).
+    let mut ledger = Vec::new();
+    for (id, t) in [(1, 5), (2, 9), (3, 5), (4, 1), (5, 9)] {
+        let a = koffer::share::ledger_append(&ledger, &receipt(id, t * 1000)).unwrap();
+        ledger.truncate(a.keep as usize);
+        ledger.extend_from_slice(&a.bytes);
+    }
+    let path = d.path("ledger.koffer");
+    std::fs::write(&path, &ledger).unwrap();
+    let o = d.koffer(&["ledger", "--json", &path]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<u64> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"][0].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [5, 2, 3, 1, 4]);
+    let o = d.koffer(&["ledger", "--format", "27560", &path]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v[0]["record_id"],
+        "urn:uuid:05050505-0505-0505-0505-050505050505"
+    );
+    assert_eq!(
+        v[2]["record_id"],
+        "urn:uuid:03030303-0303-0303-0303-030303030303"
+    );
+}

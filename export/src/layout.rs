@@ -176,16 +176,18 @@ pub fn annotations(a: &Annotations<'_>) -> String {
     }
 }
 
-/// The text `inspect` prints for a layout, one field a line.
+/// The text `inspect` prints for a layout, one field a line; names, types,
+/// units and descriptions from the file through [`crate::printable`].
 pub fn text(l: &Layout, out: &mut String) {
+    use crate::printable as p;
     if l.fields.is_empty() {
-        let _ = writeln!(out, "    {}", l.ty);
+        let _ = writeln!(out, "    {}", p(&l.ty));
         return;
     }
     let width = l
         .fields
         .iter()
-        .map(|f| f.name.chars().count())
+        .map(|f| p(&f.name).chars().count())
         .max()
         .unwrap_or(0);
     for f in &l.fields {
@@ -196,9 +198,9 @@ pub fn text(l: &Layout, out: &mut String) {
             offset: f.offset,
             time: f.time.as_deref(),
         });
-        let _ = write!(out, "    {:<width$}  {}{a}", f.name, f.ty);
+        let _ = write!(out, "    {:<width$}  {}{}", p(&f.name), p(&f.ty), p(&a));
         if let Some(d) = &f.description {
-            let _ = write!(out, "  — {d}");
+            let _ = write!(out, "  — {}", p(d));
         }
         out.push('\n');
     }

@@ -65,5 +65,5 @@ pub use inspect::{
     inspect_json, report, tail_text, Checksums, ErrorInfo, Features, Format, Incomplete, MetaEntry,
     RecordTypeInfo, Report,
 };
-pub use receipts::{PartyInfo, ReceiptInfo, SharedInfo};
+pub use receipts::{printable, PartyInfo, ReceiptInfo, SharedInfo};
 pub use scan::{class_name, scan, scan_with_progress, FrameCounts, Problem, Scan, Status};

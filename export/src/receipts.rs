@@ -139,20 +139,47 @@ pub fn receipt_infos(reader: &Reader<'_>) -> Vec<ReceiptInfo> {
         .collect()
 }
 
-/// The receipts as `koffer inspect` writes them in text.
+/// Text from a file as a terminal may show it: control characters (C0, DEL,
+/// C1) and the bidirectional formatting characters (U+061C, U+200E, U+200F,
+/// U+202A–U+202E, U+2066–U+2069) written as Rust escapes (`\n`, `\u{1b}`),
+/// like the names `koffer inspect` shows with `escape_debug`; a backslash
+/// doubled, so an escape cannot be forged; everything else as it is.
+///
+/// ```
+/// assert_eq!(koffer_export::printable("Dr. O'Brien"), "Dr. O'Brien");
+/// assert_eq!(koffer_export::printable("a\x1b[2Jb\n"), "a\\u{1b}[2Jb\\n");
+/// assert_eq!(koffer_export::printable("C:\\x"), "C:\\\\x");
+/// ```
+pub fn printable(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        let bidi = matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        if c == '\\' || c.is_control() || bidi {
+            o.extend(c.escape_debug());
+        } else {
+            o.push(c);
+        }
+    }
+    o
+}
+
+/// The receipts as `koffer inspect` writes them in text; every string from
+/// the file through [`printable`].
 pub fn text(receipts: &[ReceiptInfo], w: &mut String) {
+    let p = |s: &str| printable(s);
     let _ = writeln!(w, "receipts      {}", receipts.len());
     for r in receipts {
-        let _ = write!(w, "  {}  to {}", r.time_rfc3339, r.recipient.name);
+        let _ = write!(w, "  {}  to {}", r.time_rfc3339, p(&r.recipient.name));
         if let Some(id) = &r.recipient.id {
-            let _ = write!(w, " <{id}>");
+            let _ = write!(w, " <{}>", p(id));
         }
-        let _ = writeln!(w, ", shared by {}", r.discloser.name);
-        let _ = write!(w, "    why   {}", r.purpose);
+        let _ = writeln!(w, ", shared by {}", p(&r.discloser.name));
+        let _ = write!(w, "    why   {}", p(&r.purpose));
         if !r.purpose_iris.is_empty() {
-            let _ = write!(w, " [{}]", r.purpose_iris.join(", "));
+            let iris: Vec<String> = r.purpose_iris.iter().map(|i| p(i)).collect();
+            let _ = write!(w, " [{}]", iris.join(", "));
         }
-        let _ = writeln!(w, "; legal basis {}", r.legal_basis);
+        let _ = writeln!(w, "; legal basis {}", p(&r.legal_basis));
         if let Some(e) = &r.expires_rfc3339 {
             let _ = writeln!(w, "    keep  until {e}");
         }
@@ -160,7 +187,9 @@ pub fn text(receipts: &[ReceiptInfo], w: &mut String) {
             let _ = write!(
                 w,
                 "    what  {} v{}: {} records",
-                s.name, s.version, s.records
+                p(&s.name),
+                s.version,
+                s.records
             );
             if s.from.is_some() || s.until.is_some() {
                 let _ = write!(
@@ -171,10 +200,11 @@ pub fn text(receipts: &[ReceiptInfo], w: &mut String) {
                 );
             }
             if !s.dropped.is_empty() {
-                let _ = write!(w, "; without {}", s.dropped.join(", "));
+                let dropped: Vec<String> = s.dropped.iter().map(|d| p(d)).collect();
+                let _ = write!(w, "; without {}", dropped.join(", "));
             }
             for (f, step) in &s.coarsened {
-                let _ = write!(w, "; {f} rounded to {step}");
+                let _ = write!(w, "; {} rounded to {step}", p(f));
             }
             let _ = writeln!(w);
         }

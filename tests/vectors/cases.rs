@@ -1200,6 +1200,12 @@ fn payload_errors() -> Case {
 }
 
 /// Serialises the vector's expectation exactly as stored in `<name>.json`.
+/// Files in folders of `spec/vectors/`, not vectors, by path:
+/// `27560/disclosure-derived.json` (`disclosure.md` §8).
+pub fn extra_files() -> Vec<(String, Vec<u8>)> {
+    disclosure::extra_files()
+}
+
 pub fn expectation_text(case: &Case) -> String {
     let mut obj = serde_json::Map::new();
     obj.insert("rule".into(), json!(case.rule));
