@@ -52,7 +52,6 @@
 //! ```
 
 use std::borrow::ToOwned;
-use std::collections::BTreeMap;
 use std::format;
 use std::string::{String, ToString};
 use std::vec::Vec;
@@ -153,6 +152,14 @@ pub enum Error {
         /// The field paths there are (`type.path`).
         known: Vec<String>,
     },
+    /// A field argument names fields in more than one way (spec
+    /// `disclosure.md` §5.2): nothing is shared.
+    AmbiguousField {
+        /// The field asked for.
+        field: String,
+        /// Each field it could name: type and field names.
+        readings: Vec<String>,
+    },
     /// A type named with `types` has no time field usable for `from`/`until`.
     NoTimeField {
         /// The record type.
@@ -195,6 +202,11 @@ impl fmt::Display for Error {
                 f,
                 "no field {field:?} in the selected record types; the fields are: {}",
                 list(known)
+            ),
+            Error::AmbiguousField { field, readings } => write!(
+                f,
+                "the field {field:?} is ambiguous: it names {}; refusing to guess",
+                readings.join(" and ")
             ),
             Error::NoTimeField { name, why } => {
                 write!(f, "record type {name:?} cannot be cut by time: {why}")
@@ -287,21 +299,45 @@ struct Plan<'a> {
     time: Option<(usize, i128)>,
     /// Whether payloads must be re-encoded.
     transform: bool,
+    /// The dropped fields' index paths, last in the struct first (so each
+    /// removal leaves the others' indices as they were).
+    drop_at: Vec<Vec<usize>>,
+    /// The coarsened fields' index paths and steps.
+    coarsen_at: Vec<(Vec<usize>, f64)>,
 }
 
-/// Every field path of the struct `node` (through nested structs), with its type.
-fn field_paths<'a>(node: Node<'a>, prefix: &str, out: &mut Vec<(String, Node<'a>)>) {
+/// A field of a record type, found on its definition: the indices of the
+/// fields from the root struct down, their names, and the joined path.
+struct Field<'a> {
+    at: Vec<usize>,
+    names: Vec<&'a str>,
+    path: String,
+    ty: Node<'a>,
+}
+
+/// Every field of the struct `node` (through nested structs), in definition
+/// order, each before the fields inside it.
+fn field_paths<'a>(node: Node<'a>, at: &[usize], names: &[&'a str], out: &mut Vec<Field<'a>>) {
     if let Kind::Struct { fields, .. } = node.kind() {
-        for f in fields {
-            let path = if prefix.is_empty() {
-                f.name.to_string()
-            } else {
-                format!("{prefix}.{}", f.name)
-            };
-            out.push((path.clone(), f.ty));
-            field_paths(f.ty, &path, out);
+        for (k, f) in fields.enumerate() {
+            let mut at = at.to_vec();
+            at.push(k);
+            let mut names = names.to_vec();
+            names.push(f.name);
+            out.push(Field {
+                at: at.clone(),
+                names: names.clone(),
+                path: names.join("."),
+                ty: f.ty,
+            });
+            field_paths(f.ty, &at, &names, out);
         }
     }
+}
+
+/// Whether the field at `at` is `d` or inside it.
+fn inside(at: &[usize], d: &[usize]) -> bool {
+    at.starts_with(d)
 }
 
 /// Offset of `sub` (a subslice of `whole`) in `whole`.
@@ -309,41 +345,37 @@ fn offset_in(whole: &[u8], sub: &[u8]) -> usize {
     sub.as_ptr() as usize - whole.as_ptr() as usize
 }
 
-/// The definition bytes of `node` without the fields whose paths are in
-/// `drop`: every other byte copied as it is (spec `disclosure.md` §5.2).
-fn without(def: &[u8], node: Node<'_>, prefix: &str, drop: &[String], out: &mut Vec<u8>) {
+/// The definition bytes of `node` (the field at the index path `at`)
+/// without the fields whose index paths are in `drop`: every other byte
+/// copied as it is (spec `disclosure.md` §5.2).
+fn without(def: &[u8], node: Node<'_>, at: &[usize], drop: &[Vec<usize>], out: &mut Vec<u8>) {
     let Kind::Struct { name, fields } = node.kind() else {
         out.extend_from_slice(node.bytes());
         return;
     };
-    let under = |p: &str| {
-        drop.iter()
-            .any(|d| d == p || d.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
-    };
-    if !under(prefix) && !prefix.is_empty() || drop.is_empty() {
+    if !drop.iter().any(|d| d.len() > at.len() && d.starts_with(at)) {
         out.extend_from_slice(node.bytes());
         return;
     }
-    let path_of = |n: &str| {
-        if prefix.is_empty() {
-            n.to_string()
-        } else {
-            format!("{prefix}.{n}")
-        }
+    let at_of = |k: usize| {
+        let mut a = at.to_vec();
+        a.push(k);
+        a
     };
     let kept: Vec<_> = fields
-        .filter(|f| !drop.contains(&path_of(f.name)))
+        .enumerate()
+        .filter(|(k, _)| !drop.contains(&at_of(*k)))
         .collect();
     // Tag and name as they are, then the new count.
     let head_end = offset_in(def, name.as_bytes()) + name.len();
     out.extend_from_slice(&def[offset_in(def, node.bytes())..head_end]);
     crate::varint::push_u64(out, kept.len() as u64);
-    for f in kept {
+    for (k, f) in kept {
         let name_at = offset_in(def, f.name.as_bytes());
         let start = name_at - crate::varint::encoded_len(f.name.len() as u64);
         let ty_at = offset_in(def, f.ty.bytes());
         out.extend_from_slice(&def[start..ty_at]);
-        without(def, f.ty, &path_of(f.name), drop, out);
+        without(def, f.ty, &at_of(k), drop, out);
     }
 }
 
@@ -419,7 +451,8 @@ fn is_number(n: Node<'_>) -> bool {
     )
 }
 
-/// A time value in ns, or `None` when it is not a number (a none option).
+/// A time value in ns, or `None` when it is not a number (a none option,
+/// NaN).
 fn time_ns(v: &Value, ns: i128) -> Option<f64Or> {
     Some(match v {
         Value::U8(x) => f64Or::I(i128::from(*x) * ns),
@@ -432,8 +465,9 @@ fn time_ns(v: &Value, ns: i128) -> Option<f64Or> {
         Value::I32(x) => f64Or::I(i128::from(*x) * ns),
         Value::I64(x) => f64Or::I(i128::from(*x) * ns),
         Value::I128(x) => f64Or::I(x.checked_mul(ns)?),
-        Value::F32(x) => f64Or::F(f64::from(*x) * ns as f64),
-        Value::F64(x) => f64Or::F(*x * ns as f64),
+        // A NaN time is before and after nothing: like a none option.
+        Value::F32(x) if !x.is_nan() => f64Or::F(f64::from(*x) * ns as f64),
+        Value::F64(x) if !x.is_nan() => f64Or::F(*x * ns as f64),
         Value::Option(Some(inner)) => return time_ns(inner, ns),
         _ => return None,
     })
@@ -460,16 +494,18 @@ impl f64Or {
 /// Rounds `x` to the nearest multiple of `step`, ties away from zero; a
 /// result beyond `[min, max]` is the multiple next toward zero.
 fn round_int(x: i128, step: i128, min: i128, max: i128) -> i128 {
-    let q = x / step;
-    let r = x % step;
-    let mut m = q * step;
-    if 2 * r.abs() >= step {
-        m += step * x.signum();
+    // `m` is the multiple toward zero: |m| ≤ |x|, no overflow.
+    let m = x / step * step;
+    let r = (x % step).unsigned_abs();
+    let away = if r >= step.unsigned_abs() - r {
+        m.checked_add(step * x.signum())
+    } else {
+        None
+    };
+    match away {
+        Some(a) if (min..=max).contains(&a) => a,
+        _ => m,
     }
-    if m > max || m < min {
-        m -= step * x.signum();
-    }
-    m
 }
 
 fn round_u128(x: u128, step: u128) -> u128 {
@@ -480,6 +516,20 @@ fn round_u128(x: u128, step: u128) -> u128 {
     } else {
         down
     }
+}
+
+/// `round(x / step) × step`, ties away from zero (spec `disclosure.md`
+/// §5.3); when that is not finite in the field's type (`fits`), the multiple
+/// next toward zero; when that is not either, or `x / step` is not finite,
+/// `None`: the value stays as it is.
+fn round_float(x: f64, step: f64, fits: impl Fn(f64) -> bool) -> Option<f64> {
+    let q = x / step;
+    if !q.is_finite() {
+        return None;
+    }
+    [q.round() * step, q.trunc() * step]
+        .into_iter()
+        .find(|m| fits(*m))
 }
 
 /// Rounds the number `v` to a multiple of `step` (spec `disclosure.md` §5.3).
@@ -510,10 +560,14 @@ fn coarsen(v: &mut Value, step: f64) {
             *x = round_int(*x, s, i128::MIN, i128::MAX);
         }
         Value::F32(x) if x.is_finite() => {
-            *x = ((f64::from(*x) / step).round() * step) as f32;
+            if let Some(m) = round_float(f64::from(*x), step, |m| (m as f32).is_finite()) {
+                *x = m as f32;
+            }
         }
         Value::F64(x) if x.is_finite() => {
-            *x = (*x / step).round() * step;
+            if let Some(m) = round_float(*x, step, f64::is_finite) {
+                *x = m;
+            }
         }
         Value::Option(Some(inner)) => coarsen(inner, step),
         _ => {}
@@ -530,21 +584,23 @@ fn step_fits(ty: Node<'_>, step: f64) -> Option<String> {
     if !(step.is_finite() && step > 0.0) {
         return Some(format!("the step {step} is not a positive number"));
     }
-    let max: f64 = match ty.kind() {
+    let max: u128 = match ty.kind() {
         Kind::F32 | Kind::F64 => return None,
-        Kind::U8 => u8::MAX as f64,
-        Kind::U16 => u16::MAX as f64,
-        Kind::U32 => u32::MAX as f64,
-        Kind::U64 => u64::MAX as f64,
-        Kind::U128 => u128::MAX as f64,
-        Kind::I8 => i8::MAX as f64,
-        Kind::I16 => i16::MAX as f64,
-        Kind::I32 => i32::MAX as f64,
-        Kind::I64 => i64::MAX as f64,
-        Kind::I128 => i128::MAX as f64,
+        Kind::U8 => u8::MAX.into(),
+        Kind::U16 => u16::MAX.into(),
+        Kind::U32 => u32::MAX.into(),
+        Kind::U64 => u64::MAX.into(),
+        Kind::U128 => u128::MAX,
+        Kind::I8 => i8::MAX as u128,
+        Kind::I16 => i16::MAX as u128,
+        Kind::I32 => i32::MAX as u128,
+        Kind::I64 => i64::MAX as u128,
+        Kind::I128 => i128::MAX as u128,
         _ => return Some("it is not a number".to_string()),
     };
-    if step.fract() != 0.0 || step > max {
+    // Compared exactly: 2^128 (`u128::MAX as f64`) and above never fit; below
+    // it a whole `f64` converts to `u128` without loss.
+    if step.fract() != 0.0 || step >= u128::MAX as f64 || step as u128 > max {
         return Some(format!(
             "it is an integer field, and the step {step} is not a whole number from 1 to {max}"
         ));
@@ -552,56 +608,85 @@ fn step_fits(ty: Node<'_>, step: f64) -> Option<String> {
     None
 }
 
-/// The value at `path` inside a struct value.
-fn at_path<'v>(v: &'v mut Value, path: &str) -> Option<&'v mut Value> {
+/// The value at the index path `at` inside a struct value.
+fn at_index<'v>(v: &'v mut Value, at: &[usize]) -> Option<&'v mut Value> {
     let mut cur = v;
-    for part in path.split('.') {
+    for &k in at {
         let Value::Struct { fields, .. } = cur else {
             return None;
         };
-        cur = &mut fields.iter_mut().find(|(n, _)| n == part)?.1;
+        cur = &mut fields.get_mut(k)?.1;
     }
     Some(cur)
 }
 
-/// Removes the field at `path` from a struct value.
-fn remove_path(v: &mut Value, path: &str) {
-    let (parent, last) = match path.rsplit_once('.') {
-        Some((p, l)) => (at_path(v, p), l),
-        None => (Some(v), path),
+/// Removes the field at the index path `at` from a struct value.
+fn remove_index(v: &mut Value, at: &[usize]) {
+    let Some((last, parent)) = at.split_last() else {
+        return;
     };
-    if let Some(Value::Struct { fields, .. }) = parent {
-        fields.retain(|(n, _)| n != last);
+    if let Some(Value::Struct { fields, .. }) = at_index(v, parent) {
+        if *last < fields.len() {
+            fields.remove(*last);
+        }
     }
 }
 
-/// Resolves a field argument to `(type name, path)` pairs among `types`
-/// (name and field paths).
-fn resolve(arg: &str, types: &[(String, Vec<String>)]) -> Result<Vec<(String, String)>, Error> {
-    let mut hits = Vec::new();
-    for (name, paths) in types {
-        if let Some(p) = arg
-            .strip_prefix(name.as_str())
-            .and_then(|r| r.strip_prefix('.'))
-        {
-            if paths.iter().any(|q| q == p) {
-                hits.push((name.clone(), p.to_string()));
+/// One reading of a field argument: `type "T", field "a" → "b"`.
+fn reading(type_name: &str, f: &Field<'_>) -> String {
+    let names: Vec<String> = f.names.iter().map(|n| format!("{n:?}")).collect();
+    format!("type {type_name:?}, field {}", names.join(" → "))
+}
+
+/// Resolves a field argument against the chosen `types` (name and fields)
+/// to `(type index, field index)` pairs (spec `disclosure.md` §5.2): the
+/// argument is compared with the fields' paths (names joined with `.`),
+/// after a type's name and a `.`, or whole. When it reads both ways, or
+/// names two fields of one type, or follows two type names, it is refused
+/// as ambiguous, naming every reading.
+fn resolve(arg: &str, types: &[(&str, Vec<Field<'_>>)]) -> Result<Vec<(usize, usize)>, Error> {
+    let mut prefixed = Vec::new();
+    let mut whole = Vec::new();
+    for (i, (name, fields)) in types.iter().enumerate() {
+        let rest = arg.strip_prefix(*name).and_then(|r| r.strip_prefix('.'));
+        for (j, f) in fields.iter().enumerate() {
+            if rest == Some(f.path.as_str()) {
+                prefixed.push((i, j));
+            }
+            if f.path == arg {
+                whole.push((i, j));
             }
         }
     }
-    if hits.is_empty() {
-        for (name, paths) in types {
-            if paths.iter().any(|q| q == arg) {
-                hits.push((name.clone(), arg.to_string()));
-            }
-        }
-    }
+    let mut hits = prefixed.clone();
+    hits.extend_from_slice(&whole);
     if hits.is_empty() {
         return Err(Error::UnknownField {
             field: arg.to_string(),
             known: types
                 .iter()
-                .flat_map(|(n, ps)| ps.iter().map(move |p| format!("{n}.{p}")))
+                .flat_map(|(n, fs)| fs.iter().map(move |f| format!("{n}.{}", f.path)))
+                .collect(),
+        });
+    }
+    let one_type_twice = |h: &[(usize, usize)]| {
+        h.iter()
+            .enumerate()
+            .any(|(k, (i, _))| h[..k].iter().any(|(i2, _)| i2 == i))
+    };
+    let two_names = prefixed
+        .iter()
+        .any(|(i, _)| types[*i].0 != types[prefixed[0].0].0);
+    let ambiguous = (!prefixed.is_empty() && !whole.is_empty())
+        || one_type_twice(&prefixed)
+        || one_type_twice(&whole)
+        || two_names;
+    if ambiguous {
+        return Err(Error::AmbiguousField {
+            field: arg.to_string(),
+            readings: hits
+                .iter()
+                .map(|(i, j)| reading(types[*i].0, &types[*i].1[*j]))
                 .collect(),
         });
     }
@@ -774,92 +859,96 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
         chosen.push((*s, root, time));
     }
 
-    // Field arguments, resolved against the chosen types.
-    let paths: Vec<(String, Vec<String>)> = chosen
+    // Field arguments, resolved on the chosen types' definitions: by record
+    // type (two types may share a name) and by field index (a name may
+    // contain '.').
+    let typed: Vec<(&str, Vec<Field<'_>>)> = chosen
         .iter()
         .map(|(s, root, _)| {
-            let mut p = Vec::new();
+            let mut fs = Vec::new();
             if let Some(root) = *root {
-                field_paths(root, "", &mut p);
+                field_paths(root, &[], &[], &mut fs);
             }
-            (s.name.to_string(), p.into_iter().map(|(p, _)| p).collect())
+            (s.name, fs)
         })
         .collect();
-    let mut drops: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut drops: Vec<Vec<usize>> = std::vec![Vec::new(); chosen.len()];
     for d in &selection.drop {
-        for (t, p) in resolve(d, &paths)? {
-            let v = drops.entry(t).or_default();
-            if !v.contains(&p) {
-                v.push(p);
+        for (t, j) in resolve(d, &typed)? {
+            if !drops[t].contains(&j) {
+                drops[t].push(j);
             }
         }
     }
-    let mut coarsens: BTreeMap<String, Vec<(String, f64)>> = BTreeMap::new();
+    let mut coarsens: Vec<Vec<(usize, f64)>> = std::vec![Vec::new(); chosen.len()];
     for (c, step) in &selection.coarsen {
-        for (t, p) in resolve(c, &paths)? {
-            let v = coarsens.entry(t.clone()).or_default();
-            if v.iter().any(|(q, _)| *q == p) {
+        for (t, j) in resolve(c, &typed)? {
+            if coarsens[t].iter().any(|(q, _)| *q == j) {
                 return Err(Error::BadStep {
-                    field: format!("{t}.{p}"),
+                    field: format!("{}.{}", typed[t].0, typed[t].1[j].path),
                     why: "it is named twice".to_string(),
                 });
             }
-            v.push((p, *step));
+            coarsens[t].push((j, *step));
         }
     }
 
     let mut plans: Vec<Plan<'_>> = Vec::new();
-    for (s, root, time) in &chosen {
-        let dropped = drops.remove(s.name).unwrap_or_default();
-        let coarsened = coarsens.remove(s.name).unwrap_or_default();
-        let mut fp = Vec::new();
-        if let Some(root) = *root {
-            field_paths(root, "", &mut fp);
-        }
-        for (path, step) in &coarsened {
-            let dropped_too = dropped
-                .iter()
-                .any(|d| path == d || path.starts_with(&format!("{d}.")));
-            let ty = fp.iter().find(|(p, _)| p == path).map(|(_, t)| *t);
+    for (t, (s, root, time)) in chosen.iter().enumerate() {
+        let fp = &typed[t].1;
+        let dropped: Vec<&Field<'_>> = drops[t].iter().map(|j| &fp[*j]).collect();
+        let coarsened: Vec<(&Field<'_>, f64)> =
+            coarsens[t].iter().map(|(j, st)| (&fp[*j], *st)).collect();
+        for (f, step) in &coarsened {
+            let dropped_too = dropped.iter().any(|d| inside(&f.at, &d.at));
             let why = if dropped_too {
                 Some("it is dropped".to_string())
+            } else if time.as_ref().is_some_and(|(ti, _, _)| f.at == [*ti]) {
+                Some(
+                    "it is the time field the time range applies to (records are selected by \
+                     their exact times; rounding would move some outside the range)"
+                        .to_string(),
+                )
             } else {
-                ty.and_then(|t| step_fits(t, *step))
+                step_fits(f.ty, *step)
             };
             if let Some(why) = why {
                 return Err(Error::BadStep {
-                    field: format!("{}.{path}", s.name),
+                    field: format!("{}.{}", s.name, f.path),
                     why,
                 });
             }
         }
-        if let Some((_, name, _)) = time {
-            if dropped.contains(name) {
+        if let Some((ti, name, _)) = time {
+            if dropped.iter().any(|d| d.at == [*ti]) {
                 return Err(Error::NoTimeField {
                     name: s.name.to_string(),
                     why: format!("its time field {name:?} is dropped"),
                 });
             }
         }
+        let drop_idx: Vec<Vec<usize>> = dropped.iter().map(|d| d.at.clone()).collect();
         let mut new_definition = Vec::new();
         if let Some(root) = *root {
-            without(s.definition, root, "", &dropped, &mut new_definition);
+            without(s.definition, root, &[], &drop_idx, &mut new_definition);
         }
         if Definition::parse(&new_definition).is_err() {
             return Err(Error::UnknownField {
-                field: dropped.join(","),
+                field: dropped
+                    .iter()
+                    .map(|d| d.path.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
                 known: Vec::from(["(dropping these leaves a type with no bytes)".to_string()]),
             });
         }
         let fields = fp
             .iter()
-            .map(|(p, _)| p.clone())
-            .filter(|p| {
-                !dropped
-                    .iter()
-                    .any(|d| p == d || p.starts_with(&format!("{d}.")))
-            })
+            .filter(|f| !dropped.iter().any(|d| inside(&f.at, &d.at)))
+            .map(|f| f.path.clone())
             .collect();
+        let mut drop_at = drop_idx;
+        drop_at.sort_unstable_by(|a, b| b.cmp(a));
         plans.push(Plan {
             transform: !dropped.is_empty() || !coarsened.is_empty(),
             share: TypeShare {
@@ -871,12 +960,20 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
                 records: 0,
                 source_records: counts[s.record_type as usize],
                 fields,
-                dropped,
-                coarsened,
+                dropped: dropped.iter().map(|d| d.path.clone()).collect(),
+                coarsened: coarsened
+                    .iter()
+                    .map(|(f, st)| (f.path.clone(), *st))
+                    .collect(),
             },
             definition: s.definition,
             new_definition,
             time: time.as_ref().map(|t| (t.0, t.2)),
+            drop_at,
+            coarsen_at: coarsened
+                .iter()
+                .map(|(f, st)| (f.at.clone(), *st))
+                .collect(),
         });
     }
 
@@ -963,11 +1060,13 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
         let i = index[r.record_type as usize];
         let Some(p) = plans.get_mut(i) else { continue };
         let old = Definition::parse(p.definition).ok().and_then(|d| d.root());
-        let value = match (old, p.transform || p.time.is_some()) {
-            (Some(root), true) => {
+        // Every selected payload is decoded, so one that does not follow its
+        // definition is refused, never copied (disclosure.md §5).
+        let value = match old {
+            Some(root) => {
                 Some(Value::decode(root, r.payload).map_err(|e| Error::Record(e.in_record(&r)))?)
             }
-            _ => None,
+            None => None,
         };
         if let (Some((ti, ns)), Some(Value::Struct { fields, .. })) = (p.time, &value) {
             let t = fields.get(ti).and_then(|(_, v)| time_ns(v, ns));
@@ -981,13 +1080,13 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
         }
         let bytes: &[u8] = match (value, p.transform) {
             (Some(mut v), true) => {
-                for d in &p.share.dropped {
-                    remove_path(&mut v, d);
-                }
-                for (c, step) in &p.share.coarsened {
-                    if let Some(x) = at_path(&mut v, c) {
+                for (at, step) in &p.coarsen_at {
+                    if let Some(x) = at_index(&mut v, at) {
                         coarsen(x, *step);
                     }
+                }
+                for at in &p.drop_at {
+                    remove_index(&mut v, at);
                 }
                 let new_root = Definition::parse(&p.new_definition)
                     .ok()

@@ -787,3 +787,344 @@ fn a_receipt_of_many_types_fits_its_block_and_the_ledger() {
     l.extend_from_slice(&b.bytes);
     assert_eq!(receipts(&Reader::new(&l).unwrap()).count(), 2);
 }
+
+// Hand-built containers: record types declared by definition bytes, records
+// as raw payloads (disclosure.md §5.1–§5.3 edge cases).
+
+use koffer::schema::{Annotations, Builder};
+
+fn time_ms() -> Annotations<'static> {
+    Annotations {
+        unit: Some("ms"),
+        time: Some("unix"),
+        ..Annotations::default()
+    }
+}
+
+fn plain() -> Annotations<'static> {
+    Annotations::default()
+}
+
+/// A container of `(id, name, version, definition, payloads)`.
+fn built(types: &[(u8, &str, u32, Vec<u8>, Vec<Vec<u8>>)]) -> Vec<u8> {
+    let mut buf = vec![0u8; 4096];
+    let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
+    let hs: Vec<_> = types
+        .iter()
+        .map(|(id, name, v, def, _)| w.declare(*id, name, *v, def).unwrap())
+        .collect();
+    for (h, (.., payloads)) in hs.into_iter().zip(types) {
+        for p in payloads {
+            w.write_payload(h, p).unwrap();
+        }
+    }
+    w.finish().unwrap()
+}
+
+/// A payload: the values' postcard bytes one after the other.
+fn pc(parts: &[&dyn erased::Ser]) -> Vec<u8> {
+    parts.iter().flat_map(|p| p.bytes()).collect()
+}
+
+mod erased {
+    pub trait Ser {
+        fn bytes(&self) -> Vec<u8>;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn bytes(&self) -> Vec<u8> {
+            postcard::to_allocvec(self).unwrap()
+        }
+    }
+}
+
+fn sel(drop: &[&str], coarsen: &[(&str, f64)]) -> Selection {
+    Selection {
+        drop: drop.iter().map(|d| d.to_string()).collect(),
+        coarsen: coarsen.iter().map(|(f, s)| (f.to_string(), *s)).collect(),
+        ..Selection::default()
+    }
+}
+
+/// The record payloads of type `id` in a container.
+fn payloads(bytes: &[u8], id: u8) -> Vec<Vec<u8>> {
+    Reader::new(bytes)
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| r.record_type == id)
+        .map(|r| r.payload.to_vec())
+        .collect()
+}
+
+/// Two versions of `sample` (same name, ids 0 and 1): a field dropped or
+/// coarsened by name is dropped or coarsened in both — keyed by record type,
+/// not by name.
+#[test]
+fn same_name_types_both_drop_and_coarsen() {
+    let mut b = Builder::new();
+    b.struct_("S", 2)
+        .field("t", time_ms())
+        .u64()
+        .field("lat", plain())
+        .f64();
+    let d1 = b.finish().unwrap();
+    let mut b = Builder::new();
+    b.struct_("S", 3)
+        .field("t", time_ms())
+        .u64()
+        .field("lat", plain())
+        .f64()
+        .field("hr", plain())
+        .u8();
+    let d2 = b.finish().unwrap();
+    let src = built(&[
+        (0, "sample", 1, d1, vec![pc(&[&1000u64, &11.111111111f64])]),
+        (
+            1,
+            "sample",
+            2,
+            d2,
+            vec![pc(&[&2000u64, &47.376887123f64, &77u8])],
+        ),
+    ]);
+    let d = share(&src, &sel(&["lat"], &[]), &terms()).unwrap();
+    assert!(!contains(&d.bytes, &47.376887123f64.to_le_bytes()));
+    assert!(!contains(&d.bytes, &11.111111111f64.to_le_bytes()));
+    assert_eq!(payloads(&d.bytes, 1), vec![pc(&[&2000u64, &77u8])]);
+    assert!(d.types.iter().all(|t| t.dropped == ["lat"]));
+    let d = share(&src, &sel(&["sample.lat"], &[]), &terms()).unwrap();
+    assert!(d.types.iter().all(|t| t.dropped == ["lat"]));
+    let d = share(&src, &sel(&[], &[("lat", 10.0)]), &terms()).unwrap();
+    assert_eq!(payloads(&d.bytes, 0), vec![pc(&[&1000u64, &10.0f64])]);
+    assert_eq!(
+        payloads(&d.bytes, 1),
+        vec![pc(&[&2000u64, &50.0f64, &77u8])]
+    );
+    assert!(d
+        .types
+        .iter()
+        .all(|t| t.coarsened == [("lat".into(), 10.0)]));
+}
+
+/// A field whose name contains `.`: named by its whole name it is found on
+/// the definition and coarsened or dropped; a path that reads two ways is
+/// refused, naming both.
+#[test]
+fn names_with_dots_resolve_on_the_definition_or_are_refused_as_ambiguous() {
+    let mut b = Builder::new();
+    b.struct_("D", 3)
+        .field("t", time_ms())
+        .u64()
+        .field("a.b", plain())
+        .f64()
+        .field("c", plain())
+        .f64();
+    let def = b.finish().unwrap();
+    let src = built(&[(
+        0,
+        "d",
+        1,
+        def,
+        vec![pc(&[&1000u64, &47.376887123f64, &8.5f64])],
+    )]);
+    let d = share(&src, &sel(&[], &[("a.b", 10.0)]), &terms()).unwrap();
+    assert_eq!(
+        payloads(&d.bytes, 0),
+        vec![pc(&[&1000u64, &50.0f64, &8.5f64])]
+    );
+    let d = share(&src, &sel(&["a.b"], &[]), &terms()).unwrap();
+    assert_eq!(payloads(&d.bytes, 0), vec![pc(&[&1000u64, &8.5f64])]);
+    assert_eq!(d.types[0].dropped, ["a.b"]);
+    let d = share(&src, &sel(&["d.a.b"], &[]), &terms()).unwrap();
+    assert_eq!(d.types[0].dropped, ["a.b"]);
+
+    // `a.b` as a field name and as the path a → b in one type.
+    let mut b = Builder::new();
+    b.struct_("E", 2)
+        .field("a.b", plain())
+        .u8()
+        .field("a", plain())
+        .struct_("A", 1)
+        .field("b", plain())
+        .u8();
+    let def = b.finish().unwrap();
+    let src = built(&[(0, "e", 1, def, vec![vec![1, 2]])]);
+    for s in [sel(&["a.b"], &[]), sel(&[], &[("e.a.b", 1.0)])] {
+        let e = share(&src, &s, &terms()).unwrap_err();
+        assert!(
+            matches!(e, Error::AmbiguousField { ref readings, .. } if readings.len() == 2),
+            "{e}"
+        );
+        assert!(e.to_string().contains(r#"field "a.b""#), "{e}");
+        assert!(e.to_string().contains(r#"field "a" → "b""#), "{e}");
+    }
+}
+
+/// `position.lat`: the field `lat` of the type `position`, and the field
+/// `position.lat` of the type `sample` — refused, naming both readings;
+/// each is still reachable without the ambiguity.
+#[test]
+fn type_dot_field_that_reads_two_ways_is_refused() {
+    let mut b = Builder::new();
+    b.struct_("P", 2)
+        .field("t", time_ms())
+        .u64()
+        .field("lat", plain())
+        .f64();
+    let d1 = b.finish().unwrap();
+    let mut b = Builder::new();
+    b.struct_("S", 2)
+        .field("t", time_ms())
+        .u64()
+        .field("position", plain())
+        .struct_("Pos", 2)
+        .field("lat", plain())
+        .f64()
+        .field("lon", plain())
+        .f64();
+    let d2 = b.finish().unwrap();
+    let src = built(&[
+        (0, "position", 1, d1, vec![pc(&[&1000u64, &11.5f64])]),
+        (
+            1,
+            "sample",
+            1,
+            d2,
+            vec![pc(&[&1000u64, &47.376887123f64, &8.5f64])],
+        ),
+    ]);
+    let e = share(&src, &sel(&["position.lat"], &[]), &terms()).unwrap_err();
+    let text = e.to_string();
+    assert!(matches!(e, Error::AmbiguousField { .. }), "{text}");
+    assert!(text.contains(r#"type "position", field "lat""#), "{text}");
+    assert!(
+        text.contains(r#"type "sample", field "position" → "lat""#),
+        "{text}"
+    );
+    let d = share(&src, &sel(&["sample.position.lat"], &[]), &terms()).unwrap();
+    assert!(!contains(&d.bytes, &47.376887123f64.to_le_bytes()));
+    assert_eq!(d.types[1].dropped, ["position.lat"]);
+    assert!(d.types[0].dropped.is_empty());
+}
+
+/// The time field a range applies to cannot be coarsened; a NaN time is
+/// never in a range; every selected payload is checked, even when copied.
+#[test]
+fn time_field_coarsening_nan_times_and_malformed_payloads() {
+    let mut b = Builder::new();
+    b.struct_("F", 2)
+        .field("t", time_ms())
+        .f64()
+        .field("x", plain())
+        .u8();
+    let def = b.finish().unwrap();
+    let ts = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1.0e9, 2.0e9];
+    let src = built(&[(
+        0,
+        "f",
+        1,
+        def,
+        ts.iter()
+            .enumerate()
+            .map(|(i, t)| pc(&[t, &(i as u8)]))
+            .collect(),
+    )]);
+    let only_until = Selection {
+        until: Some(1_500_000_000),
+        ..Selection::default()
+    };
+    let d = share(&src, &only_until, &terms()).unwrap();
+    let kept: Vec<u8> = payloads(&d.bytes, 0).iter().map(|p| p[8]).collect();
+    assert_eq!(kept, [2, 3]);
+    let only_from = Selection {
+        from: Some(0),
+        ..Selection::default()
+    };
+    let kept: Vec<u8> = payloads(&share(&src, &only_from, &terms()).unwrap().bytes, 0)
+        .iter()
+        .map(|p| p[8])
+        .collect();
+    assert_eq!(kept, [1, 3, 4]);
+    let e = share(
+        &src,
+        &Selection {
+            coarsen: vec![("t".into(), 1000.0)],
+            ..only_until.clone()
+        },
+        &terms(),
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::BadStep { .. }), "{e}");
+    assert!(e.to_string().contains("time range"), "{e}");
+    // Without a range the time field may be coarsened.
+    share(&src, &sel(&[], &[("t", 1000.0)]), &terms()).unwrap();
+
+    // Trailing bytes after a record's values: refused with its offset,
+    // whether or not anything is rewritten.
+    let mut b = Builder::new();
+    b.struct_("B", 2)
+        .field("t", time_ms())
+        .u64()
+        .field("x", plain())
+        .u8();
+    let def = b.finish().unwrap();
+    let src = built(&[(
+        0,
+        "b",
+        1,
+        def,
+        vec![vec![5, 7], vec![6, 7, 0x99, 0x98], vec![7, 8]],
+    )]);
+    for s in [Selection::default(), sel(&[], &[("x", 2.0)])] {
+        let e = share(&src, &s, &terms()).unwrap_err();
+        let Error::Record(r) = &e else { panic!("{e}") };
+        assert!(r.offset > 0, "{e}");
+    }
+}
+
+/// Integer steps are bounded exactly by the type's maximum; i128 rounding
+/// does not overflow; a float never becomes infinite.
+#[test]
+fn coarsening_bounds_are_exact_and_never_overflow() {
+    let one = |ty: fn(&mut Builder) -> &mut Builder, payload: Vec<u8>| {
+        let mut b = Builder::new();
+        b.struct_("V", 1).field("v", plain());
+        ty(&mut b);
+        built(&[(0, "v", 1, b.finish().unwrap(), vec![payload])])
+    };
+    let coarse = |src: &[u8], step: f64| {
+        share(src, &sel(&[], &[("v", step)]), &terms()).map(|d| payloads(&d.bytes, 0))
+    };
+    // Steps of 2^64, 2^63 and 2^127 exceed u64, i64 and i128.
+    let u64s = one(Builder::u64, pc(&[&5u64]));
+    assert!(coarse(&u64s, 18_446_744_073_709_551_616.0).is_err());
+    assert!(coarse(&u64s, 9_223_372_036_854_775_808.0).is_ok());
+    let i64s = one(Builder::i64, pc(&[&5i64]));
+    assert!(coarse(&i64s, 9_223_372_036_854_775_808.0).is_err());
+    let big = (1i128 << 126) + 5;
+    let i128s = one(Builder::i128, pc(&[&big]));
+    assert!(coarse(&i128s, 2f64.powi(127)).is_err());
+    // 2^126 + 5 with step 2^126: 2^126 (no overflow, no wrap to 0).
+    assert_eq!(
+        coarse(&i128s, 2f64.powi(126)).unwrap(),
+        vec![pc(&[&(1i128 << 126)])]
+    );
+    let near = one(Builder::i128, pc(&[&(i128::MAX - 1)]));
+    assert_eq!(
+        coarse(&near, 2f64.powi(126)).unwrap(),
+        vec![pc(&[&(1i128 << 126)])]
+    );
+    let low = one(Builder::i128, pc(&[&(i128::MIN + 1)]));
+    assert_eq!(
+        coarse(&low, 2f64.powi(126)).unwrap(),
+        vec![pc(&[&i128::MIN])]
+    );
+    // Floats: a result beyond the type is the multiple toward zero; a
+    // quotient that is not finite leaves the value.
+    let f = one(Builder::f64, pc(&[&f64::MAX]));
+    assert_eq!(coarse(&f, 1e308).unwrap(), vec![pc(&[&1e308f64])]);
+    let f = one(Builder::f64, pc(&[&1e300f64]));
+    assert_eq!(coarse(&f, 1e-300).unwrap(), vec![pc(&[&1e300f64])]);
+    let f = one(Builder::f32, pc(&[&3e38f32]));
+    assert_eq!(coarse(&f, 2e38).unwrap(), vec![pc(&[&(2e38f64 as f32)])]);
+}
