@@ -13,10 +13,11 @@ use koffer_export::printable;
 use crate::{emit, read_error};
 
 /// `$XDG_DATA_HOME/koffer/ledger.koffer`, else
-/// `$HOME/.local/share/koffer/ledger.koffer`.
+/// `$HOME/.local/share/koffer/ledger.koffer`; a relative `XDG_DATA_HOME` is
+/// ignored (XDG Base Directory specification).
 pub fn default_path() -> Option<PathBuf> {
     let non_empty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-    if let Some(x) = non_empty("XDG_DATA_HOME") {
+    if let Some(x) = non_empty("XDG_DATA_HOME").filter(|x| Path::new(x).is_absolute()) {
         return Some(PathBuf::from(x).join("koffer").join("ledger.koffer"));
     }
     non_empty("HOME").map(|h| {
@@ -26,6 +27,52 @@ pub fn default_path() -> Option<PathBuf> {
             .join("koffer")
             .join("ledger.koffer")
     })
+}
+
+/// `path` with its directory resolved (links, `.`, `..`), so that two
+/// spellings of a file that does not exist yet compare equal.
+pub fn normal(path: &Path) -> PathBuf {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), path.file_name()) {
+        (Ok(d), Some(n)) => d.join(n),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The ledger's lock: the file `LEDGER.lock` beside it, created new by the
+/// share that appends, removed when it is done (disclosure.md §7).
+pub struct Lock(PathBuf);
+
+impl Lock {
+    /// Takes the lock of the ledger at `path` (its directory created when
+    /// it does not exist); refused while another share holds it.
+    pub fn take(path: &Path) -> Result<Lock, String> {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".lock");
+        let lock = PathBuf::from(name);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create the ledger's directory: {e}"))?;
+        }
+        match OpenOptions::new().write(true).create_new(true).open(&lock) {
+            Ok(_) => Ok(Lock(lock)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(format!(
+                "the ledger is locked by another koffer share ({} exists; if no share is \
+                 running, a crashed one left it: remove it)",
+                lock.display()
+            )),
+            Err(e) => Err(format!("cannot lock the ledger ({}): {e}", lock.display())),
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// The ledger's bytes; empty when it does not exist yet.
@@ -39,7 +86,8 @@ pub fn read_existing(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// Appends as planned (spec `disclosure.md` §7): truncate to `keep`, write
 /// the new bytes there, flush to storage. A new ledger (its directory
-/// too) is created. On a failure the ledger is put back as it was.
+/// too) is created, and the directory flushed so its entry lasts. On a
+/// failure the ledger is put back as it was.
 pub fn apply(path: &Path, existing: &[u8], plan: &LedgerAppend) -> std::io::Result<()> {
     let result = (|| {
         if existing.is_empty() {
@@ -55,24 +103,49 @@ pub fn apply(path: &Path, existing: &[u8], plan: &LedgerAppend) -> std::io::Resu
         f.set_len(plan.keep)?;
         f.seek(SeekFrom::Start(plan.keep))?;
         f.write_all(&plan.bytes)?;
-        f.sync_all()
+        f.sync_all()?;
+        if existing.is_empty() {
+            sync_dir(path)?;
+        }
+        Ok(())
     })();
     if result.is_err() {
-        restore(path, existing);
+        restore(path, existing, plan);
     }
     result
 }
 
-/// Puts the ledger back as it was (best effort, after a failure).
-pub fn restore(path: &Path, existing: &[u8]) {
+/// Flushes the directory of `path` to storage (its entry for a new file).
+fn sync_dir(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Puts the ledger back as it was (best effort, after a failure): cut at the
+/// append point, then only the bytes after it written back — the receipts
+/// before it are never rewritten.
+pub fn restore(path: &Path, existing: &[u8], plan: &LedgerAppend) {
     if existing.is_empty() {
         let _ = std::fs::remove_file(path);
         return;
     }
+    let keep = usize::try_from(plan.keep)
+        .unwrap_or(existing.len())
+        .min(existing.len());
     if let Ok(mut f) = OpenOptions::new().write(true).open(path) {
         let _ = f
-            .set_len(0)
-            .and_then(|()| f.write_all(existing))
+            .set_len(keep as u64)
+            .and_then(|_| f.seek(SeekFrom::Start(keep as u64)))
+            .and_then(|_| f.write_all(&existing[keep..]))
             .and_then(|()| f.sync_all());
     }
 }

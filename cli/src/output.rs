@@ -107,6 +107,22 @@ impl Output {
         })
     }
 
+    /// Whether the target is written in place (a device, a pipe): what is
+    /// written reaches it before [`Output::commit`].
+    pub fn in_place(&self) -> bool {
+        self.rename.is_none()
+    }
+
+    /// Flushes the file to storage (a regular file; a device or pipe is
+    /// only flushed).
+    pub fn sync(&mut self) -> io::Result<()> {
+        self.file.flush()?;
+        if self.in_place() {
+            return Ok(());
+        }
+        self.file.sync_all()
+    }
+
     /// Flushes the file and puts it in place of the target.
     pub fn commit(mut self) -> io::Result<()> {
         self.file.flush()?;

@@ -93,6 +93,11 @@ pub fn parse_time(s: &str) -> Result<u64, String> {
     {
         return Err(bad("a field is out of range"));
     }
+    if sec == 60 {
+        return Err(bad(
+            "a leap second: Unix time has no :60, give the second before or after",
+        ));
+    }
     let mut i = 19;
     let mut ms = 0u64;
     if b.get(i) == Some(&b'.') {
@@ -113,7 +118,10 @@ pub fn parse_time(s: &str) -> Result<u64, String> {
     }
     let offset_min: i64 = match &s[i..] {
         "Z" | "z" => 0,
-        z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":" => {
+        z if z.len() == 6
+            && (z.starts_with('+') || z.starts_with('-'))
+            && z.as_bytes()[3] == b':' =>
+        {
             let oh = num(i + 1..i + 3)?;
             let om = num(i + 4..i + 6)?;
             if oh > 23 || om > 59 {
@@ -131,7 +139,7 @@ pub fn parse_time(s: &str) -> Result<u64, String> {
     let secs = days_from_civil(i64::from(y), mo, d) * 86_400
         + i64::from(h) * 3600
         + i64::from(mi) * 60
-        + i64::from(sec.min(59))
+        + i64::from(sec)
         - offset_min * 60;
     if secs < 0 {
         return Err(bad("before 1970"));
@@ -347,9 +355,16 @@ pub fn share(a: &Args) -> u8 {
     let ledger_name = ledger_path.display().to_string();
     if crate::output::same_file(&ledger_path, &a.input)
         || crate::output::same_file(&ledger_path, &a.output)
+        || ledger::normal(&ledger_path) == ledger::normal(&a.output)
     {
         return fail(&ledger_name, "the ledger is the input or the output file");
     }
+    // One share at a time appends: the lock is held from reading the ledger
+    // to its flushed append and OUT in place (disclosure.md §7).
+    let _lock = match ledger::Lock::take(&ledger_path) {
+        Ok(l) => l,
+        Err(e) => return fail(&ledger_name, &e),
+    };
     let existing = match ledger::read_existing(&ledger_path) {
         Ok(b) => b,
         Err(e) => return fail(&ledger_name, &format!("cannot read the ledger: {e}")),
@@ -359,19 +374,29 @@ pub fn share(a: &Args) -> u8 {
         Err(e) => return fail(&ledger_name, &e.to_string()),
     };
 
-    // OUT to a temporary file; the ledger appended; then OUT put in place.
+    // OUT to a temporary file, flushed to storage; the ledger appended; then
+    // OUT put in place. A device or pipe, written in place, is written only
+    // after the append, which is undone when writing it fails: a failed
+    // share delivers nothing that its ledger does not record.
     let mut out = match Output::create(&a.output, &a.input) {
         Ok(o) => o,
         Err(e) => return fail(&out_name, &format!("cannot write: {e}")),
     };
-    if let Err(e) = out.write_all(&derived.bytes).and_then(|()| out.flush()) {
-        return fail(&out_name, &format!("cannot write: {e}"));
+    if !out.in_place() {
+        if let Err(e) = out.write_all(&derived.bytes).and_then(|()| out.sync()) {
+            return fail(&out_name, &format!("cannot write: {e}"));
+        }
     }
     if let Err(e) = ledger::apply(&ledger_path, &existing, &plan) {
         return fail(&ledger_name, &format!("cannot append the receipt: {e}"));
     }
-    if let Err(e) = out.commit() {
-        ledger::restore(&ledger_path, &existing);
+    let written = if out.in_place() {
+        out.write_all(&derived.bytes).and_then(|()| out.sync())
+    } else {
+        Ok(())
+    };
+    if let Err(e) = written.and_then(|()| out.commit()) {
+        ledger::restore(&ledger_path, &existing, &plan);
         return fail(&out_name, &format!("cannot write: {e}"));
     }
     let records: u64 = derived.types.iter().map(|t| t.records).sum();
@@ -452,6 +477,12 @@ mod tests {
             Ok(super::LAST_RFC3339_MS)
         );
         assert!(parse_time("9999-12-31T23:59:59-01:00").is_err());
+        // A multibyte character where the zone's ':' is: refused, no panic.
+        assert!(parse_time("2026-09-15T00:00:00+0\u{e9}00").is_err());
+        assert!(parse_time("2026-09-15T00:00:00+\u{e9}:00").is_err());
+        // A leap second is refused with its reason.
+        let e = parse_time("2016-12-31T23:59:60Z").unwrap_err();
+        assert!(e.contains("leap second"), "{e}");
     }
 
     #[test]

@@ -606,3 +606,115 @@ fn ledger_lists_by_time_latest_first_equal_times_in_reverse_file_order() {
         "urn:uuid:03030303-0303-0303-0303-030303030303"
     );
 }
+
+/// Receipts a ledger lists (`koffer ledger --json`).
+fn receipts_in(d: &Dir, ledger: &str) -> usize {
+    let o = d.koffer(&["ledger", ledger, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v.as_array().unwrap().len()
+}
+
+/// Shares started at once on one ledger: each appends whole or is refused
+/// while another holds the lock; the ledger stays a complete container with
+/// one receipt per share that succeeded, and the lock file is gone.
+#[test]
+fn concurrent_shares_append_one_at_a_time_or_are_refused() {
+    let d = Dir::new("lock");
+    let ledger = d.path("L.koffer");
+    let children: Vec<_> = (0..12)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_koffer"))
+                .args(share_args("/dev/null", &["--ledger", &ledger]))
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut ok = 0;
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        match o.status.code() {
+            Some(0) => ok += 1,
+            _ => assert!(text(&o.stderr).contains("is locked by another koffer share")),
+        }
+    }
+    assert!(ok >= 1);
+    let v = d.koffer(&["verify", &ledger]);
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stderr));
+    assert_eq!(receipts_in(&d, &ledger), ok);
+    assert!(!Path::new(&format!("{ledger}.lock")).exists());
+
+    // A lock left behind: refused with how to recover, the ledger untouched.
+    std::fs::write(format!("{ledger}.lock"), b"").unwrap();
+    let before = std::fs::read(&ledger).unwrap();
+    let o = d.koffer(&share_args(&d.path("o.koffer"), &["--ledger", &ledger]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("remove it"), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read(&ledger).unwrap(), before);
+    assert!(!Path::new(&d.path("o.koffer")).exists());
+    assert!(Path::new(&format!("{ledger}.lock")).exists());
+}
+
+/// An append that fails (the file size limit) puts back only the tail: every
+/// earlier receipt stays; and a pipe as OUT receives nothing from a share
+/// that failed.
+#[test]
+fn a_failed_append_keeps_every_earlier_receipt_and_delivers_nothing() {
+    let d = Dir::new("fsize");
+    let ledger = d.path("L.koffer");
+    for _ in 0..10 {
+        let o = d.koffer(&share_args("/dev/null", &["--ledger", &ledger]));
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    }
+    let len = std::fs::metadata(&ledger).unwrap().len();
+    assert!(len > 2048, "{len}");
+    let limit = len / 1024 - 1; // in KiB: below the append point
+    let mut cmd = format!(
+        "trap '' XFSZ; ulimit -f {limit}; exec '{}'",
+        env!("CARGO_BIN_EXE_koffer")
+    );
+    for a in share_args("/dev/stdout", &["--ledger", &ledger]) {
+        cmd += &format!(" '{a}'");
+    }
+    let o = Command::new("bash")
+        .args(["-c", &cmd])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(o.stdout.is_empty(), "{} bytes delivered", o.stdout.len());
+    assert_eq!(receipts_in(&d, &ledger), 10);
+    // The next share resumes it.
+    let o = d.koffer(&share_args("/dev/null", &["--ledger", &ledger]));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(receipts_in(&d, &ledger), 11);
+    assert_eq!(d.koffer(&["verify", &ledger]).status.code(), Some(0));
+}
+
+/// `--ledger` and `-o` spelling one path that does not exist yet are
+/// refused; a relative `XDG_DATA_HOME` is ignored for `$HOME`'s.
+#[test]
+fn ledger_equal_to_out_and_relative_xdg_data_home() {
+    let d = Dir::new("paths");
+    std::fs::create_dir_all(d.path("sub")).unwrap();
+    let out = d.path("x.koffer");
+    let same = d.path("sub/../x.koffer");
+    let o = d.koffer(&share_args(&out, &["--ledger", &same]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("the ledger is the input or the output file"));
+    assert!(!Path::new(&out).exists());
+
+    let o = Command::new(env!("CARGO_BIN_EXE_koffer"))
+        .args(share_args(&d.path("y.koffer"), &[]))
+        .current_dir(&d.0)
+        .env("XDG_DATA_HOME", "rel")
+        .env("HOME", d.path("home"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(Path::new(&d.path("home/.local/share/koffer/ledger.koffer")).exists());
+    assert!(!Path::new(&d.path("rel")).exists());
+}
