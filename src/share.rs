@@ -805,8 +805,12 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
 
     // The record types, receipts excepted, and how many records each has.
     let mut counts = [0u64; 256];
+    let mut longest = [0usize; 256];
     for r in reader.records() {
-        counts[r.map_err(Error::Source)?.record_type as usize] += 1;
+        let r = r.map_err(Error::Source)?;
+        counts[r.record_type as usize] += 1;
+        let l = &mut longest[r.record_type as usize];
+        *l = (*l).max(r.payload.len());
     }
     // Record types named `koffer.…` (receipts among them) are never shared
     // and not listed (disclosure.md §2, §5).
@@ -1029,7 +1033,15 @@ pub fn share(source: &[u8], selection: &Selection, terms: &Terms<'_>) -> Result<
 
     // Write: header 1.1, the metadata frames as they are, the schemas, the
     // selected records, the receipt.
-    let mut block = std::vec![0u8; 4096.max(receipt_bound + 64)];
+    // And the longest selected record (up to `MAX_RECORD_LEN`), which a
+    // coarsened value may lengthen by a varint's bytes at most (19).
+    let record_bound = plans
+        .iter()
+        .map(|p| longest[p.share.record_type as usize] + 19 * p.coarsen_at.len())
+        .max()
+        .unwrap_or(0)
+        .min(crate::limits::MAX_RECORD_LEN as usize);
+    let mut block = std::vec![0u8; 4096.max(receipt_bound + 64).max(record_bound + 64)];
     let header = Header {
         minor: 1,
         ..Header::CURRENT

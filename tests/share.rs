@@ -807,7 +807,7 @@ fn plain() -> Annotations<'static> {
 
 /// A container of `(id, name, version, definition, payloads)`.
 fn built(types: &[(u8, &str, u32, Vec<u8>, Vec<Vec<u8>>)]) -> Vec<u8> {
-    let mut buf = vec![0u8; 4096];
+    let mut buf = vec![0u8; 70_000];
     let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
     let hs: Vec<_> = types
         .iter()
@@ -1127,4 +1127,44 @@ fn coarsening_bounds_are_exact_and_never_overflow() {
     assert_eq!(coarse(&f, 1e-300).unwrap(), vec![pc(&[&1e300f64])]);
     let f = one(Builder::f32, pc(&[&3e38f32]));
     assert_eq!(coarse(&f, 2e38).unwrap(), vec![pc(&[&(2e38f64 as f32)])]);
+}
+
+/// Records up to the format's limit are shared, copied and re-encoded
+/// (a block holds the longest selected record, not 4 KiB).
+#[test]
+fn records_over_4_kib_are_shared() {
+    let mut b = Builder::new();
+    b.struct_("Big", 3)
+        .field("t", time_ms())
+        .u64()
+        .field("text", plain())
+        .string()
+        .field("n", plain())
+        .u32();
+    let def = b.finish().unwrap();
+    let long = "x".repeat(10_000);
+    let huge = "y".repeat(65_000);
+    let src = built(&[(
+        0,
+        "big",
+        1,
+        def,
+        vec![
+            pc(&[&1000u64, &long, &127u32]),
+            pc(&[&2000u64, &huge, &5u32]),
+        ],
+    )]);
+    let d = share(&src, &Selection::default(), &terms()).unwrap();
+    assert_eq!(payloads(&d.bytes, 0), payloads(&src, 0));
+    // 127 → 130 lengthens the varint of `n` by one byte.
+    let d = share(&src, &sel(&[], &[("n", 10.0)]), &terms()).unwrap();
+    assert_eq!(
+        payloads(&d.bytes, 0),
+        vec![
+            pc(&[&1000u64, &long, &130u32]),
+            pc(&[&2000u64, &huge, &10u32])
+        ]
+    );
+    let d = share(&src, &sel(&["n"], &[]), &terms()).unwrap();
+    assert_eq!(payloads(&d.bytes, 0)[0], pc(&[&1000u64, &long]));
 }
