@@ -805,8 +805,11 @@ fn plain() -> Annotations<'static> {
     Annotations::default()
 }
 
-/// A container of `(id, name, version, definition, payloads)`.
-fn built(types: &[(u8, &str, u32, Vec<u8>, Vec<Vec<u8>>)]) -> Vec<u8> {
+/// A record type to build: id, name, version, definition, payloads.
+type Built<'a> = (u8, &'a str, u32, Vec<u8>, Vec<Vec<u8>>);
+
+/// A container of the record types `types` and their records.
+fn built(types: &[Built<'_>]) -> Vec<u8> {
     let mut buf = vec![0u8; 70_000];
     let mut w = koffer::write::Writer::new(Vec::new(), &mut buf).unwrap();
     let hs: Vec<_> = types
