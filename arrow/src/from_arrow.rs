@@ -566,3 +566,81 @@ fn ty(b: &mut Builder, t: &DataType, nullable: bool, path: &str) -> Result<(), E
     }
     Ok(())
 }
+
+/// A table to write as a record type ([`write_container`]).
+pub struct Table<'t> {
+    /// The record type's name.
+    pub name: &'t str,
+    /// The table's schema.
+    pub schema: &'t Schema,
+    /// Its rows.
+    pub batches: &'t [arrow_array::RecordBatch],
+}
+
+/// Writes a container of `tables`, one record type each (ids 0, 1, ... in
+/// order; the definition from [`definition`]), a record a row, after a
+/// metadata frame of `metadata` (when not empty). The bytes are those a
+/// device's `koffer::write::Writer` would write for the same records.
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow_array::{ArrayRef, RecordBatch, UInt16Array};
+/// use arrow_schema::{DataType, Field, Schema};
+/// use koffer_arrow::from_arrow::{write_container, Table};
+///
+/// let schema = Arc::new(Schema::new(vec![Field::new("hr", DataType::UInt16, false)]));
+/// let col: ArrayRef = Arc::new(UInt16Array::from(vec![70, 72]));
+/// let batch = RecordBatch::try_new(schema.clone(), vec![col]).unwrap();
+/// let meta = [koffer::meta::Entry::new("study:subject", koffer::meta::Value::Str("s1"))];
+/// let bytes = write_container(&[Table { name: "pulse", schema: &schema, batches: &[batch] }], &meta).unwrap();
+/// let r = koffer::read::Reader::new(&bytes).unwrap();
+/// assert!(r.verify().unwrap().is_complete());
+/// assert_eq!(r.records().count(), 2);
+/// ```
+pub fn write_container(
+    tables: &[Table<'_>],
+    metadata: &[koffer::meta::Entry<'_>],
+) -> Result<Vec<u8>, Error> {
+    use koffer::write::Writer;
+    let werr = |e: koffer::write::Error<std::convert::Infallible>| Error {
+        path: String::new(),
+        message: format!("{e:?}"),
+    };
+    if tables.len() > 256 {
+        return err("", "at most 256 record types");
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut w = Writer::new(Vec::new(), &mut buf).map_err(werr)?;
+    if !metadata.is_empty() {
+        w.metadata(metadata).map_err(werr)?;
+    }
+    let mut defs = Vec::new();
+    for (i, t) in tables.iter().enumerate() {
+        let def = definition(t.schema, t.name)?;
+        w.declare(i as u8, t.name, 1, &def).map_err(werr)?;
+        defs.push(def);
+    }
+    let mut payload = Vec::new();
+    for (i, t) in tables.iter().enumerate() {
+        let d =
+            koffer::schema::Definition::parse(&defs[i]).or_else(|e| err(t.name, e.to_string()))?;
+        let Some(root) = d.root() else {
+            return err(t.name, "empty definition");
+        };
+        let h = w.declared_raw(i as u8).map_err(werr)?;
+        for b in t.batches {
+            let rows = StructArray::from(b.clone());
+            for row in 0..b.num_rows() {
+                let v = value(root, &rows, row).map_err(|mut e| {
+                    e.path = format!("{}.{} (row {row})", t.name, e.path);
+                    e
+                })?;
+                payload.clear();
+                v.encode(root, &mut payload)
+                    .or_else(|e| err(t.name, format!("{e:?}")))?;
+                w.write_payload(h, &payload).map_err(werr)?;
+            }
+        }
+    }
+    w.finish().map_err(werr)
+}

@@ -147,7 +147,11 @@ impl<'a> Container<'a> {
     /// Scans `bytes`. Fails only when the header cannot be read; a damaged
     /// or incomplete container opens with its intact prefix.
     pub fn open(bytes: &'a [u8]) -> Result<Container<'a>, Error> {
-        let scan = koffer_export::scan(bytes);
+        Container::from_scan(koffer_export::scan(bytes))
+    }
+
+    /// A container already scanned (by [`koffer_export::scan`]).
+    pub fn from_scan(scan: Scan<'a>) -> Result<Container<'a>, Error> {
         let Some(reader) = scan.checked else {
             return Err(Error::Unreadable(scan.outcome.err().unwrap_or(
                 koffer::read::Error {
@@ -606,7 +610,7 @@ impl<W: Write + Send> BatchSink for ParquetSink<W> {
     }
     fn finish(&mut self) -> Result<(), Error> {
         if let Some(w) = self.writer.take() {
-            w.close()?;
+            w.into_inner()?.flush()?;
         }
         Ok(())
     }
@@ -631,7 +635,8 @@ impl<W: Write> BatchSink for IpcSink<W> {
         Ok(self.writer.write(batch)?)
     }
     fn finish(&mut self) -> Result<(), Error> {
-        Ok(self.writer.finish()?)
+        self.writer.finish()?;
+        Ok(self.writer.get_mut().flush()?)
     }
 }
 
