@@ -446,7 +446,7 @@ pub fn definition(schema: &Schema, name: &str) -> Result<Vec<u8>, Error> {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())

@@ -211,9 +211,8 @@ fn write<'py>(
             })
             .collect();
         for e in &entries {
-            e.validate().map_err(|err| {
-                KofferError::new_err(format!("metadata {:?}: {err:?}", e.key))
-            })?;
+            e.validate()
+                .map_err(|err| KofferError::new_err(format!("metadata {:?}: {err:?}", e.key)))?;
         }
         let owned: Vec<(String, Table)> = tables.into_iter().map(|(n, t)| (n, t.0)).collect();
         let specs: Vec<(String, SchemaRef, Vec<RecordBatch>)> = owned
