@@ -7,6 +7,7 @@
 //!                                            # is byte-for-byte what this generates
 //! cargo run --example wearable -- --check F  # the same for F
 //! cargo run --release --example wearable -- --days 2431 OUT
+//! cargo run --release --example wearable -- --subject 17 OUT  # another subject
 //!                                            # a longer export: N days of the same
 //!                                            # life (≈ 1,440 records and 41 KB a day;
 //!                                            # 2,431 days ≈ 3.5 million records,
@@ -332,6 +333,21 @@ pub struct Counts {
 pub fn generate(
     days: u32,
 ) -> Result<(Vec<u8>, Counts), koffer::write::Error<core::convert::Infallible>> {
+    generate_subject(days, None)
+}
+
+/// [`generate`] for synthetic subject `subject` (`--subject N`, for the
+/// analytics study `scripts/study.sh`): its own seed and pseudonym
+/// (`s-<N>`); `None` is the sample's subject.
+pub fn generate_subject(
+    days: u32,
+    subject: Option<u32>,
+) -> Result<(Vec<u8>, Counts), koffer::write::Error<core::convert::Infallible>> {
+    let seed = match subject {
+        None => SEED,
+        Some(n) => SEED ^ (u64::from(n) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    };
+    let pseudonym = subject.map_or_else(|| "p-7f3a9c".to_string(), |n| format!("s-{n:05}"));
     let mut block = [0u8; BLOCK_BUFFER];
     let mut w = Writer::new(Vec::new(), &mut block)?;
     w.metadata(&[
@@ -340,7 +356,7 @@ pub fn generate(
         Entry::new(key::PRODUCER_FIRMWARE, Value::Str("3.4.1")),
         Entry::new(key::PRODUCER_SERIAL, Value::Str("B3-2026-004217")),
         Entry::new(key::EXPORT_CREATED, Value::Time(EXPORT_CREATED_MS)),
-        Entry::new(key::SUBJECT_PSEUDONYM, Value::Str("p-7f3a9c")),
+        Entry::new(key::SUBJECT_PSEUDONYM, Value::Str(&pseudonym)),
         Entry::new(key::TIME_BASE, Value::Str(time_base::UNIX)),
         Entry::new(
             "example:generator",
@@ -352,7 +368,7 @@ pub fn generate(
 
     let mut counts = Counts::default();
     let mut dev = Device {
-        rng: Rng(SEED),
+        rng: Rng(seed),
         heart: 54.0,
         battery: 83.0,
         charging: None,
@@ -625,17 +641,28 @@ fn main() -> ExitCode {
         }
         args.drain(i..=i + 1);
     }
+    let mut subject = None;
+    if let Some(i) = args.iter().position(|a| a == "--subject") {
+        match args.get(i + 1).and_then(|n| n.parse::<u32>().ok()) {
+            Some(n) => subject = Some(n),
+            None => {
+                eprintln!("wearable: --subject takes a number");
+                return ExitCode::from(2);
+            }
+        }
+        args.drain(i..=i + 1);
+    }
     let (check, path) = match args.as_slice() {
         [] => (false, default_path()),
         [flag] if flag == "--check" => (true, default_path()),
         [flag, p] if flag == "--check" => (true, PathBuf::from(p)),
         [p] if !p.starts_with('-') => (false, PathBuf::from(p)),
         _ => {
-            eprintln!("usage: wearable [--days N] [OUT] | wearable --check [FILE]");
+            eprintln!("usage: wearable [--days N] [--subject N] [OUT] | wearable --check [FILE]");
             return ExitCode::from(2);
         }
     };
-    let (bytes, counts) = match generate(days) {
+    let (bytes, counts) = match generate_subject(days, subject) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("wearable: writing failed: {e}");

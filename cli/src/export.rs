@@ -24,6 +24,20 @@ pub enum ExportFormat {
     Ndjson,
     /// One CSV file per record type, in the directory `-o` names.
     Csv,
+    /// One Parquet file (zstd) per record type, in the directory `-o` names.
+    Parquet,
+    /// One Arrow IPC file per record type, in the directory `-o` names.
+    Arrow,
+}
+
+impl ExportFormat {
+    /// Whether it writes a directory of files, one a record type.
+    fn is_dir(self) -> bool {
+        matches!(
+            self,
+            ExportFormat::Csv | ExportFormat::Parquet | ExportFormat::Arrow
+        )
+    }
 }
 
 /// A progress bar over the container's bytes (a no-op unless it is large
@@ -57,11 +71,15 @@ fn write_to(
 
 pub fn export(file: &Path, format: ExportFormat, output: Option<&Path>, strict: bool) -> u8 {
     let name = display_name(file);
-    if format == ExportFormat::Csv && output.is_none_or(|o| o.as_os_str() == "-") {
-        fail!("koffer: {name}: --format csv needs -o DIR: it writes one file per record type");
+    if format.is_dir() && output.is_none_or(|o| o.as_os_str() == "-") {
+        let f = format
+            .to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default();
+        fail!("koffer: {name}: --format {f} needs -o DIR: it writes one file per record type");
         return 2;
     }
-    if let Some(out) = output.filter(|o| format != ExportFormat::Csv && o.as_os_str() != "-") {
+    if let Some(out) = output.filter(|o| !format.is_dir() && o.as_os_str() != "-") {
         if file.as_os_str() != "-" && output::same_file(out, file) {
             fail!("koffer: {}: is the input file: refusing to overwrite it (write the export to another file)", display_name(out));
             return status::IO;
@@ -112,6 +130,12 @@ pub fn export(file: &Path, format: ExportFormat, output: Option<&Path>, strict: 
             ex.write_ndjson(out, &mut |at| p.set(at))
         }),
         ExportFormat::Csv => csv(&ex, &bytes, output.unwrap_or(Path::new(".")), file),
+        ExportFormat::Parquet | ExportFormat::Arrow => crate::export_arrow::files(
+            scan,
+            format == ExportFormat::Parquet,
+            output.unwrap_or(Path::new(".")),
+            file,
+        ),
     };
     let outcome = match result {
         Ok(outcome) => outcome,
@@ -129,10 +153,10 @@ pub fn export(file: &Path, format: ExportFormat, output: Option<&Path>, strict: 
 
 /// A directory of files being written, removed (with what is left in it)
 /// when dropped.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
-    fn new(parent: &Path) -> io::Result<TempDir> {
+    pub(crate) fn new(parent: &Path) -> io::Result<TempDir> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let path = parent.join(format!(".koffer-csv-tmp-{}-{n}", std::process::id()));

@@ -3,7 +3,7 @@
 //! ```text
 //! koffer inspect FILE [--json]   header, metadata, record types, totals, status
 //! koffer verify FILE             exit 0 only if intact and complete
-//! koffer export FILE --format json|ndjson|csv [-o PATH] [--strict]
+//! koffer export FILE --format json|ndjson|csv|parquet|arrow [-o PATH] [--strict]
 //! koffer import FILE.json -o OUT  rebuild the container from `export --format json`
 //! koffer view FILE [--no-open]   the browser viewer with the file loaded (a temporary page, no server)
 //! koffer keygen -o NAME          an Ed25519 key pair for sealing: NAME.key, NAME.pub
@@ -51,6 +51,7 @@ macro_rules! fail {
 
 mod doc;
 mod export;
+mod export_arrow;
 mod import;
 mod input;
 mod ledger;
