@@ -6,7 +6,7 @@ use embedded_io::Write;
 use serde::Serialize;
 
 use crate::end::End;
-use crate::header::Header;
+use crate::header::{Header, HEADER_LEN};
 use crate::meta::Entry;
 use crate::schema::RecordType;
 use crate::seal::digest::{Digest, HashSink};
@@ -29,8 +29,13 @@ pub enum WriteError<E, S> {
     /// fit a frame.
     Key,
     /// Resuming: the digest was not fed exactly the intact prefix, or the
-    /// prefix holds no KEY frame.
+    /// prefix is not a sealed container's (frames after a final seal).
     Resume,
+    /// The container was finished by its final seal (resumed after a cut
+    /// between the final seal and the END frame): only
+    /// [`SealingWriter::finish`], which appends the END frame, is allowed;
+    /// further data goes to a new container (spec `seal.md` §7.2).
+    Finished,
 }
 
 impl<E, S> From<write::Error<E>> for WriteError<E, S> {
@@ -46,7 +51,10 @@ impl<E: core::fmt::Debug, S: core::fmt::Debug> core::fmt::Display for WriteError
             WriteError::Sign(e) => write!(f, "the signer failed: {e:?}"),
             WriteError::Key => f.write_str("the KEY frame does not fit the signer or the limits"),
             WriteError::Resume => {
-                f.write_str("the digest does not match the intact prefix, or it holds no KEY frame")
+                f.write_str("the digest does not match the intact prefix of a sealed container")
+            }
+            WriteError::Finished => {
+                f.write_str("the container ended with its final seal: only the END frame may follow")
             }
         }
     }
@@ -128,9 +136,7 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
             ..Header::CURRENT
         };
         let mut w = Writer::with_header(HashSink::new(sink), buf, header)?;
-        let mut body = [0u8; 256];
-        let n = key.encode(&mut body).ok_or(WriteError::Key)?;
-        w.frame_unbuffered(KIND_KEY, &[&body[..n]])?;
+        Self::key_frame(&mut w, key)?;
         Ok(SealingWriter {
             w,
             signer,
@@ -189,17 +195,51 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
             return Self::new(sink, buf, signer, key);
         }
         Self::check_key(&signer, key)?;
-        if digest.position() != point.valid_len() || !digest.at_boundary() || !digest.key_seen() {
+        // Only the header survived (the cut fell inside the KEY frame): the
+        // KEY frame is written again. A prefix with frames after a final
+        // seal is not one a sealing writer wrote.
+        let header_only = !digest.key_seen() && digest.position() == HEADER_LEN as u64;
+        if digest.position() != point.valid_len()
+            || !digest.at_boundary()
+            || !(digest.key_seen() || header_only)
+            || (digest.last_final() && digest.frames_since_seal() != 0)
+        {
             return Err(WriteError::Resume);
         }
-        let w = Writer::resume(HashSink::resume(sink, digest), buf, point)?;
+        let mut w = Writer::resume(HashSink::resume(sink, digest), buf, point)?;
+        if header_only {
+            Self::key_frame(&mut w, key)?;
+        }
         let mut s = SealingWriter {
             w,
             signer,
             every: key.every,
         };
-        s.maybe_seal()?;
+        // After a final seal only the END frame follows (`finish`).
+        if !s.digest().last_final() {
+            s.maybe_seal()?;
+        }
         Ok(s)
+    }
+
+    fn key_frame(w: &mut Writer<'b, HashSink<W>>, key: &KeyFrame<'_>) -> Result<(), W, S> {
+        let mut body = [0u8; 256];
+        let n = key.encode(&mut body).ok_or(WriteError::Key)?;
+        w.frame_unbuffered(KIND_KEY, &[&body[..n]])?;
+        Ok(())
+    }
+
+    /// Whether the container ended with its final seal (resumed after a cut
+    /// right after it): only [`finish`](Self::finish) is left to call.
+    pub fn is_finished(&self) -> bool {
+        self.digest().last_final()
+    }
+
+    fn open(&self) -> Result<(), W, S> {
+        if self.digest().last_final() {
+            return Err(WriteError::Finished);
+        }
+        Ok(())
     }
 
     /// The running digest of the bytes written so far.
@@ -227,6 +267,7 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
     /// Writes a SEAL frame now (records still buffered stay buffered: they
     /// go into a later block, under a later seal).
     pub fn seal_now(&mut self) -> Result<(), W, S> {
+        self.open()?;
         self.seal(false)
     }
 
@@ -239,6 +280,7 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
 
     /// [`Writer::metadata`], sealing when due.
     pub fn metadata(&mut self, entries: &[Entry<'_>]) -> Result<(), W, S> {
+        self.open()?;
         self.w.metadata(entries)?;
         self.maybe_seal()
     }
@@ -251,6 +293,7 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
         version: u32,
         definition: &[u8],
     ) -> Result<RawHandle, W, S> {
+        self.open()?;
         let h = self.w.declare(record_type, name, version, definition)?;
         self.maybe_seal()?;
         Ok(h)
@@ -261,6 +304,7 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
         &mut self,
         record_type: u8,
     ) -> Result<RecordHandle<T>, W, S> {
+        self.open()?;
         let h = self.w.declare_type::<T>(record_type)?;
         self.maybe_seal()?;
         Ok(h)
@@ -277,6 +321,7 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
         handle: RecordHandle<T>,
         value: &T,
     ) -> Result<(), W, S> {
+        self.open()?;
         self.w.write(handle, value)?;
         self.maybe_seal()
     }
@@ -287,33 +332,40 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
         handle: RawHandle,
         value: &T,
     ) -> Result<(), W, S> {
+        self.open()?;
         self.w.write_serialized(handle, value)?;
         self.maybe_seal()
     }
 
     /// [`Writer::write_payload`], sealing when due.
     pub fn write_payload(&mut self, handle: RawHandle, payload: &[u8]) -> Result<(), W, S> {
+        self.open()?;
         self.w.write_payload(handle, payload)?;
         self.maybe_seal()
     }
 
     /// [`Writer::flush`], sealing when due.
     pub fn flush(&mut self) -> Result<(), W, S> {
+        self.open()?;
         self.w.flush()?;
         self.maybe_seal()
     }
 
     /// [`Writer::ancillary`]: a vendor frame (`0x60..=0x7F`), sealed with the rest.
     pub fn ancillary(&mut self, kind: u8, body: &[u8]) -> Result<(), W, S> {
+        self.open()?;
         self.w.ancillary(kind, body)?;
         self.maybe_seal()
     }
 
     /// Writes the buffered records, the final SEAL frame and the END frame;
-    /// returns the sink.
+    /// returns the sink. If the container already ended with its final seal
+    /// ([`is_finished`](Self::is_finished)), writes only the END frame.
     pub fn finish(mut self) -> Result<W, W, S> {
-        self.w.flush()?;
-        self.seal(true)?;
+        if !self.digest().last_final() {
+            self.w.flush()?;
+            self.seal(true)?;
+        }
         Ok(self.w.finish()?.into_inner())
     }
 

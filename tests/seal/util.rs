@@ -166,3 +166,31 @@ pub fn offset_of(frames: &[(u8, Vec<u8>)], i: usize) -> u64 {
         .map(|(_, b)| 9 + b.len() as u64)
         .sum::<u64>()
 }
+
+/// What an older writer did when it resumed after a cut between a final
+/// seal and the END frame: `frames` (a sealed container's frames, the last
+/// one a final seal), then `blocks` more block frames sealed every `every`,
+/// a final seal and the END frame, every seal signed with our key.
+pub fn continued_after_final(
+    header: &[u8],
+    frames: &[(u8, Vec<u8>)],
+    blocks: &[Vec<u8>],
+    every: usize,
+) -> Vec<u8> {
+    let mut cur = frames.to_vec();
+    let seal = |cur: &mut Vec<(u8, Vec<u8>)>, is_final: bool| {
+        let mut d = koffer::seal::Digest::new();
+        d.feed(&rebuild(header, cur));
+        let body = koffer::seal::seal_body(&d, is_final, &mut signer()).unwrap();
+        cur.push((0x41, body.to_vec()));
+    };
+    for (i, b) in blocks.iter().enumerate() {
+        cur.push((0x03, b.clone()));
+        if (i + 1) % every == 0 && i + 1 < blocks.len() {
+            seal(&mut cur, false);
+        }
+    }
+    seal(&mut cur, true);
+    cur.push((0x04, vec![]));
+    rebuild(header, &cur)
+}
