@@ -54,7 +54,8 @@ fn a_key_that_does_not_fit_the_signer_is_refused() {
         KeyFrame::new(Algorithm::EdDSA, &pk, 0),
         KeyFrame::new(Algorithm::EdDSA, &pk, 65_536),
     ] {
-        assert!(SealingWriter::new(Vec::new(), &mut buf, signer(), &key).is_err());
+        let mut digest = Digest::new();
+        assert!(SealingWriter::new(Vec::new(), &mut buf, &mut digest, signer(), &key).is_err());
     }
 }
 
@@ -81,10 +82,10 @@ fn resume_after_a_cut_at_every_byte() {
         let mut w = SealingWriter::resume(
             bytes,
             &mut buf,
+            &mut digest,
             Ed25519::from_seed(SEED),
             &key,
             &point,
-            digest,
         )
         .unwrap();
         let n = w.declared_raw(0).unwrap();
@@ -109,7 +110,7 @@ fn resume_refuses_a_digest_of_other_bytes() {
     let mut digest = Digest::new();
     digest.feed(&bytes[..bytes.len() - 1]);
     let mut buf = [0u8; 40];
-    let r = SealingWriter::resume(bytes.clone(), &mut buf, signer(), &key, &point, digest);
+    let r = SealingWriter::resume(bytes.clone(), &mut buf, &mut digest, signer(), &key, &point);
     assert!(r.is_err());
 }
 
@@ -188,7 +189,7 @@ fn resume_after_the_final_seal_appends_only_the_end_frame() {
         digest.feed(&bytes);
         let mut buf = [0u8; 40];
         let mut w =
-            SealingWriter::resume(bytes, &mut buf, signer(), &key, &point, digest).unwrap();
+            SealingWriter::resume(bytes, &mut buf, &mut digest, signer(), &key, &point).unwrap();
         assert!(w.is_finished());
         let n = w.declared_raw(0).unwrap();
         assert!(matches!(
@@ -217,7 +218,7 @@ fn resume_after_a_cut_inside_the_key_frame() {
         digest.feed(&bytes);
         let mut buf = [0u8; 40];
         let mut w =
-            SealingWriter::resume(bytes, &mut buf, signer(), &key, &point, digest).unwrap();
+            SealingWriter::resume(bytes, &mut buf, &mut digest, signer(), &key, &point).unwrap();
         let n = w.declare(0, "n", 1, &[]).unwrap();
         for i in 0..10u32 {
             w.write_serialized(n, &i).unwrap();

@@ -39,7 +39,8 @@ pub fn sealed_with(seed: [u8; 32], records: u32, every: u32, finish: bool) -> Ve
     let pk = s.public_key();
     let key = KeyFrame::new(Algorithm::EdDSA, &pk, every);
     let mut buf = [0u8; 40];
-    let mut w = SealingWriter::new(Vec::new(), &mut buf, s, &key).unwrap();
+    let mut digest = koffer::seal::Digest::new();
+    let mut w = SealingWriter::new(Vec::new(), &mut buf, &mut digest, s, &key).unwrap();
     w.metadata(&[koffer::meta::Entry::new(
         koffer::meta::key::PRODUCER_MODEL,
         koffer::meta::Value::Str("Band 3"),
