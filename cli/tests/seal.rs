@@ -246,3 +246,21 @@ fn a_series_with_a_gap_is_refused() {
     let o = koffer(&["verify", "--series", &d.path("b"), &d.path("a")]);
     assert_eq!(o.status.code(), Some(6));
 }
+
+/// Without a key, a malformed KEY frame that is the first frame is called
+/// malformed, not missing from its place.
+#[test]
+fn verify_without_key_names_a_malformed_first_key_frame() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../spec/vectors/seal/seal-reject-key-id.koffer")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let o = koffer(&["verify", &file]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("sealed (its KEY frame is malformed): the seals were not checked"),
+        "{}",
+        stderr(&o)
+    );
+}
