@@ -149,7 +149,8 @@ fn seal_cut_resume(p: &[u8]) {
     }];
     let mut buf = vec![0u8; block];
     let mut digest = Digest::new();
-    let mut w = SealingWriter::new(Vec::new(), &mut buf, &mut digest, signer.clone(), &key).unwrap();
+    let mut w =
+        SealingWriter::new(Vec::new(), &mut buf, &mut digest, signer.clone(), &key).unwrap();
     let h = w.declare(0, "bytes", 1, &[]).unwrap();
     for v in &values {
         w.write_serialized(h, v).unwrap();

@@ -35,7 +35,10 @@ pub fn protected(alg: Algorithm) -> [u8; 3] {
 /// ```
 pub fn tbs(alg: Algorithm, payload: &[u8; PAYLOAD_LEN]) -> [u8; TBS_LEN] {
     let mut out = [0u8; TBS_LEN];
-    tbs_prefix(alg, (&mut out[..TBS_PREFIX_LEN]).try_into().expect("19 bytes"));
+    tbs_prefix(
+        alg,
+        (&mut out[..TBS_PREFIX_LEN]).try_into().expect("19 bytes"),
+    );
     out[TBS_PREFIX_LEN..].copy_from_slice(payload);
     out
 }

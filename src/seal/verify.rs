@@ -245,7 +245,12 @@ pub fn verify_with(
                 ) {
                     Check::Good => {}
                     Check::Bad => {
-                        fail(&mut report, &mut frames, body_at(at::SIGNATURE), ErrorKind::BadSignature);
+                        fail(
+                            &mut report,
+                            &mut frames,
+                            body_at(at::SIGNATURE),
+                            ErrorKind::BadSignature,
+                        );
                         return report;
                     }
                     Check::Unsupported => {
@@ -301,7 +306,12 @@ pub fn verify_with(
                     // Some byte of the segment differs from what was sealed:
                     // the bytes from the last good seal on are not authentic.
                     let from = report.authentic_len;
-                    fail(&mut report, &mut frames, from, ErrorKind::DigestMismatch { seal: start });
+                    fail(
+                        &mut report,
+                        &mut frames,
+                        from,
+                        ErrorKind::DigestMismatch { seal: start },
+                    );
                     return report;
                 }
                 if p.leaf_count != digest.blocks_since_seal()

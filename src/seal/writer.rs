@@ -11,8 +11,8 @@ use crate::meta::Entry;
 use crate::schema::RecordType;
 use crate::seal::digest::{Digest, HashSink};
 use crate::seal::frame::{at, FLAG_FINAL, PAYLOAD_LEN, SEAL_BODY_LEN, TAG};
-use crate::seal::tbs::{tbs_prefix, TBS_LEN, TBS_PREFIX_LEN};
 use crate::seal::key::KEY_HEAD_MAX;
+use crate::seal::tbs::{tbs_prefix, TBS_LEN, TBS_PREFIX_LEN};
 use crate::seal::{KeyFrame, Signer, KIND_KEY, KIND_SEAL, MINOR, SEALED};
 use crate::write::{self, RawHandle, RecordHandle, ResumePoint, Writer};
 
@@ -54,9 +54,9 @@ impl<E: core::fmt::Debug, S: core::fmt::Debug> core::fmt::Display for WriteError
             WriteError::Resume => {
                 f.write_str("the digest does not match the intact prefix of a sealed container")
             }
-            WriteError::Finished => {
-                f.write_str("the container ended with its final seal: only the END frame may follow")
-            }
+            WriteError::Finished => f.write_str(
+                "the container ended with its final seal: only the END frame may follow",
+            ),
         }
     }
 }
@@ -99,17 +99,29 @@ fn fill_seal<S: Signer>(
     buf: &mut [u8; SEAL_BUF_LEN],
 ) -> core::result::Result<(), S::Error> {
     let alg = signer.algorithm();
-    tbs_prefix(alg, (&mut buf[..TBS_PREFIX_LEN]).try_into().expect("19 bytes"));
+    tbs_prefix(
+        alg,
+        (&mut buf[..TBS_PREFIX_LEN]).try_into().expect("19 bytes"),
+    );
     let (tbs, signature) = buf.split_at_mut(TBS_LEN);
     let p = &mut tbs[TBS_PREFIX_LEN..];
     p[..8].copy_from_slice(&TAG);
-    p[at::SEQUENCE..at::FLAGS].copy_from_slice(&digest.last_sequence().wrapping_add(1).to_le_bytes());
+    p[at::SEQUENCE..at::FLAGS]
+        .copy_from_slice(&digest.last_sequence().wrapping_add(1).to_le_bytes());
     p[at::FLAGS] = if is_final { FLAG_FINAL } else { 0 };
     p[at::SEGMENT_START..at::COVERED_END].copy_from_slice(&digest.segment_start().to_le_bytes());
     p[at::COVERED_END..at::LEAF_COUNT].copy_from_slice(&digest.position().to_le_bytes());
     p[at::LEAF_COUNT..at::RUNNING].copy_from_slice(&digest.blocks_since_seal().to_le_bytes());
-    digest.running_into((&mut p[at::RUNNING..at::MERKLE_ROOT]).try_into().expect("32 bytes"));
-    digest.merkle_root_into((&mut p[at::MERKLE_ROOT..PAYLOAD_LEN]).try_into().expect("32 bytes"));
+    digest.running_into(
+        (&mut p[at::RUNNING..at::MERKLE_ROOT])
+            .try_into()
+            .expect("32 bytes"),
+    );
+    digest.merkle_root_into(
+        (&mut p[at::MERKLE_ROOT..PAYLOAD_LEN])
+            .try_into()
+            .expect("32 bytes"),
+    );
     signer.sign(tbs, signature.try_into().expect("64 bytes"))
 }
 
@@ -259,7 +271,10 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
     fn key_frame(w: &mut Writer<'b, HashSink<'b, W>>, key: &KeyFrame<'_>) -> Result<(), W, S> {
         let mut head = [0u8; KEY_HEAD_MAX];
         let n = key.encode_head(&mut head);
-        w.frame_unbuffered(KIND_KEY, &[&head[..n], key.public_key, key.certificates.as_bytes()])?;
+        w.frame_unbuffered(
+            KIND_KEY,
+            &[&head[..n], key.public_key, key.certificates.as_bytes()],
+        )?;
         Ok(())
     }
 
@@ -307,9 +322,15 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
 
     fn seal(&mut self, is_final: bool) -> Result<(), W, S> {
         let mut buf = [0u8; SEAL_BUF_LEN];
-        fill_seal(self.w.sink_ref().digest(), is_final, &mut self.signer, &mut buf)
-            .map_err(WriteError::Sign)?;
-        self.w.frame_unbuffered(KIND_SEAL, &[&buf[TBS_PREFIX_LEN..]])?;
+        fill_seal(
+            self.w.sink_ref().digest(),
+            is_final,
+            &mut self.signer,
+            &mut buf,
+        )
+        .map_err(WriteError::Sign)?;
+        self.w
+            .frame_unbuffered(KIND_SEAL, &[&buf[TBS_PREFIX_LEN..]])?;
         Ok(())
     }
 

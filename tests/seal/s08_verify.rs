@@ -7,8 +7,8 @@ use koffer::seal::{seal_field, ErrorKind, Reason, Verdict, SEALED};
 use proptest::prelude::*;
 
 use crate::util::{
-    bodies, continued_after_final, frames, offset_of, rebuild, sealed, sealed_with, seals,
-    verify, OTHER_SEED,
+    bodies, continued_after_final, frames, offset_of, rebuild, sealed, sealed_with, seals, verify,
+    OTHER_SEED,
 };
 
 fn not_authentic(bytes: &[u8]) -> koffer::seal::Error {
@@ -369,7 +369,12 @@ fn a_frame_after_a_final_seal_is_seal_missing() {
     let bytes = sealed(40, 3, true);
     let fr = bodies(&bytes);
     let prefix = &fr[..fr.len() - 1]; // up to the final seal
-    let blocks: Vec<Vec<u8>> = fr.iter().filter(|f| f.0 == 0x03).take(3).map(|f| f.1.clone()).collect();
+    let blocks: Vec<Vec<u8>> = fr
+        .iter()
+        .filter(|f| f.0 == 0x03)
+        .take(3)
+        .map(|f| f.1.clone())
+        .collect();
     let resumed = continued_after_final(&bytes, prefix, &blocks, 3);
     let e = not_authentic(&resumed);
     assert_eq!(

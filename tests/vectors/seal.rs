@@ -507,11 +507,12 @@ pub fn all() -> Vec<SealCase> {
     let first_seal = kept.iter().position(|f| f.0 == 0x41).unwrap();
     let seal = kept.remove(first_seal);
     kept.insert(1, seal);
-    let seal_at = 18 + kept
-        .iter()
-        .take_while(|f| f.0 != 0x41)
-        .map(|f| 9 + f.1.len() as u64)
-        .sum::<u64>();
+    let seal_at = 18
+        + kept
+            .iter()
+            .take_while(|f| f.0 != 0x41)
+            .map(|f| 9 + f.1.len() as u64)
+            .sum::<u64>();
     let undeclared = rebuild(&plain[..18], &kept, 0);
     case(
         "seal-reject-key-missing-undeclared",

@@ -290,8 +290,14 @@ fn full() {
     let key = KeyFrame::new(Algorithm::EdDSA, &public, EVERY);
     let mut block = [0u8; BLOCK];
     let mut digest = Digest::new();
-    let mut w = SealingWriter::new(create(FULL, u64::MAX), &mut block, &mut digest, signer, &key)
-        .unwrap_or_else(|_| fail("full: writer"));
+    let mut w = SealingWriter::new(
+        create(FULL, u64::MAX),
+        &mut block,
+        &mut digest,
+        signer,
+        &key,
+    )
+    .unwrap_or_else(|_| fail("full: writer"));
     if start(&mut w).is_err() || export(&mut w, 0).is_err() {
         fail("full: writing");
     }
@@ -309,8 +315,14 @@ fn cut() {
     let key = KeyFrame::new(Algorithm::EdDSA, &public, EVERY);
     let mut block = [0u8; BLOCK];
     let mut digest = Digest::new();
-    let mut w = SealingWriter::new(create(RESUMED, CUT_AT), &mut block, &mut digest, signer, &key)
-        .unwrap_or_else(|_| fail("cut: writer"));
+    let mut w = SealingWriter::new(
+        create(RESUMED, CUT_AT),
+        &mut block,
+        &mut digest,
+        signer,
+        &key,
+    )
+    .unwrap_or_else(|_| fail("cut: writer"));
     let r = start(&mut w).and_then(|()| export(&mut w, 0));
     match r {
         Err(WriteError::Write(koffer::write::Error::Sink(SinkError::PowerLoss))) => {}

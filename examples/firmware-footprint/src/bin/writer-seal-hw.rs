@@ -43,8 +43,13 @@ fn work() {
     let mut digest = Digest::new();
     let public = black_box(ELEMENT_PUBLIC_KEY);
     let key = KeyFrame::new(Algorithm::EdDSA, &public, black_box(1));
-    let Ok(mut w) = SealingWriter::new(SliceSink::new(&mut out), &mut block, &mut digest, SecureElement, &key)
-    else {
+    let Ok(mut w) = SealingWriter::new(
+        SliceSink::new(&mut out),
+        &mut block,
+        &mut digest,
+        SecureElement,
+        &key,
+    ) else {
         fail()
     };
     let Ok(readings) = w.declare_type::<Reading>(0) else {

@@ -37,7 +37,13 @@ fn work() {
     let signer = Salty(salty::Keypair::from(&black_box(DEMO_SEED)));
     let public = signer.0.public.to_bytes();
     let key = KeyFrame::new(Algorithm::EdDSA, &public, black_box(1));
-    let Ok(mut w) = SealingWriter::new(SliceSink::new(&mut out), &mut block, &mut digest, signer, &key) else {
+    let Ok(mut w) = SealingWriter::new(
+        SliceSink::new(&mut out),
+        &mut block,
+        &mut digest,
+        signer,
+        &key,
+    ) else {
         fail()
     };
     let Ok(readings) = w.declare_type::<Reading>(0) else {

@@ -24,7 +24,13 @@ fn work() {
     let signer = Ed25519::from_seed(black_box(DEMO_SEED));
     let public = signer.public_key();
     let key = KeyFrame::new(Algorithm::EdDSA, &public, black_box(1));
-    let Ok(mut w) = SealingWriter::new(SliceSink::new(&mut out), &mut block, &mut digest, signer, &key) else {
+    let Ok(mut w) = SealingWriter::new(
+        SliceSink::new(&mut out),
+        &mut block,
+        &mut digest,
+        signer,
+        &key,
+    ) else {
         fail()
     };
     let Ok(readings) = w.declare_type::<Reading>(0) else {
