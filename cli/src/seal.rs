@@ -261,13 +261,14 @@ pub fn note_unchecked(file: &Path) {
             .then(|| head.get(23..23 + len))
             .flatten()
     });
-    let key = key
-        .and_then(|b| KeyFrame::parse(b).ok())
-        .map(|k| format!("key id {} ({})", hex(&k.key_id), alg_name(k.alg)));
+    let key = match key.map(KeyFrame::parse) {
+        Some(Ok(k)) => format!("key id {} ({})", hex(&k.key_id), alg_name(k.alg)),
+        Some(Err(_)) => "its KEY frame is malformed".into(),
+        None => "its KEY frame is not the first frame".into(),
+    };
     fail!(
-        "koffer: {}: sealed ({}): the seals were not checked: give --key NAME.pub or --trust DIR",
+        "koffer: {}: sealed ({key}): the seals were not checked: give --key NAME.pub or --trust DIR",
         display_name(file),
-        key.unwrap_or_else(|| "its KEY frame is not the first frame".into())
     );
 }
 

@@ -246,3 +246,54 @@ fn a_series_with_a_gap_is_refused() {
     let o = koffer(&["verify", "--series", &d.path("b"), &d.path("a")]);
     assert_eq!(o.status.code(), Some(6));
 }
+
+/// Without a key, a malformed KEY frame that is the first frame is called
+/// malformed, not missing from its place.
+#[test]
+fn verify_without_key_names_a_malformed_first_key_frame() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../spec/vectors/seal/seal-reject-key-id.koffer")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let o = koffer(&["verify", &file]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("sealed (its KEY frame is malformed): the seals were not checked"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `inspect --json` has a `seals` object (unchecked) only for a container
+/// declared sealed.
+#[test]
+fn inspect_json_shows_seals_only_when_declared() {
+    let d = Dir::new("inspect-json");
+    keygen(&d, "dev");
+    let sealed = d.path("sealed.koffer");
+    let o = koffer(&[
+        "seal",
+        &sample(),
+        "-o",
+        &sealed,
+        "--key",
+        &d.path("dev.key"),
+        "--every",
+        "4",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = koffer(&["inspect", "--json", &sealed]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let seals = &v["seals"];
+    assert_eq!(seals["checked"], false);
+    assert_eq!(seals["key"]["algorithm"], "EdDSA");
+    assert_eq!(seals["key"]["offset"], 18);
+    assert_eq!(seals["key"]["every"], 4);
+    assert_eq!(seals["key"]["key_id"].as_str().unwrap().len(), 16);
+    assert!(seals["count"].as_u64().unwrap() >= 2, "{seals}");
+    let o = koffer(&["inspect", "--json", &sample()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.get("seals").is_none());
+}

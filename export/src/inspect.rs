@@ -95,6 +95,54 @@ pub struct Report {
     /// when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub receipts: Vec<crate::receipts::ReceiptInfo>,
+    /// Seals (spec `seal.md`), as the container states them, not checked
+    /// (`koffer verify --key` checks them); present only when the header
+    /// declares the container sealed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seals: Option<SealsInfo>,
+}
+
+/// What a sealed container says about its seals (spec `seal.md` §2–§4),
+/// unchecked.
+#[derive(Serialize)]
+pub struct SealsInfo {
+    /// Always false: `inspect` reads, it does not verify signatures.
+    pub checked: bool,
+    /// The KEY frame, if it has a well-formed one.
+    pub key: Option<SealKey>,
+    /// SEAL frames among the intact frames.
+    pub count: u32,
+}
+
+/// A sealed container's KEY frame.
+#[derive(Serialize)]
+pub struct SealKey {
+    /// Its offset.
+    pub offset: u64,
+    /// `EdDSA` or `ES256`.
+    pub algorithm: &'static str,
+    /// The key id: 16 lowercase hex digits.
+    pub key_id: String,
+    /// The seal interval *N*, in blocks.
+    pub every: u32,
+}
+
+fn seals_info(bytes: &[u8]) -> Option<SealsInfo> {
+    use koffer::seal::Algorithm;
+    let s = koffer::seal::survey(bytes);
+    s.declared.then(|| SealsInfo {
+        checked: false,
+        key: s.key.map(|k| SealKey {
+            offset: k.offset,
+            algorithm: match k.alg {
+                Algorithm::EdDSA => "EdDSA",
+                Algorithm::ES256 => "ES256",
+            },
+            key_id: hex(&k.key_id, usize::MAX),
+            every: k.every,
+        }),
+        count: s.seals,
+    })
 }
 
 /// The header's format version.
@@ -357,6 +405,7 @@ impl Report {
                 .as_ref()
                 .map(crate::receipts::receipt_infos)
                 .unwrap_or_default(),
+            seals: seals_info(s.bytes),
         }
     }
 

@@ -6,8 +6,8 @@
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
-use koffer_arbitrary::ArbitraryContainer;
 use koffer::read::Reader;
+use koffer_arbitrary::ArbitraryContainer;
 use libfuzzer_sys::fuzz_target;
 
 fn rebuilt_verifies(json: &str) -> Option<Vec<u8>> {

@@ -7,9 +7,9 @@
 //! payload decodes by its definition back to the same bytes.
 #![no_main]
 
-use koffer_arbitrary::{ArbitraryContainer, Expected};
 use koffer::schema::Definition;
 use koffer::value::Value;
+use koffer_arbitrary::{ArbitraryContainer, Expected};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|c: ArbitraryContainer| {

@@ -12,7 +12,7 @@ use sha2::{Digest as _, Sha256};
 use crate::frame::{kind, FrameHead};
 use crate::header::HEADER_LEN;
 use crate::seal::frame::{at, FLAG_FINAL, TAG};
-use crate::seal::merkle::Merkle;
+use crate::seal::merkle::{sha_finish, sha_update, Merkle};
 use crate::seal::{KIND_KEY, KIND_SEAL};
 
 /// Bytes of a SEAL body the digest keeps: tag, sequence, flags.
@@ -97,6 +97,25 @@ impl Digest {
         }
     }
 
+    /// Back to the state before the first byte, in place (no 800-byte
+    /// temporary on a device's stack).
+    pub fn reset(&mut self) {
+        sha2::Digest::reset(&mut self.running);
+        sha2::Digest::reset(&mut self.leaf);
+        self.merkle.clear();
+        self.position = 0;
+        self.head_len = 0;
+        self.left = 0;
+        self.kind = 0;
+        self.body_seen = 0;
+        self.key_seen = false;
+        self.seals = 0;
+        self.last_sequence = 0;
+        self.last_final = false;
+        self.segment_start = 0;
+        self.frames_since_seal = 0;
+    }
+
     /// Feeds the next bytes of the container.
     pub fn feed(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
@@ -119,9 +138,9 @@ impl Digest {
                     self.left = len + 4;
                     self.body_seen = 0;
                     if self.kind == kind::BLOCK {
-                        self.leaf = Sha256::new();
-                        self.leaf.update([0x00]);
-                        self.leaf.update(self.head);
+                        // The leaf state was reset when the last block closed.
+                        sha_update(&mut self.leaf, &[0x00]);
+                        sha_update(&mut self.leaf, &self.head);
                     }
                 }
                 continue;
@@ -130,7 +149,7 @@ impl Digest {
             let chunk = &bytes[..n];
             self.take(chunk);
             if self.kind == kind::BLOCK {
-                self.leaf.update(chunk);
+                sha_update(&mut self.leaf, chunk);
             }
             if self.kind == KIND_SEAL && usize::from(self.body_seen) < CAPTURE {
                 let start = usize::from(self.body_seen);
@@ -147,7 +166,7 @@ impl Digest {
     }
 
     fn take(&mut self, bytes: &[u8]) {
-        self.running.update(bytes);
+        sha_update(&mut self.running, bytes);
         self.position += bytes.len() as u64;
     }
 
@@ -156,8 +175,9 @@ impl Digest {
         self.frames_since_seal += 1;
         match self.kind {
             kind::BLOCK => {
-                let leaf = core::mem::replace(&mut self.leaf, Sha256::new());
-                self.merkle.push(leaf.finalize().into());
+                let mut leaf = [0u8; 32];
+                sha_finish(&mut self.leaf, &mut leaf);
+                self.merkle.push(leaf);
             }
             KIND_KEY => self.key_seen = true,
             KIND_SEAL if usize::from(self.body_seen) == CAPTURE && self.capture[..8] == TAG => {
@@ -185,12 +205,24 @@ impl Digest {
 
     /// SHA-256 of every byte fed so far.
     pub fn running(&self) -> [u8; 32] {
-        self.running.clone().finalize().into()
+        let mut out = [0u8; 32];
+        self.running_into(&mut out);
+        out
+    }
+
+    /// [`running`](Self::running), written into `out` (no copy on a device's stack).
+    pub fn running_into(&self, out: &mut [u8; 32]) {
+        sha_finish(&mut self.running.clone(), out);
     }
 
     /// The Merkle tree head over the block frames since the last seal.
     pub fn merkle_root(&self) -> [u8; 32] {
         self.merkle.root()
+    }
+
+    /// [`merkle_root`](Self::merkle_root), written into `out`.
+    pub fn merkle_root_into(&self, out: &mut [u8; 32]) {
+        self.merkle.root_into(out);
     }
 
     /// Block frames since the last SEAL frame (or the start).
@@ -230,36 +262,35 @@ impl Digest {
 }
 
 /// A sink that feeds every byte written through it into a [`Digest`]: the
-/// sealing writer's hook on the plain writer.
+/// sealing writer's hook on the plain writer. The digest is borrowed, not
+/// owned: it lives once, where the caller put it, and is never copied.
 ///
 /// ```
-/// use koffer::seal::HashSink;
+/// use koffer::seal::{Digest, HashSink};
 /// use koffer::write::Writer;
 /// let mut buf = [0u8; 32];
-/// let sink = Writer::new(HashSink::new(Vec::new()), &mut buf)?.finish()?;
-/// assert_eq!(sink.digest().position(), sink.inner().len() as u64);
+/// let mut digest = Digest::new();
+/// let sink = Writer::new(HashSink::new(Vec::new(), &mut digest), &mut buf)?.finish()?;
+/// let len = sink.into_inner().len() as u64;
+/// assert_eq!(digest.position(), len);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
-pub struct HashSink<W> {
+pub struct HashSink<'d, W> {
     inner: W,
-    digest: Digest,
+    digest: &'d mut Digest,
 }
 
-impl<W> HashSink<W> {
-    /// A sink over `inner`, starting at byte 0.
-    pub fn new(inner: W) -> Self {
-        Self::resume(inner, Digest::new())
-    }
-
-    /// A sink over `inner`, which appends after the bytes `digest` was fed.
-    pub fn resume(inner: W, digest: Digest) -> Self {
+impl<'d, W> HashSink<'d, W> {
+    /// A sink over `inner` that appends after the bytes `digest` was fed
+    /// (none, for a [`Digest::new`]).
+    pub fn new(inner: W, digest: &'d mut Digest) -> Self {
         HashSink { inner, digest }
     }
 
     /// The digest of everything written so far.
     pub fn digest(&self) -> &Digest {
-        &self.digest
+        self.digest
     }
 
     /// The sink below.
@@ -273,11 +304,11 @@ impl<W> HashSink<W> {
     }
 }
 
-impl<W: ErrorType> ErrorType for HashSink<W> {
+impl<W: ErrorType> ErrorType for HashSink<'_, W> {
     type Error = W::Error;
 }
 
-impl<W: Write> Write for HashSink<W> {
+impl<W: Write> Write for HashSink<'_, W> {
     fn write(&mut self, bytes: &[u8]) -> Result<usize, W::Error> {
         let n = self.inner.write(bytes)?;
         self.digest.feed(&bytes[..n]);

@@ -138,6 +138,9 @@ impl<'a> Certificates<'a> {
     }
 }
 
+/// Longest encoding of the fields before a KEY frame's public key.
+pub(crate) const KEY_HEAD_MAX: usize = 3 * varint::MAX_LEN_U64 + KEY_ID_LEN;
+
 /// The body of a KEY frame (kind `0x40`, spec `seal.md` §3).
 ///
 /// ```
@@ -190,23 +193,26 @@ impl<'a> KeyFrame<'a> {
     /// Encodes the body into `out`; returns its length, or `None` if `out`
     /// is too short.
     pub fn encode(&self, out: &mut [u8]) -> Option<usize> {
+        let mut head = [0u8; KEY_HEAD_MAX];
+        let h = self.encode_head(&mut head);
         let mut n = 0;
-        let mut put = |b: &[u8]| -> Option<()> {
-            out.get_mut(n..n + b.len())?.copy_from_slice(b);
-            n += b.len();
-            Some(())
-        };
-        let mut tmp = [0u8; varint::MAX_LEN_U64];
-        put(varint::encode_u64(
-            varint::zigzag(self.alg.cose_id()),
-            &mut tmp,
-        ))?;
-        put(varint::encode_u64(u64::from(self.every), &mut tmp))?;
-        put(&self.key_id)?;
-        put(varint::encode_u64(self.public_key.len() as u64, &mut tmp))?;
-        put(self.public_key)?;
-        put(self.certificates.0)?;
+        for part in [&head[..h], self.public_key, self.certificates.0] {
+            out.get_mut(n..n + part.len())?.copy_from_slice(part);
+            n += part.len();
+        }
         Some(n)
+    }
+
+    /// Encodes the fields before `public_key` (alg, every, key_id,
+    /// public_key_len) into `out`; returns their length. The body is these
+    /// bytes, `public_key`, then the certificates' bytes: a writer sends the
+    /// three parts as they are, with no buffer for the whole body.
+    pub(crate) fn encode_head(&self, out: &mut [u8; KEY_HEAD_MAX]) -> usize {
+        let mut n = varint::encode_into(varint::zigzag(self.alg.cose_id()), &mut out[..]);
+        n += varint::encode_into(u64::from(self.every), &mut out[n..]);
+        out[n..n + KEY_ID_LEN].copy_from_slice(&self.key_id);
+        n += KEY_ID_LEN;
+        n + varint::encode_into(self.public_key.len() as u64, &mut out[n..])
     }
 
     /// Parses and checks a KEY frame body, field by field in the order of

@@ -15,21 +15,38 @@ use crate::seal::MAX_EVERY;
 const LEVELS: usize = 16;
 const _: () = assert!((MAX_EVERY as u64) < (1u64 << LEVELS));
 
+/// SHA-256 `update`, kept out of line: one copy of its code on a device
+/// (the running digest, the leaves and the nodes all call it).
+#[inline(never)]
+pub(crate) fn sha_update(h: &mut Sha256, bytes: &[u8]) {
+    h.update(bytes);
+}
+
+/// SHA-256 `finalize` into `out`, resetting `h`; out of line, like [`sha_update`].
+#[inline(never)]
+pub(crate) fn sha_finish(h: &mut Sha256, out: &mut [u8; 32]) {
+    sha2::Digest::finalize_into_reset(h, out.into());
+}
+
 /// The hash of a leaf whose data is `frame`.
 pub fn leaf_hash(frame: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update([0x00]);
-    h.update(frame);
-    h.finalize().into()
+    sha_update(&mut h, &[0x00]);
+    sha_update(&mut h, frame);
+    let mut out = [0u8; 32];
+    sha_finish(&mut h, &mut out);
+    out
 }
 
 /// The hash of an interior node.
 pub fn node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update([0x01]);
-    h.update(left);
-    h.update(right);
-    h.finalize().into()
+    sha_update(&mut h, &[0x01]);
+    sha_update(&mut h, left);
+    sha_update(&mut h, right);
+    let mut out = [0u8; 32];
+    sha_finish(&mut h, &mut out);
+    out
 }
 
 /// A Merkle tree head computed leaf by leaf: the roots of its perfect
@@ -66,6 +83,11 @@ impl Merkle {
         }
     }
 
+    /// Back to no leaves, in place.
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
     /// Number of leaves.
     pub fn len(&self) -> u32 {
         self.len
@@ -95,20 +117,35 @@ impl Merkle {
 
     /// The tree head (RFC 9162 §2.1 MTH).
     pub fn root(&self) -> [u8; 32] {
-        let mut acc: Option<[u8; 32]> = None;
+        let mut out = [0u8; 32];
+        self.root_into(&mut out);
+        out
+    }
+
+    /// [`root`](Self::root), written into `out`.
+    pub fn root_into(&self, out: &mut [u8; 32]) {
+        if self.len == 0 {
+            sha_finish(&mut Sha256::new(), out);
+            return;
+        }
+        // The lowest set bit's subtree is the rightmost; fold leftwards.
+        let mut first = true;
         for level in 0..LEVELS {
             if self.len & (1 << level) != 0 {
-                acc = Some(match acc {
-                    None => self.nodes[level],
-                    Some(right) => node_hash(&self.nodes[level], &right),
-                });
+                if first {
+                    *out = self.nodes[level];
+                    first = false;
+                } else {
+                    let right = *out;
+                    *out = node_hash(&self.nodes[level], &right);
+                }
             }
         }
-        acc.unwrap_or_else(|| Sha256::digest([]).into())
     }
 }
 
 /// The tree head of `leaves` (leaf hashes), RFC 9162 §2.1.1, by recursion.
+#[cfg(feature = "alloc")]
 fn subtree(leaves: &[[u8; 32]]) -> [u8; 32] {
     match leaves.len() {
         0 => Sha256::digest([]).into(),
@@ -121,6 +158,7 @@ fn subtree(leaves: &[[u8; 32]]) -> [u8; 32] {
 }
 
 /// The largest power of 2 below `n` (n ≥ 2).
+#[cfg(feature = "alloc")]
 fn split(n: usize) -> usize {
     1 << (usize::BITS - 1 - (n - 1).leading_zeros())
 }

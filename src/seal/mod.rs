@@ -219,7 +219,9 @@ impl core::fmt::Display for ErrorKind {
             ErrorKind::MerkleMismatch => {
                 f.write_str("MerkleMismatch: the seal's Merkle root is not the blocks'")
             }
-            ErrorKind::SealMissing => f.write_str("SealMissing: a seal is due before this frame"),
+            ErrorKind::SealMissing => f.write_str(
+                "SealMissing: a seal is due before this frame (or it follows a final seal: only the END frame may)",
+            ),
         }
     }
 }

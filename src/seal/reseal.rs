@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use crate::frame::{kind, Chain};
 use crate::header::Header;
 use crate::read::{Frame, Reader};
-use crate::seal::digest::HashSink;
+use crate::seal::digest::{Digest, HashSink};
 use crate::seal::writer::seal_body;
 use crate::seal::{KeyFrame, Signer, KIND_KEY, KIND_SEAL, MINOR, SEALED};
 
@@ -78,8 +78,12 @@ pub fn seal_container<S: Signer>(
         optional_features: h.optional_features | SEALED,
         ..h
     };
+    let mut digest = Digest::new();
     let mut out = Chain::start(
-        HashSink::new(Vec::with_capacity(input.len() + input.len() / 8 + 512)),
+        HashSink::new(
+            Vec::with_capacity(input.len() + input.len() / 8 + 512),
+            &mut digest,
+        ),
         &header.to_bytes(),
     )
     .map_err(|_| E::Key)?;

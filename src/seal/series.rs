@@ -23,7 +23,9 @@ pub struct Link {
     pub cursor_start: u64,
     /// `export.cursor.end`.
     pub cursor_end: u64,
-    /// SHA-256 of the whole export.
+    /// SHA-256 of the export's bytes up to the end of its END frame (its
+    /// valid length if incomplete): an unwritten tail after it is not part
+    /// of it (spec `seal.md` §9).
     pub digest: [u8; 32],
 }
 
@@ -37,6 +39,9 @@ pub enum SeriesError {
     Missing(&'static str),
     /// `export.cursor.end` is below `export.cursor.start`.
     BadCursor,
+    /// Export number 1 has an `export.previous` entry: the first export of
+    /// a series has no predecessor.
+    PreviousInFirst,
     /// The sequence number is not the previous one plus 1.
     Reordered {
         /// The number due.
@@ -67,6 +72,9 @@ impl core::fmt::Display for SeriesError {
         match self {
             SeriesError::Missing(k) => write!(f, "no valid `{k}` metadata entry"),
             SeriesError::BadCursor => f.write_str("export.cursor.end is below export.cursor.start"),
+            SeriesError::PreviousInFirst => {
+                f.write_str("export 1 has an export.previous entry: the first export has none")
+            }
             SeriesError::Reordered { expected, found } => {
                 write!(f, "export number {found} where {expected} was due (missing or reordered)")
             }
@@ -110,6 +118,9 @@ impl Link {
             _ => Err(SeriesError::Missing(k)),
         };
         let sequence = uint(key::EXPORT_SEQUENCE)?;
+        if sequence == 0 {
+            return Err(SeriesError::Missing(key::EXPORT_SEQUENCE));
+        }
         let cursor_start = uint(key::EXPORT_CURSOR_START)?;
         let cursor_end = uint(key::EXPORT_CURSOR_END)?;
         if cursor_end < cursor_start {
@@ -124,12 +135,23 @@ impl Link {
             }
             _ => return Err(SeriesError::Missing(key::EXPORT_PREVIOUS)),
         };
+        match (sequence, previous) {
+            (1, Some(_)) => return Err(SeriesError::PreviousInFirst),
+            (2.., None) => return Err(SeriesError::Missing(key::EXPORT_PREVIOUS)),
+            _ => {}
+        }
+        // The container's bytes: up to the end of its END frame, without an
+        // unwritten tail (format.md §10.3) after it.
+        let len = reader
+            .frames()
+            .finish()
+            .map_or(bytes.len(), |s| s.len as usize);
         Ok(Link {
             sequence,
             previous,
             cursor_start,
             cursor_end,
-            digest: Sha256::digest(bytes).into(),
+            digest: Sha256::digest(&bytes[..len]).into(),
         })
     }
 }

@@ -35,6 +35,17 @@ pub fn protected(alg: Algorithm) -> [u8; 3] {
 /// ```
 pub fn tbs(alg: Algorithm, payload: &[u8; PAYLOAD_LEN]) -> [u8; TBS_LEN] {
     let mut out = [0u8; TBS_LEN];
+    tbs_prefix(
+        alg,
+        (&mut out[..TBS_PREFIX_LEN]).try_into().expect("19 bytes"),
+    );
+    out[TBS_PREFIX_LEN..].copy_from_slice(payload);
+    out
+}
+
+/// The 19 bytes before the payload: `84`, `"Signature1"`, the protected
+/// header of `alg`, the empty external_aad and the payload's length.
+pub(crate) fn tbs_prefix(alg: Algorithm, out: &mut [u8; TBS_PREFIX_LEN]) {
     out[0] = 0x84;
     out[1] = 0x6A;
     out[2..12].copy_from_slice(b"Signature1");
@@ -43,6 +54,4 @@ pub fn tbs(alg: Algorithm, payload: &[u8; PAYLOAD_LEN]) -> [u8; TBS_LEN] {
     out[16] = 0x40;
     out[17] = 0x58;
     out[18] = PAYLOAD_LEN as u8;
-    out[TBS_PREFIX_LEN..].copy_from_slice(payload);
-    out
 }

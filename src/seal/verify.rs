@@ -2,7 +2,7 @@
 //! authentic, up to where, and why not.
 
 use crate::frame::kind;
-use crate::read::{Frame, Reader};
+use crate::read::{Frame, Frames, Reader};
 use crate::seal::digest::Digest;
 use crate::seal::frame::{at, SealFrame, PAYLOAD_LEN};
 use crate::seal::signer::{Check, SignatureCheck};
@@ -65,7 +65,8 @@ pub struct Report {
     /// Bytes `0..authentic_len` are authentic: the end of the last good SEAL frame.
     pub authentic_len: u64,
     /// The container's length: the end of its last intact frame (the valid
-    /// prefix of an incomplete container).
+    /// prefix of an incomplete or damaged container; 0 if its header is not
+    /// a container's). Set whatever the verdict.
     pub container_len: u64,
     /// The verdict.
     pub verdict: Verdict,
@@ -129,14 +130,21 @@ pub fn verify_with(
     digest.feed(&bytes[..crate::header::HEADER_LEN]);
     let mut key: Option<(KeyInfo, &[u8])> = None;
     let mut frames = reader.frames();
-    let fail = |report: &mut Report, offset: u64, kind: ErrorKind| {
+    // A failure: the verdict, and the container's length as far as its
+    // frames stay intact (read on, without seal checks).
+    let fail = |report: &mut Report, frames: &mut Frames<'_>, offset: u64, kind: ErrorKind| {
         report.verdict = Verdict::NotAuthentic(Error { offset, kind });
+        report.container_len = match frames.finish() {
+            Ok(summary) => summary.len,
+            Err(_) => Frames::position(frames),
+        };
     };
-    for item in frames.by_ref() {
+    while let Some(item) = frames.next() {
         let f = match item {
             Ok(f) => f,
             Err(e) => {
                 report.verdict = Verdict::Container(e);
+                report.container_len = Frames::position(&frames);
                 return report;
             }
         };
@@ -160,13 +168,20 @@ pub fn verify_with(
             } else {
                 start
             };
-            fail(&mut report, at, kind);
+            fail(&mut report, &mut frames, at, kind);
+            return report;
+        }
+        // After a final seal the writer ended: only the END frame follows
+        // (spec `seal.md` §8.2 step 5), so a container cut after a final
+        // seal in its middle cannot pass as complete.
+        if digest.last_final() && frame_kind != kind::END {
+            fail(&mut report, &mut frames, start, ErrorKind::SealMissing);
             return report;
         }
         match (frame_kind, f.frame) {
             (KIND_KEY, Frame::Ancillary { body, .. }) => {
                 if key.is_some() {
-                    fail(&mut report, start, ErrorKind::DuplicateKey);
+                    fail(&mut report, &mut frames, start, ErrorKind::DuplicateKey);
                     return report;
                 }
                 let k = match KeyFrame::parse(body) {
@@ -174,6 +189,7 @@ pub fn verify_with(
                     Err(m) => {
                         fail(
                             &mut report,
+                            &mut frames,
                             f.body_offset + m.at as u64,
                             ErrorKind::MalformedKey(m.reason),
                         );
@@ -191,7 +207,7 @@ pub fn verify_with(
                     .iter()
                     .any(|t| t.alg == k.alg && t.bytes == k.public_key)
                 {
-                    fail(&mut report, start, ErrorKind::UntrustedKey);
+                    fail(&mut report, &mut frames, start, ErrorKind::UntrustedKey);
                     return report;
                 }
                 key = Some((info, k.public_key));
@@ -199,7 +215,7 @@ pub fn verify_with(
             (kind::BLOCK, _) => {
                 let (info, _) = key.expect("checked above");
                 if digest.blocks_since_seal() >= info.every {
-                    fail(&mut report, start, ErrorKind::SealMissing);
+                    fail(&mut report, &mut frames, start, ErrorKind::SealMissing);
                     return report;
                 }
             }
@@ -212,6 +228,7 @@ pub fn verify_with(
                     Err(m) => {
                         fail(
                             &mut report,
+                            &mut frames,
                             body_at(m.at),
                             ErrorKind::MalformedSeal(m.reason),
                         );
@@ -228,12 +245,18 @@ pub fn verify_with(
                 ) {
                     Check::Good => {}
                     Check::Bad => {
-                        fail(&mut report, body_at(at::SIGNATURE), ErrorKind::BadSignature);
+                        fail(
+                            &mut report,
+                            &mut frames,
+                            body_at(at::SIGNATURE),
+                            ErrorKind::BadSignature,
+                        );
                         return report;
                     }
                     Check::Unsupported => {
                         fail(
                             &mut report,
+                            &mut frames,
                             info.offset,
                             ErrorKind::UnsupportedAlgorithm {
                                 alg: info.alg.cose_id(),
@@ -246,6 +269,7 @@ pub fn verify_with(
                 if p.sequence != expected {
                     fail(
                         &mut report,
+                        &mut frames,
                         body_at(at::SEQUENCE),
                         ErrorKind::SequenceMismatch {
                             expected,
@@ -257,6 +281,7 @@ pub fn verify_with(
                 if p.segment_start != digest.segment_start() {
                     fail(
                         &mut report,
+                        &mut frames,
                         body_at(at::SEGMENT_START),
                         ErrorKind::RangeMismatch {
                             expected: digest.segment_start(),
@@ -268,6 +293,7 @@ pub fn verify_with(
                 if p.covered_end != start {
                     fail(
                         &mut report,
+                        &mut frames,
                         body_at(at::COVERED_END),
                         ErrorKind::RangeMismatch {
                             expected: start,
@@ -280,7 +306,12 @@ pub fn verify_with(
                     // Some byte of the segment differs from what was sealed:
                     // the bytes from the last good seal on are not authentic.
                     let from = report.authentic_len;
-                    fail(&mut report, from, ErrorKind::DigestMismatch { seal: start });
+                    fail(
+                        &mut report,
+                        &mut frames,
+                        from,
+                        ErrorKind::DigestMismatch { seal: start },
+                    );
                     return report;
                 }
                 if p.leaf_count != digest.blocks_since_seal()
@@ -288,6 +319,7 @@ pub fn verify_with(
                 {
                     fail(
                         &mut report,
+                        &mut frames,
                         body_at(at::LEAF_COUNT),
                         ErrorKind::MerkleMismatch,
                     );
@@ -302,7 +334,7 @@ pub fn verify_with(
                     && digest.frames_since_seal() == 0
                     && report.authentic_len == start;
                 if !sealed_end {
-                    fail(&mut report, start, ErrorKind::SealMissing);
+                    fail(&mut report, &mut frames, start, ErrorKind::SealMissing);
                     return report;
                 }
             }
@@ -318,7 +350,10 @@ pub fn verify_with(
                     // Incomplete before any block: nothing to prove yet.
                     report.verdict = Verdict::AuthenticPrefix;
                 } else {
-                    fail(&mut report, 0, ErrorKind::Unsealed);
+                    report.verdict = Verdict::NotAuthentic(Error {
+                        offset: 0,
+                        kind: ErrorKind::Unsealed,
+                    });
                 }
             } else if summary.is_complete() {
                 report.verdict = Verdict::Authentic;
@@ -326,7 +361,10 @@ pub fn verify_with(
                 report.verdict = Verdict::AuthenticPrefix;
             }
         }
-        Err(e) => report.verdict = Verdict::Container(e),
+        Err(e) => {
+            report.verdict = Verdict::Container(e);
+            report.container_len = Frames::position(&frames);
+        }
     }
     report
 }

@@ -6,12 +6,13 @@ use embedded_io::Write;
 use serde::Serialize;
 
 use crate::end::End;
-use crate::header::Header;
+use crate::header::{Header, HEADER_LEN};
 use crate::meta::Entry;
 use crate::schema::RecordType;
 use crate::seal::digest::{Digest, HashSink};
-use crate::seal::frame::{Payload, SealFrame, SEAL_BODY_LEN, SIGNATURE_LEN};
-use crate::seal::tbs::tbs;
+use crate::seal::frame::{at, FLAG_FINAL, PAYLOAD_LEN, SEAL_BODY_LEN, TAG};
+use crate::seal::key::KEY_HEAD_MAX;
+use crate::seal::tbs::{tbs_prefix, TBS_LEN, TBS_PREFIX_LEN};
 use crate::seal::{KeyFrame, Signer, KIND_KEY, KIND_SEAL, MINOR, SEALED};
 use crate::write::{self, RawHandle, RecordHandle, ResumePoint, Writer};
 
@@ -29,8 +30,13 @@ pub enum WriteError<E, S> {
     /// fit a frame.
     Key,
     /// Resuming: the digest was not fed exactly the intact prefix, or the
-    /// prefix holds no KEY frame.
+    /// prefix is not a sealed container's (frames after a final seal).
     Resume,
+    /// The container was finished by its final seal (resumed after a cut
+    /// between the final seal and the END frame): only
+    /// [`SealingWriter::finish`], which appends the END frame, is allowed;
+    /// further data goes to a new container (spec `seal.md` §7.2).
+    Finished,
 }
 
 impl<E, S> From<write::Error<E>> for WriteError<E, S> {
@@ -46,8 +52,11 @@ impl<E: core::fmt::Debug, S: core::fmt::Debug> core::fmt::Display for WriteError
             WriteError::Sign(e) => write!(f, "the signer failed: {e:?}"),
             WriteError::Key => f.write_str("the KEY frame does not fit the signer or the limits"),
             WriteError::Resume => {
-                f.write_str("the digest does not match the intact prefix, or it holds no KEY frame")
+                f.write_str("the digest does not match the intact prefix of a sealed container")
             }
+            WriteError::Finished => f.write_str(
+                "the container ended with its final seal: only the END frame may follow",
+            ),
         }
     }
 }
@@ -69,35 +78,69 @@ pub fn seal_body<S: Signer>(
     is_final: bool,
     signer: &mut S,
 ) -> core::result::Result<[u8; SEAL_BODY_LEN], S::Error> {
-    let payload = Payload {
-        sequence: digest.last_sequence().wrapping_add(1),
-        is_final,
-        segment_start: digest.segment_start(),
-        covered_end: digest.position(),
-        leaf_count: digest.blocks_since_seal(),
-        running: digest.running(),
-        merkle_root: digest.merkle_root(),
-    };
-    let mut signature = [0u8; SIGNATURE_LEN];
-    signer.sign(&tbs(signer.algorithm(), &payload.encode()), &mut signature)?;
-    Ok(SealFrame { payload, signature }.encode())
+    let mut buf = [0u8; SEAL_BUF_LEN];
+    fill_seal(digest, is_final, signer, &mut buf)?;
+    let mut body = [0u8; SEAL_BODY_LEN];
+    body.copy_from_slice(&buf[TBS_PREFIX_LEN..]);
+    Ok(body)
+}
+
+/// The to-be-signed prefix (§5) followed by the SEAL body: the payload is
+/// written once, in place, signed where it lies, and the signature lands
+/// right after it, so the body is `buf[TBS_PREFIX_LEN..]` with no copy.
+const SEAL_BUF_LEN: usize = TBS_PREFIX_LEN + SEAL_BODY_LEN;
+
+/// Fills `buf` with the to-be-signed bytes of the seal that closes the
+/// bytes `digest` was fed, then its signature (spec `seal.md` §4.3, §5).
+fn fill_seal<S: Signer>(
+    digest: &Digest,
+    is_final: bool,
+    signer: &mut S,
+    buf: &mut [u8; SEAL_BUF_LEN],
+) -> core::result::Result<(), S::Error> {
+    let alg = signer.algorithm();
+    tbs_prefix(
+        alg,
+        (&mut buf[..TBS_PREFIX_LEN]).try_into().expect("19 bytes"),
+    );
+    let (tbs, signature) = buf.split_at_mut(TBS_LEN);
+    let p = &mut tbs[TBS_PREFIX_LEN..];
+    p[..8].copy_from_slice(&TAG);
+    p[at::SEQUENCE..at::FLAGS]
+        .copy_from_slice(&digest.last_sequence().wrapping_add(1).to_le_bytes());
+    p[at::FLAGS] = if is_final { FLAG_FINAL } else { 0 };
+    p[at::SEGMENT_START..at::COVERED_END].copy_from_slice(&digest.segment_start().to_le_bytes());
+    p[at::COVERED_END..at::LEAF_COUNT].copy_from_slice(&digest.position().to_le_bytes());
+    p[at::LEAF_COUNT..at::RUNNING].copy_from_slice(&digest.blocks_since_seal().to_le_bytes());
+    digest.running_into(
+        (&mut p[at::RUNNING..at::MERKLE_ROOT])
+            .try_into()
+            .expect("32 bytes"),
+    );
+    digest.merkle_root_into(
+        (&mut p[at::MERKLE_ROOT..PAYLOAD_LEN])
+            .try_into()
+            .expect("32 bytes"),
+    );
+    signer.sign(tbs, signature.try_into().expect("64 bytes"))
 }
 
 /// A [`Writer`] that seals what it writes (spec `seal.md` §7): the header
 /// declares the container sealed (minor version 2, optional feature bit
 /// [`SEALED`]), the KEY frame comes first, a SEAL frame follows every
 /// `every` blocks, and [`SealingWriter::finish`] writes the final SEAL frame
-/// and the END frame. Its RAM: the block buffer, the [`Digest`] (about 800
-/// bytes) and the signer.
+/// and the END frame. Its RAM: the block buffer and the [`Digest`] (about
+/// 800 bytes), both the caller's and borrowed, and the signer.
 ///
 /// ```
-/// use koffer::seal::{verify, Algorithm, Ed25519, KeyFrame, PublicKey, SealingWriter, Verdict};
+/// use koffer::seal::{verify, Algorithm, Digest, Ed25519, KeyFrame, PublicKey, SealingWriter, Verdict};
 ///
 /// let signer = Ed25519::from_seed([7; 32]);
 /// let pk = signer.public_key();
 /// let key = KeyFrame::new(Algorithm::EdDSA, &pk, 2);
 /// let mut buf = [0u8; 32];
-/// let mut w = SealingWriter::new(Vec::new(), &mut buf, signer, &key)?;
+/// let mut digest = Digest::new();
+/// let mut w = SealingWriter::new(Vec::new(), &mut buf, &mut digest, signer, &key)?;
 /// let n = w.declare(0, "n", 1, &[])?;
 /// for i in 0..40u32 {
 ///     w.write_serialized(n, &i)?;
@@ -110,7 +153,7 @@ pub fn seal_body<S: Signer>(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct SealingWriter<'b, W: Write, S: Signer> {
-    w: Writer<'b, HashSink<W>>,
+    w: Writer<'b, HashSink<'b, W>>,
     signer: S,
     every: u32,
 }
@@ -120,17 +163,24 @@ type Result<T, W, S> =
 
 impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
     /// Starts a sealed container: the header, then `key`'s KEY frame.
-    pub fn new(sink: W, buf: &'b mut [u8], signer: S, key: &KeyFrame<'_>) -> Result<Self, W, S> {
+    /// `digest` is reset and then fed every byte written (the caller keeps
+    /// its RAM, like `buf`'s).
+    pub fn new(
+        sink: W,
+        buf: &'b mut [u8],
+        digest: &'b mut Digest,
+        signer: S,
+        key: &KeyFrame<'_>,
+    ) -> Result<Self, W, S> {
         Self::check_key(&signer, key)?;
+        digest.reset();
         let header = Header {
             minor: MINOR,
             optional_features: SEALED,
             ..Header::CURRENT
         };
-        let mut w = Writer::with_header(HashSink::new(sink), buf, header)?;
-        let mut body = [0u8; 256];
-        let n = key.encode(&mut body).ok_or(WriteError::Key)?;
-        w.frame_unbuffered(KIND_KEY, &[&body[..n]])?;
+        let mut w = Writer::with_header(HashSink::new(sink, digest), buf, header)?;
+        Self::key_frame(&mut w, key)?;
         Ok(SealingWriter {
             w,
             signer,
@@ -149,8 +199,9 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
     ///
     /// `point` is [`ResumePoint::scan`] of the bytes written before, and
     /// `digest` those bytes' first [`ResumePoint::valid_len`] fed in order
-    /// (in chunks of any size: storage need not be memory-mapped). `key` and
-    /// `signer` are the ones the container was started with.
+    /// (in chunks of any size: storage need not be memory-mapped); it goes
+    /// on being fed what is written. `key` and `signer` are the ones the
+    /// container was started with.
     ///
     /// ```
     /// use koffer::seal::{verify, Algorithm, Digest, Ed25519, KeyFrame, PublicKey, SealingWriter, Verdict};
@@ -159,7 +210,8 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
     /// let pk = Ed25519::from_seed([7; 32]).public_key();
     /// let key = KeyFrame::new(Algorithm::EdDSA, &pk, 4);
     /// let mut buf = [0u8; 32];
-    /// let mut w = SealingWriter::new(Vec::new(), &mut buf, Ed25519::from_seed([7; 32]), &key)?;
+    /// let mut digest = Digest::new();
+    /// let mut w = SealingWriter::new(Vec::new(), &mut buf, &mut digest, Ed25519::from_seed([7; 32]), &key)?;
     /// let n = w.declare(0, "n", 1, &[])?;
     /// for i in 0..30u32 { w.write_serialized(n, &i)?; }
     /// let mut bytes = w.into_sink(); // power cut: no final seal, no END frame
@@ -167,9 +219,9 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
     ///
     /// let point = ResumePoint::scan(&bytes)?;
     /// bytes.truncate(point.valid_len() as usize);
-    /// let mut digest = Digest::new();
+    /// digest.reset();
     /// for chunk in bytes.chunks(100) { digest.feed(chunk); } // read back from storage
-    /// let mut w = SealingWriter::resume(bytes, &mut buf, Ed25519::from_seed([7; 32]), &key, &point, digest)?;
+    /// let mut w = SealingWriter::resume(bytes, &mut buf, &mut digest, Ed25519::from_seed([7; 32]), &key, &point)?;
     /// let n = w.declared_raw(0).unwrap();
     /// w.write_serialized(n, &99u32)?;
     /// let bytes = w.finish()?;
@@ -180,26 +232,63 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
     pub fn resume(
         sink: W,
         buf: &'b mut [u8],
+        digest: &'b mut Digest,
         signer: S,
         key: &KeyFrame<'_>,
         point: &ResumePoint,
-        digest: Digest,
     ) -> Result<Self, W, S> {
         if point.valid_len() == 0 {
-            return Self::new(sink, buf, signer, key);
+            return Self::new(sink, buf, digest, signer, key);
         }
         Self::check_key(&signer, key)?;
-        if digest.position() != point.valid_len() || !digest.at_boundary() || !digest.key_seen() {
+        // Only the header survived (the cut fell inside the KEY frame): the
+        // KEY frame is written again. A prefix with frames after a final
+        // seal is not one a sealing writer wrote.
+        let header_only = !digest.key_seen() && digest.position() == HEADER_LEN as u64;
+        if digest.position() != point.valid_len()
+            || !digest.at_boundary()
+            || !(digest.key_seen() || header_only)
+            || (digest.last_final() && digest.frames_since_seal() != 0)
+        {
             return Err(WriteError::Resume);
         }
-        let w = Writer::resume(HashSink::resume(sink, digest), buf, point)?;
+        let mut w = Writer::resume(HashSink::new(sink, digest), buf, point)?;
+        if header_only {
+            Self::key_frame(&mut w, key)?;
+        }
         let mut s = SealingWriter {
             w,
             signer,
             every: key.every,
         };
-        s.maybe_seal()?;
+        // After a final seal only the END frame follows (`finish`).
+        if !s.digest().last_final() {
+            s.maybe_seal()?;
+        }
         Ok(s)
+    }
+
+    fn key_frame(w: &mut Writer<'b, HashSink<'b, W>>, key: &KeyFrame<'_>) -> Result<(), W, S> {
+        let mut head = [0u8; KEY_HEAD_MAX];
+        let n = key.encode_head(&mut head);
+        w.frame_unbuffered(
+            KIND_KEY,
+            &[&head[..n], key.public_key, key.certificates.as_bytes()],
+        )?;
+        Ok(())
+    }
+
+    /// Whether the container ended with its final seal (resumed after a cut
+    /// right after it): only [`finish`](Self::finish) is left to call.
+    pub fn is_finished(&self) -> bool {
+        self.digest().last_final()
+    }
+
+    fn open(&self) -> Result<(), W, S> {
+        if self.digest().last_final() {
+            return Err(WriteError::Finished);
+        }
+        Ok(())
     }
 
     /// The running digest of the bytes written so far.
@@ -227,18 +316,27 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
     /// Writes a SEAL frame now (records still buffered stay buffered: they
     /// go into a later block, under a later seal).
     pub fn seal_now(&mut self) -> Result<(), W, S> {
+        self.open()?;
         self.seal(false)
     }
 
     fn seal(&mut self, is_final: bool) -> Result<(), W, S> {
-        let body = seal_body(self.w.sink_ref().digest(), is_final, &mut self.signer)
-            .map_err(WriteError::Sign)?;
-        self.w.frame_unbuffered(KIND_SEAL, &[&body])?;
+        let mut buf = [0u8; SEAL_BUF_LEN];
+        fill_seal(
+            self.w.sink_ref().digest(),
+            is_final,
+            &mut self.signer,
+            &mut buf,
+        )
+        .map_err(WriteError::Sign)?;
+        self.w
+            .frame_unbuffered(KIND_SEAL, &[&buf[TBS_PREFIX_LEN..]])?;
         Ok(())
     }
 
     /// [`Writer::metadata`], sealing when due.
     pub fn metadata(&mut self, entries: &[Entry<'_>]) -> Result<(), W, S> {
+        self.open()?;
         self.w.metadata(entries)?;
         self.maybe_seal()
     }
@@ -251,6 +349,7 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
         version: u32,
         definition: &[u8],
     ) -> Result<RawHandle, W, S> {
+        self.open()?;
         let h = self.w.declare(record_type, name, version, definition)?;
         self.maybe_seal()?;
         Ok(h)
@@ -261,6 +360,7 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
         &mut self,
         record_type: u8,
     ) -> Result<RecordHandle<T>, W, S> {
+        self.open()?;
         let h = self.w.declare_type::<T>(record_type)?;
         self.maybe_seal()?;
         Ok(h)
@@ -277,6 +377,7 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
         handle: RecordHandle<T>,
         value: &T,
     ) -> Result<(), W, S> {
+        self.open()?;
         self.w.write(handle, value)?;
         self.maybe_seal()
     }
@@ -287,33 +388,40 @@ impl<'b, W: Write, S: Signer> SealingWriter<'b, W, S> {
         handle: RawHandle,
         value: &T,
     ) -> Result<(), W, S> {
+        self.open()?;
         self.w.write_serialized(handle, value)?;
         self.maybe_seal()
     }
 
     /// [`Writer::write_payload`], sealing when due.
     pub fn write_payload(&mut self, handle: RawHandle, payload: &[u8]) -> Result<(), W, S> {
+        self.open()?;
         self.w.write_payload(handle, payload)?;
         self.maybe_seal()
     }
 
     /// [`Writer::flush`], sealing when due.
     pub fn flush(&mut self) -> Result<(), W, S> {
+        self.open()?;
         self.w.flush()?;
         self.maybe_seal()
     }
 
     /// [`Writer::ancillary`]: a vendor frame (`0x60..=0x7F`), sealed with the rest.
     pub fn ancillary(&mut self, kind: u8, body: &[u8]) -> Result<(), W, S> {
+        self.open()?;
         self.w.ancillary(kind, body)?;
         self.maybe_seal()
     }
 
     /// Writes the buffered records, the final SEAL frame and the END frame;
-    /// returns the sink.
+    /// returns the sink. If the container already ended with its final seal
+    /// ([`is_finished`](Self::is_finished)), writes only the END frame.
     pub fn finish(mut self) -> Result<W, W, S> {
-        self.w.flush()?;
-        self.seal(true)?;
+        if !self.digest().last_final() {
+            self.w.flush()?;
+            self.seal(true)?;
+        }
         Ok(self.w.finish()?.into_inner())
     }
 

@@ -4,7 +4,7 @@
 use koffer::read::Reader;
 use koffer::seal::{
     seal_container, Algorithm, Digest, Ed25519, KeyFrame, SealContainerError, SealingWriter,
-    Verdict, MINOR, SEALED,
+    Verdict, WriteError, MINOR, SEALED,
 };
 use koffer::write::{ResumePoint, Writer};
 
@@ -54,7 +54,8 @@ fn a_key_that_does_not_fit_the_signer_is_refused() {
         KeyFrame::new(Algorithm::EdDSA, &pk, 0),
         KeyFrame::new(Algorithm::EdDSA, &pk, 65_536),
     ] {
-        assert!(SealingWriter::new(Vec::new(), &mut buf, signer(), &key).is_err());
+        let mut digest = Digest::new();
+        assert!(SealingWriter::new(Vec::new(), &mut buf, &mut digest, signer(), &key).is_err());
     }
 }
 
@@ -81,10 +82,10 @@ fn resume_after_a_cut_at_every_byte() {
         let mut w = SealingWriter::resume(
             bytes,
             &mut buf,
+            &mut digest,
             Ed25519::from_seed(SEED),
             &key,
             &point,
-            digest,
         )
         .unwrap();
         let n = w.declared_raw(0).unwrap();
@@ -109,7 +110,7 @@ fn resume_refuses_a_digest_of_other_bytes() {
     let mut digest = Digest::new();
     digest.feed(&bytes[..bytes.len() - 1]);
     let mut buf = [0u8; 40];
-    let r = SealingWriter::resume(bytes.clone(), &mut buf, signer(), &key, &point, digest);
+    let r = SealingWriter::resume(bytes.clone(), &mut buf, &mut digest, signer(), &key, &point);
     assert!(r.is_err());
 }
 
@@ -170,4 +171,59 @@ fn sealing_an_incomplete_container_seals_its_intact_prefix() {
         "the last frame is a seal"
     );
     assert_eq!(seals(&out).last().map(|s| s.0 + s.1), Some(out.len()));
+}
+
+/// A power cut after the final seal (inside the END frame): the container
+/// was finished; resuming appends only the END frame (spec `seal.md` §7.2)
+/// and refuses more data.
+#[test]
+fn resume_after_the_final_seal_appends_only_the_end_frame() {
+    let pk = pk();
+    let key = KeyFrame::new(Algorithm::EdDSA, &pk, 3);
+    let full = sealed(50, 3, true);
+    for cut in full.len() - 12..full.len() {
+        let mut bytes = full[..cut].to_vec();
+        let point = ResumePoint::scan(&bytes).unwrap();
+        bytes.truncate(point.valid_len() as usize);
+        let mut digest = Digest::new();
+        digest.feed(&bytes);
+        let mut buf = [0u8; 40];
+        let mut w =
+            SealingWriter::resume(bytes, &mut buf, &mut digest, signer(), &key, &point).unwrap();
+        assert!(w.is_finished());
+        let n = w.declared_raw(0).unwrap();
+        assert!(matches!(
+            w.write_serialized(n, &1u32),
+            Err(WriteError::Finished)
+        ));
+        assert!(matches!(w.seal_now(), Err(WriteError::Finished)));
+        let out = w.finish().unwrap();
+        assert_eq!(out, full, "cut at {cut}");
+    }
+}
+
+/// A power cut inside the KEY frame (only the header survived): resuming
+/// writes the KEY frame again.
+#[test]
+fn resume_after_a_cut_inside_the_key_frame() {
+    let pk = pk();
+    let key = KeyFrame::new(Algorithm::EdDSA, &pk, 3);
+    let full = sealed(10, 3, true);
+    for cut in 18..18 + 9 + key.body_len() {
+        let mut bytes = full[..cut].to_vec();
+        let point = ResumePoint::scan(&bytes).unwrap();
+        bytes.truncate(point.valid_len() as usize);
+        assert_eq!(bytes.len(), 18);
+        let mut digest = Digest::new();
+        digest.feed(&bytes);
+        let mut buf = [0u8; 40];
+        let mut w =
+            SealingWriter::resume(bytes, &mut buf, &mut digest, signer(), &key, &point).unwrap();
+        let n = w.declare(0, "n", 1, &[]).unwrap();
+        for i in 0..10u32 {
+            w.write_serialized(n, &i).unwrap();
+        }
+        let out = w.finish().unwrap();
+        assert_eq!(verify(&out).verdict, Verdict::Authentic, "cut at {cut}");
+    }
 }

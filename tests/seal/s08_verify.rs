@@ -7,7 +7,8 @@ use koffer::seal::{seal_field, ErrorKind, Reason, Verdict, SEALED};
 use proptest::prelude::*;
 
 use crate::util::{
-    bodies, frames, offset_of, rebuild, sealed, sealed_with, seals, verify, OTHER_SEED,
+    bodies, continued_after_final, frames, offset_of, rebuild, sealed, sealed_with, seals, verify,
+    OTHER_SEED,
 };
 
 fn not_authentic(bytes: &[u8]) -> koffer::seal::Error {
@@ -356,4 +357,59 @@ proptest! {
         }
         let _ = frames(&forged);
     }
+}
+
+/// The truncation attack: a final seal in the middle of a container (a
+/// writer resumed after a cut between it and the END frame and went on).
+/// Cut right after that seal and given an END frame it would pass as
+/// complete, so no frame but the END frame may follow a final seal
+/// (spec `seal.md` §8.2 step 5): `SealMissing` at the frame after it.
+#[test]
+fn a_frame_after_a_final_seal_is_seal_missing() {
+    let bytes = sealed(40, 3, true);
+    let fr = bodies(&bytes);
+    let prefix = &fr[..fr.len() - 1]; // up to the final seal
+    let blocks: Vec<Vec<u8>> = fr
+        .iter()
+        .filter(|f| f.0 == 0x03)
+        .take(3)
+        .map(|f| f.1.clone())
+        .collect();
+    let resumed = continued_after_final(&bytes, prefix, &blocks, 3);
+    let e = not_authentic(&resumed);
+    assert_eq!(
+        (e.kind, e.offset),
+        (ErrorKind::SealMissing, offset_of(prefix, prefix.len()))
+    );
+    let r = verify(&resumed);
+    assert_eq!(r.authentic_len, offset_of(prefix, prefix.len()));
+    assert_eq!(r.container_len, resumed.len() as u64);
+    // Cut after the middle final seal, with the END frame appended: the
+    // container a writer finishes there, all it proves is that prefix.
+    let mut cut = prefix.to_vec();
+    cut.push((0x04, vec![]));
+    let cut = rebuild(&bytes, &cut);
+    assert_eq!(cut, bytes);
+    assert_eq!(verify(&cut).verdict, Verdict::Authentic);
+}
+
+/// The report's container length is set whatever the verdict.
+#[test]
+fn container_len_is_set_whatever_the_verdict() {
+    let bytes = sealed(60, 3, true);
+    // Not authentic: a forged record, checksums rebuilt.
+    let mut fr = bodies(&bytes);
+    let b = index_of(&fr, 0x03, 4);
+    fr[b].1[6] ^= 0x40;
+    let forged = rebuild(&bytes, &fr);
+    let r = verify(&forged);
+    assert!(matches!(r.verdict, Verdict::NotAuthentic(_)), "{r:?}");
+    assert_eq!(r.container_len, forged.len() as u64);
+    // A damaged frame: the end of the last intact one.
+    let (at, size) = seals(&bytes)[1];
+    let mut damaged = bytes.clone();
+    damaged[at + size + 7] ^= 1;
+    let r = verify(&damaged);
+    assert!(matches!(r.verdict, Verdict::Container(_)), "{r:?}");
+    assert_eq!(r.container_len, (at + size) as u64);
 }

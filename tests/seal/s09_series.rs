@@ -101,3 +101,34 @@ fn series_keys_are_well_known_with_their_types() {
     let a = export(1, None, 5, 3);
     assert_eq!(Link::read(&a), Err(SeriesError::BadCursor));
 }
+
+/// Export 1 has no `export.previous`, every later export has one, numbers
+/// start at 1 (spec `seal.md` §9).
+#[test]
+fn the_first_export_has_no_previous_and_the_others_have_one() {
+    let a = export(1, None, 0, 10);
+    assert_eq!(
+        Link::read(&export(1, Some(&a), 0, 10)),
+        Err(SeriesError::PreviousInFirst)
+    );
+    assert_eq!(
+        Link::read(&export(2, None, 10, 20)),
+        Err(SeriesError::Missing("export.previous"))
+    );
+    assert_eq!(
+        Link::read(&export(0, None, 0, 10)),
+        Err(SeriesError::Missing("export.sequence"))
+    );
+}
+
+/// `export.previous` is the SHA-256 of the predecessor up to the end of its
+/// END frame: an unwritten tail after it (format.md §10.3) does not break
+/// the series.
+#[test]
+fn an_unwritten_tail_after_the_end_frame_is_not_part_of_the_digest() {
+    let a = export(1, None, 0, 10);
+    let b = export(2, Some(&a), 10, 25);
+    let mut padded = a.clone();
+    padded.extend_from_slice(&[0xFF; 64]);
+    assert_eq!(join(&links(&[&padded, &b])), Ok(()));
+}

@@ -26,7 +26,8 @@ fn example() -> (Vec<u8>, [u8; 32]) {
     let pk = signer.public_key();
     let key = KeyFrame::new(Algorithm::EdDSA, &pk, 4);
     let mut buf = [0u8; 32];
-    let mut w = SealingWriter::new(Vec::new(), &mut buf, signer, &key).unwrap();
+    let mut digest = koffer::seal::Digest::new();
+    let mut w = SealingWriter::new(Vec::new(), &mut buf, &mut digest, signer, &key).unwrap();
     let n = w.declare(0, "n", 1, &[]).unwrap();
     w.write_serialized(n, &1u32).unwrap();
     w.write_serialized(n, &300u32).unwrap();

@@ -39,7 +39,8 @@ pub fn sealed_with(seed: [u8; 32], records: u32, every: u32, finish: bool) -> Ve
     let pk = s.public_key();
     let key = KeyFrame::new(Algorithm::EdDSA, &pk, every);
     let mut buf = [0u8; 40];
-    let mut w = SealingWriter::new(Vec::new(), &mut buf, s, &key).unwrap();
+    let mut digest = koffer::seal::Digest::new();
+    let mut w = SealingWriter::new(Vec::new(), &mut buf, &mut digest, s, &key).unwrap();
     w.metadata(&[koffer::meta::Entry::new(
         koffer::meta::key::PRODUCER_MODEL,
         koffer::meta::Value::Str("Band 3"),
@@ -165,4 +166,32 @@ pub fn offset_of(frames: &[(u8, Vec<u8>)], i: usize) -> u64 {
         .iter()
         .map(|(_, b)| 9 + b.len() as u64)
         .sum::<u64>()
+}
+
+/// What an older writer did when it resumed after a cut between a final
+/// seal and the END frame: `frames` (a sealed container's frames, the last
+/// one a final seal), then `blocks` more block frames sealed every `every`,
+/// a final seal and the END frame, every seal signed with our key.
+pub fn continued_after_final(
+    header: &[u8],
+    frames: &[(u8, Vec<u8>)],
+    blocks: &[Vec<u8>],
+    every: usize,
+) -> Vec<u8> {
+    let mut cur = frames.to_vec();
+    let seal = |cur: &mut Vec<(u8, Vec<u8>)>, is_final: bool| {
+        let mut d = koffer::seal::Digest::new();
+        d.feed(&rebuild(header, cur));
+        let body = koffer::seal::seal_body(&d, is_final, &mut signer()).unwrap();
+        cur.push((0x41, body.to_vec()));
+    };
+    for (i, b) in blocks.iter().enumerate() {
+        cur.push((0x03, b.clone()));
+        if (i + 1) % every == 0 && i + 1 < blocks.len() {
+            seal(&mut cur, false);
+        }
+    }
+    seal(&mut cur, true);
+    cur.push((0x04, vec![]));
+    rebuild(header, &cur)
 }

@@ -585,14 +585,16 @@ pub fn all() -> Vec<Case> {
     }
 
     {
-        // Ancillary frames (reserved and vendor) are skipped; later minor version, optional bits.
+        // Ancillary frames (reserved and vendor) are skipped; later minor
+        // version, an optional bit no version assigns. (Kind 0x5F and bit 15,
+        // not 0x40 and bit 0: those are seals' since 1.2, seal.md.)
         let h = Header {
             minor: 3,
-            optional_features: 0x8001,
+            optional_features: 0x8000,
             ..Header::CURRENT
         };
         let mut bytes = h.to_bytes().to_vec();
-        push(&mut bytes, 0x40, b"future index");
+        push(&mut bytes, 0x5F, b"future index");
         push(&mut bytes, kind::SCHEMA, &schema_body(2, "n", 4));
         push(&mut bytes, 0x7F, &[0xDE, 0xAD]);
         push(

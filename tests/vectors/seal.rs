@@ -401,6 +401,126 @@ pub fn all() -> Vec<SealCase> {
         reject("MalformedKey", 18 + 5 + 2),
     );
 
+    // The truncation attack (§7.2, §8.2 step 5): a final seal in the middle
+    // (a writer resumed after a cut between it and END and went on); cut
+    // there and given an END frame it would pass as complete.
+    let mut s = Sealed::new(trusted(), 2, None);
+    content(&mut s, 2);
+    s.seal(true);
+    let after = s.bytes.len() as u64;
+    s.block(3, 6);
+    s.block(3, 9);
+    s.seal(false);
+    s.block(3, 12);
+    s.seal(true);
+    s.end();
+    case(
+        "seal-reject-after-final",
+        "§7.2, §8.2 step 5: a block after a final seal (only END may follow one): SealMissing at the block",
+        s.bytes,
+        reject("SealMissing", after),
+    );
+
+    // Five blocks in one segment: the Merkle tree's power-of-two split
+    // (MTH of 5 = node(MTH of the first 4, leaf 5)).
+    let mut s = Sealed::new(trusted(), 8, None);
+    s.schema();
+    for i in 0..5 {
+        s.block(3, i * 3);
+    }
+    s.seal(true);
+    s.end();
+    case(
+        "seal-valid-merkle-five",
+        "§4.2: one seal over 5 blocks (N = 8): the Merkle tree splits at 4; authentic",
+        s.bytes.clone(),
+        authentic(&s),
+    );
+
+    // A second KEY frame.
+    let mut s = Sealed::new(trusted(), 2, None);
+    let second = s.frame(0x40, &key_body(&trusted().pk[..], 2));
+    content(&mut s, 1);
+    s.seal(true);
+    s.end();
+    case(
+        "seal-reject-duplicate-key",
+        "§2, §8.2 step 2: a second KEY frame: DuplicateKey at it",
+        s.bytes,
+        reject("DuplicateKey", second),
+    );
+
+    // A payload whose tag is not KOFSEAL1 (signed).
+    let mut s = Sealed::new(trusted(), 2, None);
+    s.schema();
+    s.block(3, 0);
+    let mut p = s.payload(true);
+    p[7] = b'2';
+    let at = s.seal_with(&p, &key);
+    s.end();
+    case(
+        "seal-reject-bad-tag",
+        "§4.3: a tag that is not KOFSEAL1: MalformedSeal (BadTag) at the body's first byte",
+        s.bytes,
+        reject("MalformedSeal", at + 5),
+    );
+
+    // A flag other than bit 0 (signed).
+    let mut s = Sealed::new(trusted(), 2, None);
+    s.schema();
+    s.block(3, 0);
+    let mut p = s.payload(true);
+    p[12] |= 0x02;
+    let at = s.seal_with(&p, &key);
+    s.end();
+    case(
+        "seal-reject-bad-flags",
+        "§4.3: flags with a bit other than bit 0: MalformedSeal (BadFlags) at flags",
+        s.bytes,
+        reject("MalformedSeal", at + 5 + 12),
+    );
+
+    // A SEAL body of 162 bytes.
+    let mut s = Sealed::new(trusted(), 2, None);
+    s.schema();
+    s.block(3, 0);
+    let mut body = s.payload(true);
+    body.extend_from_slice(&[0xAB; 65]);
+    let at = s.frame(0x41, &body);
+    s.end();
+    case(
+        "seal-reject-trailing-bytes",
+        "§4.3: a SEAL body of 162 bytes: MalformedSeal (TrailingBytes) at byte 161 of the body",
+        s.bytes,
+        reject("MalformedSeal", at + 5 + 161),
+    );
+
+    // Not declared, no KEY frame, but a SEAL frame.
+    let mut plain = good.clone();
+    plain[9] = 0;
+    plain[12] = 0;
+    let mut kept: Vec<(u8, Vec<u8>)> = frames_of(&plain)
+        .into_iter()
+        .filter(|f| f.0 != 0x40)
+        .collect();
+    // The first seal moved before the first block (after the schema).
+    let first_seal = kept.iter().position(|f| f.0 == 0x41).unwrap();
+    let seal = kept.remove(first_seal);
+    kept.insert(1, seal);
+    let seal_at = 18
+        + kept
+            .iter()
+            .take_while(|f| f.0 != 0x41)
+            .map(|f| 9 + f.1.len() as u64)
+            .sum::<u64>();
+    let undeclared = rebuild(&plain[..18], &kept, 0);
+    case(
+        "seal-reject-key-missing-undeclared",
+        "§8.2 step 1: not declared, no KEY frame, a SEAL frame before any block: KeyMissing at the SEAL frame",
+        undeclared,
+        reject("KeyMissing", seal_at),
+    );
+
     for c in &mut cases {
         c.expect["rule"] = json!(c.rule);
         c.expect["key"] = json!("key.pub");

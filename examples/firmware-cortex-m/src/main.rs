@@ -289,8 +289,15 @@ fn full() {
     write_public_key(&public);
     let key = KeyFrame::new(Algorithm::EdDSA, &public, EVERY);
     let mut block = [0u8; BLOCK];
-    let mut w = SealingWriter::new(create(FULL, u64::MAX), &mut block, signer, &key)
-        .unwrap_or_else(|_| fail("full: writer"));
+    let mut digest = Digest::new();
+    let mut w = SealingWriter::new(
+        create(FULL, u64::MAX),
+        &mut block,
+        &mut digest,
+        signer,
+        &key,
+    )
+    .unwrap_or_else(|_| fail("full: writer"));
     if start(&mut w).is_err() || export(&mut w, 0).is_err() {
         fail("full: writing");
     }
@@ -307,8 +314,15 @@ fn cut() {
     write_public_key(&public);
     let key = KeyFrame::new(Algorithm::EdDSA, &public, EVERY);
     let mut block = [0u8; BLOCK];
-    let mut w = SealingWriter::new(create(RESUMED, CUT_AT), &mut block, signer, &key)
-        .unwrap_or_else(|_| fail("cut: writer"));
+    let mut digest = Digest::new();
+    let mut w = SealingWriter::new(
+        create(RESUMED, CUT_AT),
+        &mut block,
+        &mut digest,
+        signer,
+        &key,
+    )
+    .unwrap_or_else(|_| fail("cut: writer"));
     let r = start(&mut w).and_then(|()| export(&mut w, 0));
     match r {
         Err(WriteError::Write(koffer::write::Error::Sink(SinkError::PowerLoss))) => {}
@@ -390,7 +404,7 @@ fn resume() {
     let (signer, public) = device_key();
     let key = KeyFrame::new(Algorithm::EdDSA, &public, EVERY);
     let mut block = [0u8; BLOCK];
-    let mut w = SealingWriter::resume(sink, &mut block, signer, &key, &point, digest)
+    let mut w = SealingWriter::resume(sink, &mut block, &mut digest, signer, &key, &point)
         .unwrap_or_else(|_| fail("resume: SealingWriter::resume"));
     // Every record is one item of the generator, in order: continue at the
     // first one that did not reach the file intact.

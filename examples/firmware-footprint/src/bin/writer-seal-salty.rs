@@ -7,7 +7,7 @@
 
 use core::hint::black_box;
 use firmware_footprint::{fail, keep, measure, report, Reading};
-use koffer::seal::{Algorithm, KeyFrame, SealingWriter, Signer};
+use koffer::seal::{Algorithm, Digest, KeyFrame, SealingWriter, Signer};
 use koffer::write::SliceSink;
 
 /// A demo key: RFC 8032 §7.1 TEST 1's published seed, never a real key.
@@ -33,10 +33,17 @@ impl Signer for Salty {
 fn work() {
     let mut out = [0u8; 1024];
     let mut block = [0u8; 256];
+    let mut digest = Digest::new();
     let signer = Salty(salty::Keypair::from(&black_box(DEMO_SEED)));
     let public = signer.0.public.to_bytes();
     let key = KeyFrame::new(Algorithm::EdDSA, &public, black_box(1));
-    let Ok(mut w) = SealingWriter::new(SliceSink::new(&mut out), &mut block, signer, &key) else {
+    let Ok(mut w) = SealingWriter::new(
+        SliceSink::new(&mut out),
+        &mut block,
+        &mut digest,
+        signer,
+        &key,
+    ) else {
         fail()
     };
     let Ok(readings) = w.declare_type::<Reading>(0) else {

@@ -8,7 +8,7 @@
 
 use core::hint::black_box;
 use firmware_footprint::{fail, keep, measure, report, Reading};
-use koffer::seal::{Algorithm, Ed25519, KeyFrame, SealingWriter};
+use koffer::seal::{Algorithm, Digest, Ed25519, KeyFrame, SealingWriter};
 use koffer::write::SliceSink;
 
 /// A demo key: RFC 8032 §7.1 TEST 1's published seed, never a real key.
@@ -20,10 +20,17 @@ const DEMO_SEED: [u8; 32] = [
 fn work() {
     let mut out = [0u8; 1024];
     let mut block = [0u8; 256];
+    let mut digest = Digest::new();
     let signer = Ed25519::from_seed(black_box(DEMO_SEED));
     let public = signer.public_key();
     let key = KeyFrame::new(Algorithm::EdDSA, &public, black_box(1));
-    let Ok(mut w) = SealingWriter::new(SliceSink::new(&mut out), &mut block, signer, &key) else {
+    let Ok(mut w) = SealingWriter::new(
+        SliceSink::new(&mut out),
+        &mut block,
+        &mut digest,
+        signer,
+        &key,
+    ) else {
         fail()
     };
     let Ok(readings) = w.declare_type::<Reading>(0) else {
