@@ -231,7 +231,11 @@ pub fn text(receipts: &[Receipt<'_>], name: &str) -> String {
     if receipts.is_empty() {
         return format!("{name}: no disclosures recorded\n");
     }
-    let mut o = format!("{name}: {} disclosures, newest first\n", receipts.len());
+    let n = receipts.len();
+    let mut o = format!(
+        "{name}: {n} {}, newest first\n",
+        if n == 1 { "disclosure" } else { "disclosures" }
+    );
     for r in receipts {
         o += &format!("\n{}  to {}", time(r.time), p(r.recipient.name));
         if let Some(id) = r.recipient.id {

@@ -400,12 +400,14 @@ pub fn share(a: &Args) -> u8 {
         return fail(&out_name, &format!("cannot write: {e}"));
     }
     let records: u64 = derived.types.iter().map(|t| t.records).sum();
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let line = format!(
-        "{out_name}: shared {records} records of {} record types with {}; receipt {}; ledger {ledger_name}: {} receipts\n",
-        derived.types.len(),
+        "{out_name}: shared {} of {} with {}; receipt {}; ledger {ledger_name}: {}\n",
+        plural(records, "record", "records"),
+        plural(derived.types.len() as u64, "record type", "record types"),
         a.recipient,
         koffer::share::uuid(&id),
-        plan.before + 1
+        plural(plan.before as u64 + 1, "receipt", "receipts"),
     );
     match emit(&line) {
         Ok(()) => 0,
