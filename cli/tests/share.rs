@@ -305,7 +305,7 @@ fn a_ledger_cut_mid_append_is_resumed_by_the_next_share() {
     let l = d.koffer(&["ledger"]);
     assert_eq!(l.status.code(), Some(0));
     assert!(
-        text(&l.stdout).contains("1 disclosures"),
+        text(&l.stdout).contains("1 disclosure, newest first"),
         "{}",
         text(&l.stdout)
     );
