@@ -68,7 +68,7 @@ pub fn open_at_most(path: &Path, max: u64) -> std::io::Result<Input> {
 }
 
 /// Verifies the regular file at `path` (every check, as
-/// `Reader::verify`), read in 4 MiB chunks through a [`koffer::read::Feed`]
+/// `Reader::verify`), read in 64 KiB chunks through a [`koffer::read::Feed`]
 /// with a progress bar: the outcome and the bytes read. `None` for standard
 /// input, a file that is not regular, or one that cannot be read (the
 /// caller's in-memory path reports that).
@@ -86,7 +86,12 @@ pub fn verify_chunked(
     let mut progress = crate::progress::Progress::new(meta.len(), "checking");
     let mut buf = vec![0u8; koffer::read::Feed::MAX_BUFFER];
     let mut feed = koffer::read::Feed::new(&mut buf);
-    let mut chunk = vec![0u8; 4 << 20];
+    // 64 KiB: the kernel's copy and the feed's copy stay in the cache.
+    // Measured on a 100 MB container (page cache warm, CPU time): 4 MiB
+    // chunks 107-149 ms, 1 MiB 111-140, 128 KiB 99-133, 64 KiB 57-84,
+    // 16-32 KiB 84-87; through the memory map (MADV_SEQUENTIAL, every check
+    // on the mapped slice, no copy) 167-227 ms, 24,700 page faults.
+    let mut chunk = vec![0u8; 64 << 10];
     loop {
         let n = match file.read(&mut chunk) {
             Ok(0) => break,
