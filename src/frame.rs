@@ -177,6 +177,23 @@ pub fn checksum(prev: &[u8; 4], frame: &[u8]) -> u32 {
 /// The checks run in this order: kind byte valid, head complete, head check,
 /// length within the limit, frame complete in `input`, checksum.
 pub fn parse<'a>(prev: &[u8; 4], input: &'a [u8]) -> Result<RawFrame<'a>, Error> {
+    parse_with(input, |frame| checksum(prev, frame))
+}
+
+/// [`parse`] of the frame at `with_prev[4..]`, the 4 bytes before it (the
+/// previous frame's checksum, or the header's) in place in front of it: the
+/// checksum is one CRC-32C pass over contiguous bytes.
+pub(crate) fn parse_chained(with_prev: &[u8]) -> Result<RawFrame<'_>, Error> {
+    parse_with(&with_prev[4..], |frame| {
+        crc::checksum(&with_prev[..4 + frame.len()])
+    })
+}
+
+#[inline(always)]
+fn parse_with<'a>(
+    input: &'a [u8],
+    checksum: impl FnOnce(&[u8]) -> u32,
+) -> Result<RawFrame<'a>, Error> {
     let Some(&kind) = input.first() else {
         return Err(Error::Truncated);
     };
@@ -206,7 +223,7 @@ pub fn parse<'a>(prev: &[u8; 4], input: &'a [u8]) -> Result<RawFrame<'a>, Error>
         frame[body_end + 2],
         frame[body_end + 3],
     ]);
-    let computed = checksum(prev, &frame[..body_end]);
+    let computed = checksum(&frame[..body_end]);
     if stored != computed {
         return Err(Error::Checksum {
             stored,

@@ -20,7 +20,9 @@
 //! // Device side: stream into any embedded_io::Write sink.
 //! let mut block = [0u8; 256];
 //! let mut w = Writer::new(Vec::new(), &mut block)?;
-//! w.metadata(&[Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3"))])?;
+//! // Constant metadata: checked and encoded at compile time (`w.metadata(&[…])`
+//! // takes entries built at run time).
+//! w.metadata_encoded(koffer::metadata![Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3"))])?;
 //! let samples = w.declare_type::<Sample>(0)?; // writes Samples, and nothing else
 //! for i in 0..100u16 {
 //!     w.write(samples, &Sample { timestamp_ms: 60_000 * u64::from(i), heart_rate: 70, steps: i })?;

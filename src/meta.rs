@@ -169,7 +169,7 @@ pub enum Value<'a> {
 /// Whether `bytes` is UTF-8 (as `core::str::from_utf8` decides: no overlong
 /// forms, no surrogates, nothing above U+10FFFF), in a few dozen
 /// instructions rather than the standard library's fast but larger check.
-fn is_utf8(bytes: &[u8]) -> bool {
+const fn is_utf8(bytes: &[u8]) -> bool {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -178,21 +178,24 @@ fn is_utf8(bytes: &[u8]) -> bool {
             continue;
         }
         let (len, min, mut cp) = match b {
-            0xC0..=0xDF => (2, 0x80, u32::from(b & 0x1F)),
-            0xE0..=0xEF => (3, 0x800, u32::from(b & 0x0F)),
-            0xF0..=0xF7 => (4, 0x1_0000, u32::from(b & 0x07)),
+            0xC0..=0xDF => (2, 0x80, (b & 0x1F) as u32),
+            0xE0..=0xEF => (3, 0x800, (b & 0x0F) as u32),
+            0xF0..=0xF7 => (4, 0x1_0000, (b & 0x07) as u32),
             _ => return false,
         };
-        let Some(tail) = bytes.get(i + 1..i + len) else {
+        if i + len > bytes.len() {
             return false;
-        };
-        for &c in tail {
+        }
+        let mut j = i + 1;
+        while j < i + len {
+            let c = bytes[j];
             if c & 0xC0 != 0x80 {
                 return false;
             }
-            cp = (cp << 6) | u32::from(c & 0x3F);
+            cp = (cp << 6) | (c & 0x3F) as u32;
+            j += 1;
         }
-        if cp < min || cp > 0x10_FFFF || (0xD800..=0xDFFF).contains(&cp) {
+        if cp < min || cp > 0x10_FFFF || (cp >= 0xD800 && cp <= 0xDFFF) {
             return false;
         }
         i += len;
@@ -513,6 +516,291 @@ pub fn body_len(entries: &[Entry<'_>]) -> usize {
         + entries.iter().map(Entry::encoded_len).sum::<usize>()
 }
 
+/// The length of the metadata frame body holding `entries`, at compile
+/// time: [`body_len`] as a `const fn`, for [`Encoded`] and
+/// [`metadata!`](crate::metadata!).
+///
+/// ```
+/// use koffer::meta::{encoded_len, key, Entry, Value};
+/// const ENTRIES: &[Entry<'static>] = &[Entry::new(key::TIME_BASE, Value::Str("boot"))];
+/// const LEN: usize = encoded_len(ENTRIES);
+/// assert_eq!(LEN, koffer::meta::body_len(ENTRIES));
+/// ```
+pub const fn encoded_len(entries: &[Entry<'_>]) -> usize {
+    let mut len = varint::encoded_len(entries.len() as u64);
+    let mut i = 0;
+    while i < entries.len() {
+        let e = &entries[i];
+        let payload = const_payload_len(&e.value);
+        len += varint::encoded_len(e.key.len() as u64)
+            + e.key.len()
+            + 1
+            + varint::encoded_len(payload as u64)
+            + payload;
+        i += 1;
+    }
+    len
+}
+
+/// A metadata frame body (spec `format.md` §5) checked and encoded at
+/// compile time, for metadata that does not change at run time (producer,
+/// firmware, time base): [`Writer::metadata_encoded`] writes it without the
+/// run-time entry encoder and checks, so a device links neither.
+///
+/// Build it with [`metadata!`](crate::metadata!), which sizes it. A rule of
+/// §5 broken (no entries, an empty or too long key, a well-known key with
+/// the wrong value type, a raw value that is not a valid encoding of its
+/// defined type) is a compile-time error. The bytes are those
+/// [`Writer::metadata`] writes for the same entries.
+///
+/// [`Writer::metadata_encoded`]: crate::write::Writer::metadata_encoded
+/// [`Writer::metadata`]: crate::write::Writer::metadata
+///
+/// ```
+/// use koffer::meta::{key, Entry, Value};
+/// let body = koffer::metadata![Entry::new(key::PRODUCER_VENDOR, Value::Str("Acme"))];
+/// assert_eq!(body.as_bytes(), b"\x01\x0Fproducer.vendor\x05\x04Acme");
+/// ```
+///
+/// ```compile_fail
+/// use koffer::meta::{key, Entry, Value};
+/// // producer.vendor is a string: a compile-time error.
+/// let body = koffer::metadata![Entry::new(key::PRODUCER_VENDOR, Value::Uint(3))];
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Encoded<const N: usize> {
+    body: [u8; N],
+}
+
+impl<const N: usize> Encoded<N> {
+    /// Checks and encodes `entries`; `N` must be [`encoded_len`]`(entries)`.
+    /// In a `const` (as [`metadata!`](crate::metadata!) uses it) a broken
+    /// rule stops compilation; at run time it panics.
+    ///
+    /// ```
+    /// use koffer::meta::{encoded_len, key, Encoded, Entry, Value};
+    /// const ENTRIES: &[Entry<'static>] = &[Entry::new(key::TIME_BASE, Value::Str("unix"))];
+    /// const BODY: Encoded<{ encoded_len(ENTRIES) }> = Encoded::new(ENTRIES);
+    /// assert_eq!(BODY.as_bytes(), b"\x01\x09time.base\x05\x04unix");
+    /// ```
+    pub const fn new(entries: &[Entry<'_>]) -> Self {
+        if entries.is_empty() {
+            panic!("koffer: a metadata frame holds at least one entry (format.md 5)");
+        }
+        if N != encoded_len(entries) {
+            panic!("koffer: Encoded<N>: N is not encoded_len(entries)");
+        }
+        if N > limits::MAX_FRAME_BODY as usize {
+            panic!("koffer: the metadata frame body is over the frame body limit");
+        }
+        let mut body = [0u8; N];
+        encode_body(entries, &mut body);
+        Encoded { body }
+    }
+
+    /// The encoded body: what goes between the frame head and its checksum.
+    pub const fn as_bytes(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+/// A metadata frame body checked and encoded at compile time, as a
+/// `&'static` [`Encoded`] for [`Writer::metadata_encoded`]: the entries
+/// are written as for [`Writer::metadata`], and a rule of spec `format.md`
+/// §5 broken is a compile-time error.
+///
+/// [`Writer::metadata_encoded`]: crate::write::Writer::metadata_encoded
+/// [`Writer::metadata`]: crate::write::Writer::metadata
+///
+/// ```
+/// use koffer::meta::{key, time_base, Entry, Value};
+/// use koffer::write::{SliceSink, Writer};
+///
+/// let mut out = [0u8; 256];
+/// let mut block = [0u8; 64];
+/// let mut w = Writer::new(SliceSink::new(&mut out), &mut block).unwrap();
+/// w.metadata_encoded(koffer::metadata![
+///     Entry::new(key::PRODUCER_VENDOR, Value::Str("Acme")),
+///     Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3")),
+///     Entry::new(key::TIME_BASE, Value::Str(time_base::BOOT)),
+/// ])
+/// .unwrap();
+/// let sink = w.finish().unwrap();
+/// let reader = koffer::read::Reader::new(sink.written()).unwrap();
+/// let model = reader.metadata().nth(1).unwrap().unwrap();
+/// assert_eq!(model.value, Value::Str("Band 3"));
+/// ```
+#[macro_export]
+macro_rules! metadata {
+    ($($entry:expr),+ $(,)?) => {{
+        const ENTRIES: &[$crate::meta::Entry<'static>] = &[$($entry),+];
+        const BODY: $crate::meta::Encoded<{ $crate::meta::encoded_len(ENTRIES) }> =
+            $crate::meta::Encoded::new(ENTRIES);
+        &BODY
+    }};
+}
+
+/// Checks `entries` and encodes their metadata frame body into `body`
+/// (exactly [`encoded_len`] bytes long); panics on a broken rule.
+const fn encode_body(entries: &[Entry<'_>], body: &mut [u8]) {
+    let mut pos = put_varint(body, 0, entries.len() as u64);
+    let mut i = 0;
+    while i < entries.len() {
+        let e = &entries[i];
+        if let Err(why) = const_check(e) {
+            panic!("{}", why);
+        }
+        pos = put_varint(body, pos, e.key.len() as u64);
+        pos = put(body, pos, e.key.as_bytes());
+        body[pos] = const_value_type(&e.value);
+        pos += 1;
+        pos = put_varint(body, pos, const_payload_len(&e.value) as u64);
+        pos = match e.value {
+            Value::Bool(b) => put(body, pos, &[b as u8]),
+            Value::Uint(v) => put_varint(body, pos, v),
+            Value::Int(v) | Value::Time(v) => put_varint(body, pos, varint::zigzag(v)),
+            Value::Float(v) => put(body, pos, &v.to_le_bytes()),
+            Value::Str(v) => put(body, pos, v.as_bytes()),
+            Value::Bytes(v) | Value::Unknown { bytes: v, .. } => put(body, pos, v),
+            Value::Anchor { boot_ms, unix_ms } => {
+                let p = put_varint(body, pos, boot_ms);
+                put_varint(body, p, varint::zigzag(unix_ms))
+            }
+        };
+        i += 1;
+    }
+}
+
+/// Copies `bytes` into `out` at `pos`; returns the position after them.
+const fn put(out: &mut [u8], mut pos: usize, bytes: &[u8]) -> usize {
+    let mut i = 0;
+    while i < bytes.len() {
+        out[pos] = bytes[i];
+        pos += 1;
+        i += 1;
+    }
+    pos
+}
+
+/// Encodes the varint of `v` into `out` at `pos`; returns the position after it.
+const fn put_varint(out: &mut [u8], pos: usize, v: u64) -> usize {
+    let mut tmp = [0u8; varint::MAX_LEN_U64];
+    put(out, pos, varint::encode_u64(v, &mut tmp))
+}
+
+/// [`Value::value_type`] at compile time.
+const fn const_value_type(v: &Value<'_>) -> u8 {
+    match *v {
+        Value::Bool(_) => value_type::BOOL,
+        Value::Uint(_) => value_type::UINT,
+        Value::Int(_) => value_type::INT,
+        Value::Float(_) => value_type::FLOAT,
+        Value::Str(_) => value_type::STR,
+        Value::Bytes(_) => value_type::BYTES,
+        Value::Time(_) => value_type::TIME,
+        Value::Anchor { .. } => value_type::ANCHOR,
+        Value::Unknown { value_type, .. } => value_type,
+    }
+}
+
+/// The payload length of `v` at compile time (`Value::payload_len`).
+const fn const_payload_len(v: &Value<'_>) -> usize {
+    match *v {
+        Value::Bool(_) => 1,
+        Value::Uint(v) => varint::encoded_len(v),
+        Value::Int(v) | Value::Time(v) => varint::encoded_len(varint::zigzag(v)),
+        Value::Float(_) => 8,
+        Value::Str(v) => v.len(),
+        Value::Bytes(v) | Value::Unknown { bytes: v, .. } => v.len(),
+        Value::Anchor { boot_ms, unix_ms } => {
+            varint::encoded_len(boot_ms) + varint::encoded_len(varint::zigzag(unix_ms))
+        }
+    }
+}
+
+/// `a == b` at compile time.
+const fn const_same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether `bytes` holds exactly `n` canonical `u64` varints, as
+/// `varint::decode_u64` reads them, at compile time.
+const fn const_varints(bytes: &[u8], n: usize) -> bool {
+    let mut pos = 0;
+    let mut k = 0;
+    while k < n {
+        let mut i = 0;
+        loop {
+            if i == varint::MAX_LEN_U64 || pos + i >= bytes.len() {
+                return false;
+            }
+            let byte = bytes[pos + i];
+            // The tenth byte holds bit 63 only.
+            if i == varint::MAX_LEN_U64 - 1 && byte & 0x7F > 1 {
+                return false;
+            }
+            if byte & 0x80 == 0 {
+                if i > 0 && byte == 0 {
+                    return false;
+                }
+                break;
+            }
+            i += 1;
+        }
+        pos += i + 1;
+        k += 1;
+    }
+    pos == bytes.len()
+}
+
+/// [`Entry::validate`] at compile time, with a message for the panic that
+/// stops compilation.
+const fn const_check(e: &Entry<'_>) -> Result<(), &'static str> {
+    if e.key.is_empty() || e.key.len() > limits::MAX_NAME_LEN as usize {
+        return Err("koffer: a metadata key must be 1 to 255 bytes (format.md 5)");
+    }
+    let vt = const_value_type(&e.value);
+    if vt == value_type::INVALID {
+        return Err("koffer: metadata value type 0x00 is invalid (format.md 5.2)");
+    }
+    if let Value::Unknown { value_type, bytes } = e.value {
+        let ok = match value_type {
+            value_type::BOOL => bytes.len() == 1 && bytes[0] <= 1,
+            value_type::UINT | value_type::INT | value_type::TIME => const_varints(bytes, 1),
+            value_type::FLOAT => bytes.len() == 8,
+            value_type::STR => is_utf8(bytes),
+            value_type::ANCHOR => const_varints(bytes, 2),
+            _ => true,
+        };
+        if !ok {
+            return Err(
+                "koffer: a raw metadata value is not a valid encoding of its type (format.md 5.2)",
+            );
+        }
+    }
+    let mut i = 0;
+    while i < key::WELL_KNOWN.len() {
+        let (k, t) = key::WELL_KNOWN[i];
+        if const_same(k.as_bytes(), e.key.as_bytes()) && t != vt {
+            return Err(
+                "koffer: a well-known metadata key has the wrong value type (format.md 5.3)",
+            );
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 /// A checked metadata frame body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Metadata<'a> {
@@ -659,6 +947,64 @@ mod tests {
         let m = Metadata::parse(&buf[..n]).unwrap();
         assert_eq!(m.len(), entries.len());
         assert!(m.entries().eq(entries.iter().copied()));
+    }
+
+    /// The compile-time checks are the run-time ones: every entry
+    /// `Entry::validate` refuses, `const_check` refuses (a compile-time error
+    /// in `Encoded::new`), and every entry both accept encodes to the bytes
+    /// the run-time encoder writes.
+    #[test]
+    fn compile_time_checks_and_encoding_agree_with_run_time() {
+        extern crate std;
+        let long = "k:".repeat(128);
+        let raw: [&[u8]; 10] = [
+            &[],
+            &[0],
+            &[2],
+            &[0x80, 0x00],
+            &[0xAC, 0x02],
+            &[0xFF; 8],
+            &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
+            &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02],
+            &[0xE2, 0x82, 0xAC],
+            &[0xED, 0xA0, 0x80],
+        ];
+        let mut cases = std::vec![
+            Entry::new("", Value::Bool(true)),
+            Entry::new(&long, Value::Bool(true)),
+            Entry::new(&long[1..], Value::Bool(false)),
+            Entry::new(key::PRODUCER_VENDOR, Value::Uint(3)),
+            Entry::new(key::EXPORT_CREATED, Value::Str("now")),
+            Entry::new(
+                key::TIME_ANCHOR,
+                Value::Anchor {
+                    boot_ms: 1,
+                    unix_ms: -1
+                }
+            ),
+            Entry::new("x:f", Value::Float(f64::NAN)),
+            Entry::new("x:i", Value::Int(i64::MIN)),
+        ];
+        for value_type in 0..=9u8 {
+            for bytes in raw {
+                cases.push(Entry::new("x:raw", Value::Unknown { value_type, bytes }));
+            }
+        }
+        let mut accepted = 0;
+        for e in cases {
+            assert_eq!(const_check(&e).is_ok(), e.validate().is_ok(), "{e:?}");
+            if e.validate().is_err() {
+                continue;
+            }
+            accepted += 1;
+            let one = [e];
+            let (expected, n) = body(&one);
+            assert_eq!(encoded_len(&one), n);
+            let mut got = std::vec![0u8; n];
+            encode_body(&one, &mut got);
+            assert_eq!(got[..], expected[..n], "{e:?}");
+        }
+        assert!(accepted > 20);
     }
 
     #[test]

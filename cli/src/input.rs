@@ -68,7 +68,7 @@ pub fn open_at_most(path: &Path, max: u64) -> std::io::Result<Input> {
 }
 
 /// Verifies the regular file at `path` (every check, as
-/// `Reader::verify`), read in 4 MiB chunks through a [`koffer::read::Feed`]
+/// `Reader::verify`), read in 64 KiB chunks into a [`koffer::read::Feed`]
 /// with a progress bar: the outcome and the bytes read. `None` for standard
 /// input, a file that is not regular, or one that cannot be read (the
 /// caller's in-memory path reports that).
@@ -86,15 +86,40 @@ pub fn verify_chunked(
     let mut progress = crate::progress::Progress::new(meta.len(), "checking");
     let mut buf = vec![0u8; koffer::read::Feed::MAX_BUFFER];
     let mut feed = koffer::read::Feed::new(&mut buf);
-    let mut chunk = vec![0u8; 4 << 20];
+    // Read straight into the feed's buffer (`spare`/`fill`: no copy), at
+    // most 64 KiB at a time so that the kernel's copy stays in the cache.
+    // Measured on a 100 MB container (page cache warm, CPU time): 4 MiB
+    // chunks through `feed` 107-149 ms, 1 MiB 111-140, 128 KiB 99-133,
+    // 64 KiB 57-84, 16-32 KiB 84-87; through the memory map
+    // (MADV_SEQUENTIAL, every check on the mapped slice, no copy) 167-227
+    // ms and 24,700 page faults.
+    const READ: usize = 64 << 10;
+    let mut scratch = [0u8; 4096];
     loop {
-        let n = match file.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => return None,
+        let spare = feed.spare();
+        let n = if spare.is_empty() {
+            // One frame fills the buffer: `feed` reports it.
+            match file.read(&mut scratch) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if let Err(e) = feed.feed(&scratch[..n]) {
+                        return Some(Err(e));
+                    }
+                    continue;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return None,
+            }
+        } else {
+            let len = spare.len().min(READ);
+            match file.read(&mut spare[..len]) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return None,
+            }
         };
-        if let Err(e) = feed.feed(&chunk[..n]) {
+        if let Err(e) = feed.fill(n) {
             return Some(Err(e));
         }
         progress.set(feed.fed());

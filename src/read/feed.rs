@@ -251,19 +251,7 @@ impl<'b, const ALL: bool> Feed<'b, ALL> {
                     if self.len < HEADER_LEN {
                         return Ok(());
                     }
-                    match Header::parse(&self.buf[..HEADER_LEN]) {
-                        Ok(h) => {
-                            self.header = h;
-                            self.base = HEADER_LEN as u64;
-                            self.mode = Mode::Frames;
-                        }
-                        Err(e @ (header::Error::Checksum { .. } | header::Error::BadSignature)) => {
-                            // Truncated or damaged depends on the written end.
-                            self.fill.update(&self.buf[..HEADER_LEN]);
-                            self.mode = Mode::BadHeader(e);
-                        }
-                        Err(e) => return self.fail(FeedError::Read(Error::from_header(e))),
-                    }
+                    self.header_read()?;
                 }
                 Mode::Frames => {
                     if chunk.is_empty() {
@@ -298,6 +286,111 @@ impl<'b, const ALL: bool> Feed<'b, ALL> {
                 }
             }
         }
+    }
+
+    /// The free part of the buffer, to read the next input bytes into in
+    /// place (no copy), then hand their count to [`Feed::fill`]: what a
+    /// host reading a file does. Empty when a frame fills the whole buffer:
+    /// [`Feed::feed`] the next bytes to have that reported
+    /// ([`FeedError::BufferTooSmall`]).
+    ///
+    /// ```
+    /// # use koffer::write::Writer;
+    /// # let mut block = [0u8; 64];
+    /// # let mut w = Writer::new(Vec::new(), &mut block)?;
+    /// # w.ancillary(0x60, b"note")?;
+    /// # let file = w.finish()?;
+    /// use koffer::read::Feed;
+    /// let mut buf = vec![0u8; 4096];
+    /// let mut feed = Feed::new(&mut buf);
+    /// let mut input = &file[..];
+    /// loop {
+    ///     let n = std::io::Read::read(&mut input, feed.spare())?;
+    ///     if n == 0 {
+    ///         break;
+    ///     }
+    ///     feed.fill(n)?;
+    /// }
+    /// assert!(feed.finish()?.is_complete());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn spare(&mut self) -> &mut [u8] {
+        let len = self.len;
+        &mut self.buf[len..]
+    }
+
+    /// Feeds the `n` bytes just written to the start of [`Feed::spare`], as
+    /// [`Feed::feed`] feeds a chunk (bytes past the spare part do not exist).
+    pub fn fill(&mut self, n: usize) -> Result<(), FeedError> {
+        self.fill_with(n, |_| {})
+    }
+
+    /// [`Feed::fill`], handing every frame that passed every check to
+    /// `on_frame` as [`Feed::feed_with`] does.
+    pub fn fill_with(
+        &mut self,
+        n: usize,
+        mut on_frame: impl FnMut(&FrameRef<'_>),
+    ) -> Result<(), FeedError> {
+        // The bytes not yet taken lie at `buf[len..len + rest]`.
+        let mut rest = n.min(self.buf.len() - self.len);
+        self.total += rest as u64;
+        loop {
+            match self.mode {
+                Mode::Failed(e) => return Err(e),
+                Mode::BadHeader(_) | Mode::Tail => {
+                    let start = self.len;
+                    self.len += rest;
+                    self.fill.update(&self.buf[start..self.len]);
+                    return Ok(());
+                }
+                Mode::Header => {
+                    let take = (HEADER_LEN - self.len).min(rest);
+                    self.len += take;
+                    rest -= take;
+                    if self.len < HEADER_LEN {
+                        return Ok(());
+                    }
+                    self.header_read()?;
+                }
+                Mode::Frames => {
+                    self.len += rest;
+                    let pass = self.pass(usize::MAX, &mut on_frame);
+                    if let Mode::Failed(e) = self.mode {
+                        return Err(e);
+                    }
+                    let consumed = pass.pos - HEADER_LEN;
+                    self.drop_front(consumed);
+                    if pass.defer {
+                        self.fill = Fill::default();
+                        let pending = self.len;
+                        self.fill.update(&self.buf[HEADER_LEN..pending]);
+                        self.mode = Mode::Tail;
+                    }
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// The 18 header bytes are in the buffer: parse them and go on to the
+    /// frames, or keep the header for the end when its outcome depends on
+    /// the written end (§3.3).
+    fn header_read(&mut self) -> Result<(), FeedError> {
+        match Header::parse(&self.buf[..HEADER_LEN]) {
+            Ok(h) => {
+                self.header = h;
+                self.base = HEADER_LEN as u64;
+                self.mode = Mode::Frames;
+            }
+            Err(e @ (header::Error::Checksum { .. } | header::Error::BadSignature)) => {
+                // Truncated or damaged depends on the written end.
+                self.fill.update(&self.buf[..HEADER_LEN]);
+                self.mode = Mode::BadHeader(e);
+            }
+            Err(e) => return self.fail(FeedError::Read(Error::from_header(e))),
+        }
+        Ok(())
     }
 
     /// Ends the input: the outcome for the whole input, as
@@ -534,12 +627,37 @@ mod tests {
         Ok((s, frames))
     }
 
+    /// [`fed`] through `spare` and `fill`: the bytes read in place.
+    fn filled(bytes: &[u8], chunk: usize) -> Result<(Summary, u64), FeedError> {
+        let mut buf = [0u8; 128];
+        let mut feed = Feed::new(&mut buf);
+        let mut frames = 0u64;
+        let mut input = bytes;
+        while !input.is_empty() {
+            let spare = feed.spare();
+            if spare.is_empty() {
+                // A frame fills the buffer: `feed` reports it.
+                feed.feed(input)?;
+                break;
+            }
+            let n = chunk.max(1).min(spare.len()).min(input.len());
+            spare[..n].copy_from_slice(&input[..n]);
+            input = &input[n..];
+            feed.fill_with(n, |_| frames += 1)?;
+        }
+        let s = feed.finish_with(|_| frames += 1)?;
+        Ok((s, frames))
+    }
+
     fn same_as_slice(bytes: &[u8], what: &str) {
         let expected = Reader::new(bytes).and_then(|r| r.verify());
         let frames =
             Reader::new(bytes).map_or(0, |r| r.frames().map_while(Result::ok).count() as u64);
-        for chunk in 1..=300 {
-            match fed(bytes, chunk) {
+        for (chunk, outcome) in (1..=300)
+            .map(|c| (c, fed(bytes, c)))
+            .chain((1..=300).map(|c| (c, filled(bytes, c))))
+        {
+            match outcome {
                 Ok((s, n)) => {
                     assert_eq!(Ok(s), expected, "{what}, chunks of {chunk}");
                     assert_eq!(n, frames, "{what}, chunks of {chunk}: frames handed out");
@@ -632,6 +750,9 @@ mod tests {
         let mut buf = [0u8; 128];
         let mut feed = Feed::new(&mut buf);
         let e = bytes.chunks(50).try_for_each(|c| feed.feed(c)).unwrap_err();
+        assert!(matches!(e, FeedError::BufferTooSmall { needed, .. } if needed > 300));
+        // Read in place: the spare part runs out, and `feed` reports it.
+        let e = filled(&bytes, 50).unwrap_err();
         assert!(matches!(e, FeedError::BufferTooSmall { needed, .. } if needed > 300));
     }
 }

@@ -339,9 +339,7 @@ impl<'a> Walk<'a> {
             return self.fail(Error::at(self.pos, ErrorKind::DataAfterEnd));
         }
         // The header (18 bytes) precedes every frame, so pos >= 4.
-        let mut prev = [0u8; 4];
-        prev.copy_from_slice(&self.bytes[self.pos - 4..self.pos]);
-        let raw = match frame::parse(&prev, rest) {
+        let raw = match frame::parse_chained(&self.bytes[self.pos - 4..]) {
             Ok(raw) => raw,
             Err(e) => {
                 // §10.3: cut short, or failing while the written data ends

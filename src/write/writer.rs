@@ -267,6 +267,46 @@ impl<'b, W: Write> Writer<'b, W> {
         })
     }
 
+    /// Writes a metadata frame whose body was checked and encoded at compile
+    /// time by [`metadata!`](crate::metadata!) (after flushing buffered
+    /// records): the same bytes as [`Writer::metadata`] writes for the same
+    /// entries, without its run-time encoder and checks, so firmware whose
+    /// metadata is constant (producer, firmware, time base) links neither.
+    ///
+    /// ```
+    /// use koffer::meta::{key, time_base, Entry, Value};
+    /// use koffer::write::Writer;
+    /// let mut buf = [0u8; 64];
+    /// let mut w = Writer::new(Vec::new(), &mut buf)?;
+    /// w.metadata_encoded(koffer::metadata![
+    ///     Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3")),
+    ///     Entry::new(key::TIME_BASE, Value::Str(time_base::BOOT)),
+    /// ])?;
+    /// let bytes = w.finish()?;
+    ///
+    /// let mut same = Writer::new(Vec::new(), &mut buf)?;
+    /// same.metadata(&[
+    ///     Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3")),
+    ///     Entry::new(key::TIME_BASE, Value::Str(time_base::BOOT)),
+    /// ])?;
+    /// assert_eq!(bytes, same.finish()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn metadata_encoded<const N: usize>(
+        &mut self,
+        body: &meta::Encoded<N>,
+    ) -> Result<(), Error<W::Error>> {
+        self.metadata_body(body.as_bytes())
+    }
+
+    /// [`Writer::metadata_encoded`] without the length parameter: one copy
+    /// of the code whatever the body's length.
+    fn metadata_body(&mut self, body: &[u8]) -> Result<(), Error<W::Error>> {
+        self.check()?;
+        self.flush()?;
+        self.out.write_frame(kind::METADATA, &[body])
+    }
+
     /// Declares record type `record_type` at run time, from its parts as
     /// bytes, with a schema frame (after flushing buffered records).
     ///

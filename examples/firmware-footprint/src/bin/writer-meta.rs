@@ -1,4 +1,7 @@
-//! The writer variant plus a metadata frame (producer model, time base).
+//! The writer variant plus a 3-entry metadata frame (producer model, time
+//! base, export time), constant: checked and encoded at compile time by
+//! `koffer::metadata!`, written by `Writer::metadata_encoded` (the way the
+//! README teaches for constant metadata).
 #![no_std]
 #![no_main]
 
@@ -13,15 +16,12 @@ fn work() {
     let Ok(mut w) = Writer::new(SliceSink::new(&mut out), &mut block) else {
         fail()
     };
-    let meta = [
-        Entry::new(key::PRODUCER_MODEL, Value::Str(black_box("Band 3"))),
-        Entry::new(key::TIME_BASE, Value::Str(black_box("boot"))),
-        Entry::new(
-            key::EXPORT_CREATED,
-            Value::Time(black_box(1_789_344_000_000)),
-        ),
+    let meta = koffer::metadata![
+        Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3")),
+        Entry::new(key::TIME_BASE, Value::Str("boot")),
+        Entry::new(key::EXPORT_CREATED, Value::Time(1_789_344_000_000)),
     ];
-    if w.metadata(&meta).is_err() {
+    if w.metadata_encoded(black_box(meta)).is_err() {
         fail()
     }
     let Ok(readings) = w.declare_type::<Reading>(0) else {
