@@ -1,41 +1,4 @@
-//! Reading a container that is not in memory: fed in chunks of any size
-//! (spec `format.md` §10), from storage that is read piece by piece — SPI NOR
-//! flash, an SD card, a file read with `read(2)`.
-//!
-//! A [`Feed`] needs one buffer from the caller (no allocator), big enough
-//! for the largest frame it meets plus 18 bytes: a device that reads back its
-//! own export gives it its writer's block buffer plus 36 bytes (a block frame
-//! is at most the block buffer plus 18 bytes; its metadata and schema frames
-//! must fit too); a host that reads anything gives it [`Feed::MAX_BUFFER`]. It keeps the frame that is
-//! not yet complete, nothing else, and reaches exactly the outcome the same
-//! reader reaches on the whole input in a slice: the same [`Summary`], or
-//! the same [`Error`] at the same offset.
-//!
-//! ```
-//! use koffer::read::{Feed, Reader};
-//! use koffer::write::Writer;
-//! let mut block = [0u8; 64];
-//! let mut w = Writer::new(Vec::new(), &mut block).unwrap();
-//! let n = w.declare(0, "n", 1, &[]).unwrap();
-//! for i in 0..100u32 {
-//!     w.write_serialized(n, &i).unwrap();
-//! }
-//! let bytes = w.finish().unwrap();
-//!
-//! let mut buf = [0u8; 100]; // a block frame of at most 64 + 18 bytes, and 18 more
-//! let mut feed = Feed::new(&mut buf);
-//! let mut records = 0;
-//! for chunk in bytes.chunks(256) { // as the storage hands them out
-//!     feed.feed_with(chunk, |frame| {
-//!         if let koffer::read::Frame::Block(b) = frame.frame {
-//!             records += b.records().count();
-//!         }
-//!     }).unwrap();
-//! }
-//! let summary = feed.finish().unwrap();
-//! assert_eq!(records, 100);
-//! assert_eq!(Ok(summary), Reader::new(&bytes).unwrap().verify());
-//! ```
+//! Reading a container fed in chunks: [`Feed`].
 
 use core::fmt;
 
@@ -132,7 +95,44 @@ enum Mode {
     Failed(FeedError),
 }
 
-/// A container read in chunks: see the [module documentation](self).
+/// Reading a container that is not in memory: fed in chunks of any size
+/// (spec `format.md` §10), from storage that is read piece by piece — SPI NOR
+/// flash, an SD card, a file read with `read(2)`.
+///
+/// A [`Feed`] needs one buffer from the caller (no allocator), big enough
+/// for the largest frame it meets plus 18 bytes: a device that reads back its
+/// own export gives it its writer's block buffer plus 36 bytes (a block frame
+/// is at most the block buffer plus 18 bytes; its metadata and schema frames
+/// must fit too); a host that reads anything gives it [`Feed::MAX_BUFFER`]. It keeps the frame that is
+/// not yet complete, nothing else, and reaches exactly the outcome the same
+/// reader reaches on the whole input in a slice: the same [`Summary`], or
+/// the same [`Error`] at the same offset.
+///
+/// ```
+/// use koffer::read::{Feed, Reader};
+/// use koffer::write::Writer;
+/// let mut block = [0u8; 64];
+/// let mut w = Writer::new(Vec::new(), &mut block).unwrap();
+/// let n = w.declare(0, "n", 1, &[]).unwrap();
+/// for i in 0..100u32 {
+///     w.write_serialized(n, &i).unwrap();
+/// }
+/// let bytes = w.finish().unwrap();
+///
+/// let mut buf = [0u8; 100]; // a block frame of at most 64 + 18 bytes, and 18 more
+/// let mut feed = Feed::new(&mut buf);
+/// let mut records = 0;
+/// for chunk in bytes.chunks(256) { // as the storage hands them out
+///     feed.feed_with(chunk, |frame| {
+///         if let koffer::read::Frame::Block(b) = frame.frame {
+///             records += b.records().count();
+///         }
+///     }).unwrap();
+/// }
+/// let summary = feed.finish().unwrap();
+/// assert_eq!(records, 100);
+/// assert_eq!(Ok(summary), Reader::new(&bytes).unwrap().verify());
+/// ```
 ///
 /// `ALL`: every check ([`Feed::new`]), or the structure checks only
 /// ([`Feed::structure_only`]; a device that resumes links no description
