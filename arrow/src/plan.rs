@@ -536,3 +536,69 @@ impl<'p> Reader<'p> {
         Ok(n as usize)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Plan;
+    use crate::Container;
+    use arbitrary::Unstructured;
+    use koffer::schema::Definition;
+
+    /// The plan's check accepts exactly the payloads `koffer::dynamic::check`
+    /// accepts (spec `schema.md` §6): those of arbitrary containers, each
+    /// cut short, with a byte changed, with a byte added.
+    #[test]
+    fn plan_check_accepts_what_dynamic_check_accepts() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let (mut valid, mut invalid) = (0, 0);
+        for _ in 0..300 {
+            let mut data = vec![0u8; 4096];
+            for b in &mut data {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                *b = seed as u8;
+            }
+            let mut u = Unstructured::new(&data);
+            let Ok(c) = koffer_arbitrary::ArbitraryContainer::arbitrary_intact(&mut u) else {
+                continue;
+            };
+            let (Ok(cont), Ok(r)) = (
+                Container::open(&c.bytes),
+                koffer::read::Reader::new(&c.bytes),
+            ) else {
+                continue;
+            };
+            for rec in r.records().map_while(Result::ok) {
+                let Ok(s) = cont.schema_of(rec.record_type) else {
+                    continue;
+                };
+                let Some(root) = Definition::parse(s.definition).ok().and_then(|d| d.root()) else {
+                    continue;
+                };
+                let plan = Plan::new(root);
+                let p = rec.payload;
+                let mut cases = vec![p.to_vec()];
+                cases.extend((0..p.len()).map(|n| p[..n].to_vec()));
+                for i in 0..p.len().min(24) {
+                    for x in [0x00, 0x01, 0x02, 0x7F, 0x80, 0xC0, 0xFF] {
+                        let mut v = p.to_vec();
+                        v[i] = x;
+                        cases.push(v);
+                    }
+                }
+                cases.push([p, &[0]].concat());
+                for v in cases {
+                    let expected = koffer::dynamic::check(root, &v).is_ok();
+                    assert_eq!(plan.check(&v), expected, "{v:02x?}");
+                    if expected {
+                        valid += 1;
+                    } else {
+                        invalid += 1;
+                    }
+                }
+            }
+        }
+        assert!(valid > 1000 && invalid > 1000, "{valid} {invalid}");
+    }
+}
