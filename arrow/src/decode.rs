@@ -1,5 +1,7 @@
-//! Records → columns (spec `arrow.md` §6): each payload, checked first,
-//! walked by `koffer::dynamic::walk` into the column tree of its type.
+//! Records → columns (spec `arrow.md` §6): the appends of a payload's values
+//! to the column tree of its type, driven by the compiled plan
+//! (`crate::plan`), or by `koffer::dynamic::walk` for a payload the plan
+//! refuses (checked by `koffer::dynamic::check` first).
 
 use koffer::dynamic::{self, Visitor};
 use koffer::schema::{FieldRef, Node, VariantKind, VariantRef};
@@ -34,7 +36,7 @@ pub(crate) struct Fill<'c> {
 type R = Result<(), FillError>;
 
 impl Fill<'_> {
-    fn int(&mut self, v: i128) -> R {
+    pub(crate) fn int(&mut self, v: i128) -> R {
         match &mut self.cols[self.next] {
             Col::I8(b) => b.append_value(v as i8),
             Col::I16(b) => b.append_value(v as i16),
@@ -53,7 +55,7 @@ impl Fill<'_> {
         Ok(())
     }
 
-    fn float(&mut self, v: f64) -> R {
+    pub(crate) fn float(&mut self, v: f64) -> R {
         match &mut self.cols[self.next] {
             Col::F32(b) => b.append_value(v as f32),
             Col::F64(b) => b.append_value(v),
@@ -64,7 +66,7 @@ impl Fill<'_> {
     }
 
     /// A struct, tuple or struct variant begins in column `c`.
-    fn begin_struct(&mut self, c: usize) -> R {
+    pub(crate) fn begin_struct(&mut self, c: usize) -> R {
         match &mut self.cols[c] {
             Col::Struct { nulls, .. } => nulls.append_non_null(),
             Col::Null(n) => *n += 1,
@@ -74,7 +76,7 @@ impl Fill<'_> {
         Ok(())
     }
 
-    fn begin_list(&mut self, len: usize) -> R {
+    pub(crate) fn begin_list(&mut self, len: usize) -> R {
         match &mut self.cols[self.next] {
             Col::List { offsets, nulls, .. } | Col::Map { offsets, nulls, .. } => {
                 let last = *offsets.last().unwrap_or(&0);
@@ -88,13 +90,13 @@ impl Fill<'_> {
         Ok(())
     }
 
-    fn end(&mut self) -> R {
+    pub(crate) fn end(&mut self) -> R {
         self.stack.pop();
         Ok(())
     }
 
     /// The `index`th child of the container being filled.
-    fn child(&mut self, index: usize) -> R {
+    pub(crate) fn child(&mut self, index: usize) -> R {
         let top = *self.stack.last().ok_or(FillError::Mismatch)?;
         self.next = match &self.cols[top] {
             Col::List { child, .. } => *child,
@@ -104,7 +106,7 @@ impl Fill<'_> {
         Ok(())
     }
 
-    fn map_part(&mut self, value: bool) -> R {
+    pub(crate) fn map_part(&mut self, value: bool) -> R {
         let top = *self.stack.last().ok_or(FillError::Mismatch)?;
         self.next = match &self.cols[top] {
             Col::Map { key, value: v, .. } => {
@@ -117,6 +119,34 @@ impl Fill<'_> {
             _ => return Err(FillError::Mismatch),
         };
         Ok(())
+    }
+}
+
+/// The appends of the compiled plan (`crate::plan`): those of the visitor.
+impl Fill<'_> {
+    pub(crate) fn put_bool(&mut self, v: bool) -> R {
+        Visitor::bool(self, v)
+    }
+    pub(crate) fn put_u128(&mut self, v: u128) -> R {
+        Visitor::u128(self, v)
+    }
+    pub(crate) fn put_f32(&mut self, v: f32) -> R {
+        Visitor::f32(self, v)
+    }
+    pub(crate) fn put_char(&mut self, v: char) -> R {
+        Visitor::char(self, v)
+    }
+    pub(crate) fn put_str(&mut self, v: &str) -> R {
+        Visitor::str(self, v)
+    }
+    pub(crate) fn put_bytes(&mut self, v: &[u8]) -> R {
+        Visitor::bytes(self, v)
+    }
+    pub(crate) fn begin_variant(&mut self, v: &VariantRef<'_>) -> R {
+        self.variant_begin(v.name, v)
+    }
+    pub(crate) fn end_variant(&mut self, v: &VariantRef<'_>) -> R {
+        self.variant_end(v.name, v)
     }
 }
 

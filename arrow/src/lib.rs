@@ -38,6 +38,7 @@
 mod decode;
 pub mod from_arrow;
 mod mapping;
+mod plan;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -53,6 +54,7 @@ use koffer_export::{Outcome, Scan, Status};
 use decode::{Fill, FillError};
 pub use mapping::{key, quantity, Options, DECIMAL_128};
 use mapping::{Ctx, Tree};
+use plan::Plan;
 
 /// Schema metadata keys (spec `arrow.md` §4).
 pub mod schema_key {
@@ -253,6 +255,8 @@ impl<'a> Container<'a> {
 /// One record type being converted: its Arrow schema and its columns.
 struct Converter<'a> {
     record_type: u8,
+    /// The definition compiled once (spec `arrow.md` §6).
+    plan: Option<Plan<'a>>,
     root: Option<Node<'a>>,
     tree: Option<Tree>,
     payloads: Option<arrow_array::builder::BinaryBuilder>,
@@ -318,6 +322,7 @@ impl<'a> Converter<'a> {
         Converter {
             record_type: s.record_type,
             root,
+            plan: root.map(Plan::new),
             tree,
             payloads,
             schema: Arc::new(ArrowSchema::new_with_metadata(fields, meta)),
@@ -337,6 +342,27 @@ impl<'a> Converter<'a> {
         match (self.root, &mut self.tree, &mut self.payloads) {
             (_, _, Some(p)) => p.append_value(rec.payload),
             (Some(root), Some(tree), None) => {
+                if let Some(plan) = &self.plan {
+                    if plan.check(rec.payload) {
+                        let mut fill = Fill {
+                            cols: &mut tree.cols,
+                            stack: std::mem::take(&mut self.stack),
+                            next: tree.root,
+                            scratch: std::mem::take(&mut self.scratch),
+                        };
+                        fill.stack.clear();
+                        let r = plan.fill(rec.payload, &mut fill);
+                        self.stack = fill.stack;
+                        self.scratch = fill.scratch;
+                        if r.is_err() {
+                            return Err(Error::Internal(rec.index));
+                        }
+                        self.rows += 1;
+                        return Ok(self.rows >= self.batch_size);
+                    }
+                }
+                // Refused by the plan: the fault is named as every decoder
+                // names it.
                 if let Err(e) = koffer::dynamic::check(root, rec.payload) {
                     self.bad += 1;
                     self.first_bad.get_or_insert((rec.index, e.in_record(rec)));
