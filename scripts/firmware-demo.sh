@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
 # Runs examples/firmware-cortex-m in QEMU (Cortex-M3, lm3s6965evb) and checks
-# its exports on the host with the `koffer` command:
-#   1. full:   the whole export streamed to a host file through semihosting;
-#   2. cut:    the same export, the power failing mid-frame after 22000 bytes;
-#      resume: a second boot scans what reached the file, recomputes the
-#              running digest from the intact prefix (read back in chunks),
-#              truncates the file to it and resumes the export to the end.
+# its exports on the host with the `koffer` command. The firmware keeps each
+# export on an emulated external SPI NOR flash (256-byte pages, 4 KiB
+# sectors, erased = 0xFF, programming only clears bits; not memory-mapped:
+# read 256 bytes at a time), whose cells are a 256 KiB image file:
+#   1. full:   the whole export written to flash-full.img, read back in
+#              256-byte chunks and verified on the device (read::Feed), then
+#              copied out to wearable-full.koffer through semihosting;
+#   2. cut:    the same export on flash.img, the power failing mid-frame (in a
+#              page program) after 22000 bytes; the image as the cut left it
+#              is kept as wearable-cut.koffer (a container, a torn frame,
+#              then erased 0xFF flash);
+#      resume: a second boot reads the flash in 256-byte chunks into
+#              Feed::structure_only (ResumePoint::from_feed: the intact
+#              prefix), erases what the torn frame programmed, recomputes the
+#              running digest from the prefix read back in 256-byte chunks,
+#              resumes the export to the end, verifies the whole of it read
+#              back in 256-byte chunks (Feed::new) and copies it out to
+#              wearable-resumed.koffer.
 # The export is sealed (spec seal.md) with the firmware's compiled-in DEMO
 # key, whose public key the firmware writes to device.pub. Each file must
 # pass `koffer verify`, `koffer verify --key device.pub` (the cut one: exit 3,
 # authentic up to its last seal, the byte and seal the firmware reported),
 # and `koffer export --format ndjson` must give exactly the records the
 # firmware's deterministic generator makes; another key must be refused.
+# Each chip image must hold its copied-out container and 0xFF after it.
 # Installs only what is missing (the rustup target; QEMU from bookworm-backports,
 # as root). Exit 0 only if everything holds. Usage: bash scripts/firmware-demo.sh
 set -euo pipefail
@@ -52,11 +65,19 @@ say "scenario 1: full export"
 run full
 say "scenario 2: power cut, reboot, resume"
 run cut
-cp "$out/wearable-resumed.koffer" "$out/wearable-cut.koffer"
+# The chip as the power cut left it, as a programmer would read it out.
+cp "$out/flash.img" "$out/wearable-cut.koffer"
 run resume
 
 # --- check on the host ---------------------------------------------------------
 fail() { echo "firmware-demo: FAILED: $*" >&2; exit 1; }
+# The device's own read-back: every check, in 256-byte chunks from the flash.
+for phase in full resume; do
+  grep -q "^firmware: $phase: read back [0-9]* bytes of flash in 256-byte chunks and verified (Feed::new): complete, 214 frames, 186 blocks, 3000 records handed out" "$out/$phase.log" \
+    || fail "$phase: the firmware did not report its verified read-back"
+done
+grep -q "^firmware: resume: read [0-9]* bytes of flash in 256-byte chunks (Feed::structure_only" "$out/resume.log" \
+  || fail "resume: the firmware did not find its resume point on the flash"
 for f in wearable-full.koffer wearable-resumed.koffer; do
   "$koffer" verify "$out/$f" || fail "koffer verify $f"
   "$koffer" export "$out/$f" --format ndjson -o "$out/$f.ndjson" || fail "koffer export $f"
@@ -101,6 +122,16 @@ resumed_at=$(sed -n 's/.*continued at record \([0-9]*\);.*/\1/p' "$out/resume.lo
 python3 - "$out" "$before" <<'PY' || fail "host check of the records"
 import json, sys
 out, before = sys.argv[1], int(sys.argv[2])
+
+# Each chip holds its container, then erased flash (the torn frame's bytes
+# were erased before the resume): nothing else was programmed.
+for chip, name in (("flash-full.img", "wearable-full.koffer"),
+                   ("flash.img", "wearable-resumed.koffer")):
+    image, copied = (open(f"{out}/{f}", "rb").read() for f in (chip, name))
+    if not image.startswith(copied) or image[len(copied):].strip(b"\xff"):
+        sys.exit(f"{chip}: not {name} followed by erased (0xFF) flash")
+    print(f"firmware-demo: {chip}: {len(copied)} bytes of container, "
+          f"{len(image) - len(copied)} bytes of erased flash after it")
 TOTAL, T0 = 3000, 1_789_344_000_000
 ACT = ["Rest", "Walk", "Run", "Cycle"]
 

@@ -1,10 +1,20 @@
 //! A wearable's export, written by a Cortex-M3 firmware (QEMU `lm3s6965evb`)
-//! through semihosting to a file on the host.
+//! to an emulated external SPI NOR flash chip, then copied out to a file on
+//! the host through semihosting.
 //!
-//! No allocator: the writer's RAM is a 512-byte block buffer and the
-//! sealing writer's running digest, on the stack. The firmware generates its
-//! samples deterministically (see [`item`]), so the host can recompute every
-//! record and compare (`scripts/firmware-demo.sh` does).
+//! The flash ([`flash`]) is not memory-mapped: the firmware reads it 256
+//! bytes at a time into RAM, programs it a page at a time (bits can only be
+//! cleared) and erases it a 4 KiB sector at a time. Its cells are a file on
+//! the host, so they outlive the power cut as a real chip's do.
+//!
+//! No allocator, bounded RAM, all on the stack: one 548-byte buffer that is
+//! the reading [`Feed`]'s buffer (a frame plus 18 bytes) and then the
+//! writer's 512-byte block buffer, one 256-byte page buffer for the flash
+//! reads, the feed's and the writer's small state, and the sealing writer's
+//! running digest. The firmware prints the sizes and the peak stack of each
+//! phase (stack painting). The samples are generated deterministically (see
+//! [`item`]), so the host can recompute every record and compare
+//! (`scripts/firmware-demo.sh` does).
 //!
 //! The export is sealed (spec `seal.md`): a KEY frame names the device key,
 //! a SEAL frame after every [`EVERY`] blocks signs the SHA-256 of every byte
@@ -18,53 +28,72 @@
 //! Phases, chosen by the last semihosting argument
 //! (`-semihosting-config enable=on,target=native,arg=fw,arg=PHASE`):
 //!
-//! - `full`: writes the whole export to `wearable-full.koffer`.
-//! - `cut`: writes the same export to `wearable-resumed.koffer`, but the
-//!   power fails after [`CUT_AT`] bytes — in the middle of a frame; the
-//!   records still in the block buffer are lost with it.
-//! - `resume`: the device boots again, reads back what reached the file,
-//!   finds the intact prefix with `ResumePoint::scan`, recomputes the running
-//!   digest from that prefix read back again in 256-byte chunks (storage
-//!   need not be memory-mapped), truncates the file to it, and continues the
-//!   sealed export with `SealingWriter::resume` from the first record that
-//!   was not written, to the end.
+//! - `full`: erases the export partition of the chip `flash-full.img`,
+//!   writes the whole export to it, reads it back in 256-byte chunks and
+//!   verifies it with [`Feed::new`], and copies it out to
+//!   `wearable-full.koffer`.
+//! - `cut`: the same export on the chip `flash.img`, but the power fails
+//!   after [`CUT_AT`] bytes have been programmed — in the middle of a page
+//!   program, in the middle of a frame; the records still in the block
+//!   buffer are lost with it. The rest of the partition stays erased (`0xFF`).
+//! - `resume`: the device boots again and reads the partition back in
+//!   256-byte chunks into a [`Feed::structure_only`], noting where the
+//!   programmed bytes end; [`ResumePoint::from_feed`] gives the intact
+//!   prefix (the torn frame and the erased fill after it are the tail, spec
+//!   `format.md` §10.3). It erases what the torn frame programmed
+//!   ([`flash::discard`], §11.2), recomputes the running digest from the
+//!   prefix read back again in 256-byte chunks, continues the sealed export
+//!   with `SealingWriter::resume` from the first record that was not written,
+//!   to the end, then verifies and copies it out as `full` does, to
+//!   `wearable-resumed.koffer`.
 //! - anything else (e.g. plain `cargo run --release`): all three in a row.
 //!
 //! Exit status 0 on success; any failure exits non-zero.
 #![no_std]
 #![no_main]
 
+mod flash;
+mod stack;
+
 use core::ffi::CStr;
 
 use cortex_m_rt::entry;
+use flash::{Flash, FlashError, FlashSink, PAGE, PARTITION};
 use koffer::meta::{key, time_base, Entry, Value};
+use koffer::read::{Feed, FeedError, Frame, FrameRef, Summary};
 use koffer::seal::{Algorithm, Digest, Ed25519, KeyFrame, SealingWriter, WriteError};
 use koffer::write::ResumePoint;
 use semihosting::experimental::env;
 use semihosting::fs::File;
-use semihosting::io::{Read as _, Write as _};
+use semihosting::io::Write as _;
 use semihosting::println;
 
 /// Records in a complete export (samples and a few events).
 const TOTAL: u32 = 3000;
-/// Bytes that reach the file before the simulated power cut.
+/// Bytes programmed into the flash before the simulated power cut.
 const CUT_AT: u64 = 22_000;
 /// The block buffer: at most 512 bytes.
 const BLOCK: usize = 512;
+/// The reading feed's buffer: the largest frame this firmware writes (a
+/// block frame: the block buffer plus 18 bytes) and 18 bytes of context.
+/// The same RAM is the block buffer while writing.
+const BUF: usize = BLOCK + 36;
 /// First sample time: 2026-09-14 00:00 UTC.
 const T0_MS: u64 = 1_789_344_000_000;
 
 /// A SEAL frame after every this many blocks.
 const EVERY: u32 = 8;
-/// Chunk size of the read-back that recomputes the running digest.
-const CHUNK: usize = 256;
 /// The device key: a DEMO KEY, compiled in and published — never use a
 /// fixed, public seed on a real device.
 const DEMO_SEED: [u8; 32] = *b"koffer-demo-key: NOT A SECRET!!!";
 
+/// The chip of the uninterrupted export, and the chip of the cut one.
+const FULL_CHIP: &CStr = c"flash-full.img";
+const CHIP: &CStr = c"flash.img";
+/// Where the verified exports are copied out to.
 const FULL: &CStr = c"wearable-full.koffer";
-const PUBLIC_KEY: &CStr = c"device.pub";
 const RESUMED: &CStr = c"wearable-resumed.koffer";
+const PUBLIC_KEY: &CStr = c"device.pub";
 
 /// What the wearer was doing.
 #[derive(serde::Serialize, koffer::Describe, Clone, Copy)]
@@ -150,84 +179,20 @@ fn item(k: u32) -> Item {
     })
 }
 
-/// Why a write to the host file failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SinkError {
-    /// The host refused the write.
-    Host,
-    /// The simulated power cut.
-    PowerLoss,
-}
-
-impl core::fmt::Display for SinkError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
-            SinkError::Host => "the host refused the write",
-            SinkError::PowerLoss => "power lost",
-        })
-    }
-}
-
-impl core::error::Error for SinkError {}
-
-impl embedded_io::Error for SinkError {
-    fn kind(&self) -> embedded_io::ErrorKind {
-        embedded_io::ErrorKind::Other
-    }
-}
-
-/// A file on the host, as an `embedded_io::Write` sink; the power fails once
-/// `limit` bytes have been written (mid-write if a piece crosses it).
-struct HostFile {
-    file: File,
-    written: u64,
-    limit: u64,
-}
-
-impl embedded_io::ErrorType for HostFile {
-    type Error = SinkError;
-}
-
-impl embedded_io::Write for HostFile {
-    fn write(&mut self, bytes: &[u8]) -> Result<usize, SinkError> {
-        if bytes.is_empty() {
-            return Ok(0);
-        }
-        let room = self.limit - self.written;
-        if room == 0 {
-            return Err(SinkError::PowerLoss);
-        }
-        let n = (bytes.len() as u64).min(room) as usize;
-        self.file
-            .write_all(&bytes[..n])
-            .map_err(|_| SinkError::Host)?;
-        self.written += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> Result<(), SinkError> {
-        Ok(())
-    }
-}
-
 fn fail(what: &str) -> ! {
     println!("firmware: FAILED: {}", what);
     semihosting::process::exit(1)
 }
 
-fn create(path: &CStr, limit: u64) -> HostFile {
-    let file = File::create(path).unwrap_or_else(|_| fail("cannot create the host file"));
-    HostFile {
-        file,
-        written: 0,
-        limit,
-    }
+fn attach(path: &CStr) -> Flash {
+    Flash::attach(path).unwrap_or_else(|_| fail("cannot attach the flash image"))
 }
 
-/// The sealing writer of the export, signing with the device key.
-type Sealing<'b> = SealingWriter<'b, HostFile, Ed25519>;
+/// The sealing writer of the export, programming the flash, signing with
+/// the device key.
+type Sealing<'b, 'f> = SealingWriter<'b, FlashSink<'f>, Ed25519>;
 /// Its error.
-type SealError = WriteError<SinkError, koffer::seal::NoKey>;
+type SealError = WriteError<FlashError, koffer::seal::NoKey>;
 
 /// The device's signer and public key.
 fn device_key() -> (Ed25519, [u8; 32]) {
@@ -253,7 +218,7 @@ fn write_public_key(public: &[u8; 32]) {
 
 /// Records `from..TOTAL`, after the metadata and record type declarations.
 /// Returns the writer's error if the sink fails (the power cut).
-fn export(w: &mut Sealing<'_>, from: u32) -> Result<(), SealError> {
+fn export(w: &mut Sealing<'_, '_>, from: u32) -> Result<(), SealError> {
     // Declared by `start`, or before the power cut for a resumed writer.
     let (Some(samples), Some(events)) = (w.declared_raw(SAMPLE), w.declared_raw(EVENT)) else {
         fail("the record types are not declared")
@@ -267,7 +232,7 @@ fn export(w: &mut Sealing<'_>, from: u32) -> Result<(), SealError> {
     Ok(())
 }
 
-fn start(w: &mut Sealing<'_>) -> Result<(), SealError> {
+fn start(w: &mut Sealing<'_, '_>) -> Result<(), SealError> {
     w.metadata(&[
         Entry::new(key::PRODUCER_VENDOR, Value::Str("Acme Wearables")),
         Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3 (QEMU lm3s6965evb)")),
@@ -283,139 +248,262 @@ fn start(w: &mut Sealing<'_>) -> Result<(), SealError> {
     Ok(())
 }
 
-/// Scenario 1: the whole export in one go.
-fn full() {
+/// Reads the whole partition back in 256-byte chunks and verifies it with
+/// every check ([`Feed::new`], as `Reader::verify`), counting the records of
+/// the blocks it hands out.
+fn read_back(
+    flash: &mut Flash,
+    buf: &mut [u8; BUF],
+    page: &mut [u8; PAGE],
+) -> Result<(Summary, u64), FeedError> {
+    let mut feed = Feed::new(buf);
+    let mut records = 0u64;
+    let mut count = |frame: &FrameRef<'_>| {
+        if let Frame::Block(b) = &frame.frame {
+            records += b.records().count() as u64;
+        }
+    };
+    let mut failed = Ok(());
+    if flash::read_pages(flash, PARTITION, page, |chunk| {
+        failed = feed.feed_with(chunk, &mut count);
+        failed.is_ok()
+    })
+    .is_err()
+    {
+        fail("read-back: flash read");
+    }
+    failed?;
+    let summary = feed.finish_with(&mut count)?;
+    Ok((summary, records))
+}
+
+/// [`read_back`], then copies the container (not the erased fill after it)
+/// out to the host file `out`. `written` is where the writer's last byte went.
+fn verify_and_copy_out(
+    phase: &str,
+    flash: &mut Flash,
+    buf: &mut [u8; BUF],
+    page: &mut [u8; PAGE],
+    written: u32,
+    out: &CStr,
+) {
+    let (verified, stack) = stack::measure(|| read_back(flash, buf, page));
+    let (summary, records) = verified.unwrap_or_else(|e| {
+        println!("firmware: {}: read-back: {}", phase, e);
+        fail("read-back: the export on flash does not verify")
+    });
+    println!(
+        "firmware: {}: read back {} bytes of flash in {}-byte chunks and verified (Feed::new): {}, {} frames, {} blocks, {} records handed out; {} bytes of erased flash after the end frame; stack {} B",
+        phase,
+        PARTITION,
+        PAGE,
+        if summary.is_complete() { "complete" } else { "INCOMPLETE" },
+        summary.counted.frames,
+        summary.counted.blocks,
+        records,
+        u64::from(PARTITION) - summary.len,
+        stack
+    );
+    if !summary.is_complete()
+        || summary.len != u64::from(written)
+        || records != u64::from(TOTAL)
+        || summary.counted.records != records
+    {
+        fail("read-back: not the complete export");
+    }
+    // Copy the container out, a page at a time.
+    let mut file = File::create(out).unwrap_or_else(|_| fail("cannot create the host file"));
+    let mut host = Ok(());
+    if flash::read_pages(flash, written, page, |chunk| {
+        host = file.write_all(chunk);
+        host.is_ok()
+    })
+    .is_err()
+        || host.is_err()
+    {
+        fail("copy-out");
+    }
+    println!(
+        "firmware: {}: copied {} bytes out to {:?} ({} reads, {} page programs, {} sector erases in this boot)",
+        phase, written, out, flash.reads, flash.programs, flash.erases
+    );
+}
+
+/// A new export on `chip`: the partition erased, the export written from
+/// byte 0. With `cut`, the power fails after that many bytes.
+fn write_new(flash: &mut Flash, buf: &mut [u8; BUF], cut: Option<u64>) -> (Result<(), SealError>, u32) {
     let (signer, public) = device_key();
     write_public_key(&public);
+    flash
+        .erase_range(0, PARTITION)
+        .unwrap_or_else(|_| fail("erase the partition"));
+    if let Some(n) = cut {
+        flash.cut_after(n);
+    }
     let key = KeyFrame::new(Algorithm::EdDSA, &public, EVERY);
-    let mut block = [0u8; BLOCK];
     let mut digest = Digest::new();
-    let mut w = SealingWriter::new(
-        create(FULL, u64::MAX),
-        &mut block,
-        &mut digest,
-        signer,
-        &key,
-    )
-    .unwrap_or_else(|_| fail("full: writer"));
-    if start(&mut w).is_err() || export(&mut w, 0).is_err() {
+    let sink = FlashSink { flash, pos: 0 };
+    let mut w = SealingWriter::new(sink, &mut buf[..BLOCK], &mut digest, signer, &key)
+        .unwrap_or_else(|_| fail("writer"));
+    let r = start(&mut w).and_then(|()| export(&mut w, 0));
+    if r.is_err() {
+        println!(
+            "firmware: cut: power lost after {} bytes; {} records were in intact blocks; {} seals written, the last ending at byte {}",
+            CUT_AT,
+            w.counted().records,
+            w.digest().seals(),
+            w.digest().segment_start()
+        );
+        // The device dies here: no finish, the buffered records are gone.
+        return (r, 0);
+    }
+    let sink = w.finish().unwrap_or_else(|_| fail("finish"));
+    (Ok(()), sink.pos)
+}
+
+/// Scenario 1: the whole export in one go.
+fn full() {
+    let mut flash = attach(FULL_CHIP);
+    let mut buf = [0u8; BUF];
+    let mut page = [0u8; PAGE];
+    let (r, len) = write_new(&mut flash, &mut buf, None);
+    if r.is_err() {
         fail("full: writing");
     }
-    let sink = w.finish().unwrap_or_else(|_| fail("full: finish"));
     println!(
-        "firmware: full: {} records, {} bytes in {:?}, sealed every {} blocks",
-        TOTAL, sink.written, FULL, EVERY
+        "firmware: full: {} records, {} bytes on the flash, sealed every {} blocks",
+        TOTAL, len, EVERY
     );
+    verify_and_copy_out("full", &mut flash, &mut buf, &mut page, len, FULL);
 }
 
 /// Scenario 2, before the reboot: the power fails after CUT_AT bytes.
 fn cut() {
-    let (signer, public) = device_key();
-    write_public_key(&public);
-    let key = KeyFrame::new(Algorithm::EdDSA, &public, EVERY);
-    let mut block = [0u8; BLOCK];
-    let mut digest = Digest::new();
-    let mut w = SealingWriter::new(
-        create(RESUMED, CUT_AT),
-        &mut block,
-        &mut digest,
-        signer,
-        &key,
-    )
-    .unwrap_or_else(|_| fail("cut: writer"));
-    let r = start(&mut w).and_then(|()| export(&mut w, 0));
-    match r {
-        Err(WriteError::Write(koffer::write::Error::Sink(SinkError::PowerLoss))) => {}
+    let mut flash = attach(CHIP);
+    let mut buf = [0u8; BUF];
+    match write_new(&mut flash, &mut buf, Some(CUT_AT)).0 {
+        Err(WriteError::Write(koffer::write::Error::Sink(FlashError::PowerLoss))) => {}
         Err(_) => fail("cut: unexpected writer error"),
         Ok(()) => fail("cut: the export ended before the power cut"),
     }
-    println!(
-        "firmware: cut: power lost after {} bytes; {} records were in intact blocks; {} seals written, the last ending at byte {}",
-        CUT_AT,
-        w.counted().records,
-        w.digest().seals(),
-        w.digest().segment_start()
-    );
-    // The device dies here: no finish, the buffered records are gone.
 }
 
-/// Scenario 2, after the reboot: scan, truncate, resume, finish.
-fn resume() {
-    // On a device the export would sit in memory-mapped flash; here the part
-    // written before the cut is read back from the host into RAM.
-    let mut existing = [0u8; 24 * 1024];
-    let mut len = 0;
+/// Feeds the partition, read in 256-byte chunks, to a structure-only feed:
+/// the resume point, and the end of the programmed (not `0xFF`) bytes.
+fn resume_point(
+    flash: &mut Flash,
+    buf: &mut [u8; BUF],
+    page: &mut [u8; PAGE],
+) -> (ResumePoint, u32) {
+    let mut feed = Feed::structure_only(buf);
+    let mut programmed_end = 0u32;
+    let mut at = 0u32;
+    let mut failed = Ok(());
+    if flash::read_pages(flash, PARTITION, page, |chunk| {
+        if let Some(i) = chunk.iter().rposition(|&b| b != 0xFF) {
+            programmed_end = at + i as u32 + 1;
+        }
+        at += chunk.len() as u32;
+        failed = feed.feed(chunk);
+        failed.is_ok()
+    })
+    .is_err()
     {
-        let mut f = File::open(RESUMED).unwrap_or_else(|_| fail("resume: open"));
-        loop {
-            match f.read(&mut existing[len..]) {
-                Ok(0) => break,
-                Ok(n) => len += n,
-                Err(_) => fail("resume: read"),
-            }
-            if len == existing.len() {
-                fail("resume: the file is larger than the read-back buffer");
-            }
+        fail("resume: flash read");
+    }
+    match failed.and_then(|()| ResumePoint::from_feed(feed)) {
+        Ok(point) => (point, programmed_end),
+        Err(e) => {
+            println!("firmware: resume: {}", e);
+            fail("resume: the export on flash is damaged")
         }
     }
-    let point = ResumePoint::scan(&existing[..len]).unwrap_or_else(|_| fail("resume: scan"));
-    let valid = point.valid_len() as usize;
+}
+
+/// Scenario 2, after the reboot: find the export's end on the flash, discard
+/// the torn frame, recompute the digest, resume, verify, copy out.
+fn resume() {
+    let mut flash = attach(CHIP);
+    let mut buf = [0u8; BUF];
+    let mut page = [0u8; PAGE];
+    // 1. The resume point: the partition read back in 256-byte chunks into
+    // a structure-only feed. The feed tells the intact prefix from the torn
+    // frame and the erased fill (spec §10.3); the firmware also notes the
+    // end of the programmed bytes, which it has to erase back to.
+    let ((point, programmed_end), scan_stack) =
+        stack::measure(|| resume_point(&mut flash, &mut buf, &mut page));
+    let valid = point.valid_len() as u32;
     let from = point.counted().records;
-    // The running digest of the intact prefix, read back from storage once
-    // more in CHUNK-byte pieces (as from flash that is not memory-mapped).
+    println!(
+        "firmware: resume: read {} bytes of flash in {}-byte chunks (Feed::structure_only, stack {} B): intact prefix {} bytes ({} frames, {} records); programmed bytes end at {}: a torn frame of {} bytes, then erased flash",
+        PARTITION,
+        PAGE,
+        scan_stack,
+        valid,
+        point.counted().frames,
+        from,
+        programmed_end,
+        programmed_end.saturating_sub(valid)
+    );
+    if point.is_complete() || programmed_end <= valid || from == 0 {
+        fail("resume: expected an incomplete container with records and a torn tail");
+    }
+    // 2. Bits cannot be set back without an erase: erase what the torn frame
+    // programmed, keeping the prefix.
+    let kept = flash::discard(&mut flash, valid, programmed_end, &mut page)
+        .unwrap_or_else(|_| fail("resume: discard the torn frame"));
+    println!(
+        "firmware: resume: erased bytes {}..{}; the sector's first {} bytes kept through the scratch sector",
+        valid - kept,
+        programmed_end.div_ceil(flash::SECTOR) * flash::SECTOR,
+        kept
+    );
+    // 3. The running digest of the intact prefix, read back in 256-byte chunks.
     let mut digest = Digest::new();
+    if flash::read_pages(&mut flash, valid, &mut page, |chunk| {
+        digest.feed(chunk);
+        true
+    })
+    .is_err()
     {
-        let mut f = File::open(RESUMED).unwrap_or_else(|_| fail("resume: open"));
-        let mut chunk = [0u8; CHUNK];
-        let mut fed = 0;
-        while fed < valid {
-            let want = CHUNK.min(valid - fed);
-            match f.read(&mut chunk[..want]) {
-                Ok(0) | Err(_) => fail("resume: read back"),
-                Ok(n) => {
-                    digest.feed(&chunk[..n]);
-                    fed += n;
-                }
-            }
-        }
+        fail("resume: read back the prefix");
     }
     println!(
         "firmware: resume: running digest recomputed from {} bytes in {}-byte chunks: {} seals, the last ending at byte {}",
         digest.position(),
-        CHUNK,
+        PAGE,
         digest.seals(),
         digest.segment_start()
     );
+    // 4. Continue at the first record that did not reach the flash intact
+    // (every record is one item of the generator, in order).
+    let (len, write_stack) = stack::measure(|| {
+        let (signer, public) = device_key();
+        let key = KeyFrame::new(Algorithm::EdDSA, &public, EVERY);
+        let sink = FlashSink {
+            flash: &mut flash,
+            pos: valid,
+        };
+        let mut w =
+            SealingWriter::resume(sink, &mut buf[..BLOCK], &mut digest, signer, &key, &point)
+                .unwrap_or_else(|_| fail("resume: SealingWriter::resume"));
+        if export(&mut w, from as u32).is_err() {
+            fail("resume: writing");
+        }
+        w.finish().unwrap_or_else(|_| fail("resume: finish")).pos
+    });
     println!(
-        "firmware: resume: {} bytes on the host, intact prefix {} bytes ({} frames, {} records); torn tail of {} bytes dropped",
-        len,
-        valid,
-        point.counted().frames,
-        from,
-        len - valid
+        "firmware: resume: continued at record {}; {} records, {} bytes on the flash (SealingWriter::resume to finish: stack {} B)",
+        from, TOTAL, len, write_stack
     );
-    if point.is_complete() || valid == len || from == 0 {
-        fail("resume: expected an incomplete container with records and a torn tail");
-    }
-    // Semihosting cannot truncate: re-create the file and put the intact prefix back.
-    let mut sink = create(RESUMED, u64::MAX);
-    embedded_io::Write::write_all(&mut sink, &existing[..valid])
-        .unwrap_or_else(|_| fail("resume: rewrite prefix"));
-    let (signer, public) = device_key();
-    let key = KeyFrame::new(Algorithm::EdDSA, &public, EVERY);
-    let mut block = [0u8; BLOCK];
-    let mut w = SealingWriter::resume(sink, &mut block, &mut digest, signer, &key, &point)
-        .unwrap_or_else(|_| fail("resume: SealingWriter::resume"));
-    // Every record is one item of the generator, in order: continue at the
-    // first one that did not reach the file intact.
-    if export(&mut w, from as u32).is_err() {
-        fail("resume: writing");
-    }
-    let sink = w.finish().unwrap_or_else(|_| fail("resume: finish"));
-    println!(
-        "firmware: resume: continued at record {}; {} records, {} bytes in {:?}",
-        from, TOTAL, sink.written, RESUMED
-    );
+    // 5. Read back, verify, copy out.
+    verify_and_copy_out("resume", &mut flash, &mut buf, &mut page, len, RESUMED);
+}
+
+/// Runs a phase with its stack painted, and reports its peak.
+fn run(name: &str, phase: fn()) {
+    let ((), used) = stack::measure(phase);
+    println!("firmware: {}: peak stack {} bytes", name, used);
 }
 
 #[entry]
@@ -429,15 +517,23 @@ fn main() -> ! {
             phase_len = n;
         }
     }
+    println!(
+        "firmware: RAM: {} B feed/block buffer, {} B page buffer; state: Feed {} B, SealingWriter {} B, Digest {} B",
+        BUF,
+        PAGE,
+        core::mem::size_of::<Feed<'static, true>>(),
+        core::mem::size_of::<Sealing<'static, 'static>>(),
+        core::mem::size_of::<Digest>()
+    );
     match &phase[..phase_len] {
-        b"full" => full(),
-        b"cut" => cut(),
-        b"resume" => resume(),
+        b"full" => run("full", full),
+        b"cut" => run("cut", cut),
+        b"resume" => run("resume", resume),
         _ => {
-            full();
-            cut();
+            run("full", full);
+            run("cut", cut);
             println!("firmware: -- reboot --");
-            resume();
+            run("resume", resume);
         }
     }
     semihosting::process::exit(0)
