@@ -17,7 +17,24 @@
 //! The chip's cells are a file on the host (`flash.img`), reached through
 //! semihosting: like a real chip, and unlike RAM, they survive the power cut
 //! (the QEMU process ends; the next boot is a new process). A new image is a
-//! factory-fresh chip: every byte `0xFF`.
+//! factory-fresh chip: every byte `0xFF`. A RAM region kept over a reset was
+//! the other choice; it was not taken because RAM is exactly what a power
+//! cut loses, and the image lets the host check the chip afterwards (the
+//! container, then `0xFF` to the end). QEMU also has SPI NOR models
+//! (`m25p80`: `w25x20`, `is25lp080d`, …) for an SSI bus; driving one would
+//! add a PL022 driver and chip-select wiring the `lm3s6965evb` does not give
+//! a flash (its SSI bus carries the OLED display and an SD card), while the firmware
+//! would see the same three commands as here.
+//!
+//! What the model enforces is what a flash driver has to get right: nothing
+//! is read except into a RAM buffer, a program never crosses a page, and a
+//! byte is never programmed to a value it cannot reach without an erase.
+//! After a cut the torn frame's bytes stay programmed: the resumed writer
+//! may program over them only the bits they still have set. (In this demo
+//! the generator is deterministic, so the resumed writer emits the very
+//! bytes that were torn and could even program over them; a device whose
+//! data after the reboot differs could not, so the firmware erases them as
+//! spec `format.md` §11.2 says.)
 //!
 //! The power cut: [`Flash::cut_after`] lets the chip program only so many
 //! more bytes; the page program that crosses the limit is cut short (its
@@ -166,7 +183,9 @@ impl Flash {
         self.image
             .read_exact(&mut cells)
             .map_err(|_| FlashError::Host)?;
-        let n = data.len().min(usize::try_from(self.budget).unwrap_or(usize::MAX));
+        let n = data
+            .len()
+            .min(usize::try_from(self.budget).unwrap_or(usize::MAX));
         for (i, (&d, c)) in data[..n].iter().zip(&mut cells[at..]).enumerate() {
             if d & !*c != 0 {
                 return Err(FlashError::NotErased(addr + i as u32));
@@ -174,9 +193,7 @@ impl Flash {
             *c &= d;
         }
         self.seek(page)?;
-        self.image
-            .write_all(&cells)
-            .map_err(|_| FlashError::Host)?;
+        self.image.write_all(&cells).map_err(|_| FlashError::Host)?;
         self.budget -= n as u64;
         if n < data.len() {
             self.dead = true;
@@ -188,7 +205,7 @@ impl Flash {
     /// Sets the 4 KiB sector at `addr` (sector-aligned) back to `0xFF`.
     pub fn erase_sector(&mut self, addr: u32) -> Result<(), FlashError> {
         self.alive()?;
-        if addr % SECTOR != 0 || addr >= CHIP {
+        if !addr.is_multiple_of(SECTOR) || addr >= CHIP {
             return Err(FlashError::Address(addr));
         }
         self.erases += 1;

@@ -147,7 +147,7 @@ enum Item {
 fn item(k: u32) -> Item {
     let timestamp_ms = T0_MS + u64::from(k) * 60_000;
     if k % 500 == 250 {
-        let (kind, detail) = if (k / 500) % 2 == 0 {
+        let (kind, detail) = if (k / 500).is_multiple_of(2) {
             ("charge", "charger connected")
         } else {
             ("alert", "resting heart rate above 90")
@@ -171,7 +171,7 @@ fn item(k: u32) -> Item {
             Activity::Run,
             Activity::Cycle,
         ][((k / 50) % 4) as usize],
-        note: if k % 100 == 0 {
+        note: if k.is_multiple_of(100) {
             Some("checkpoint")
         } else {
             None
@@ -232,19 +232,28 @@ fn export(w: &mut Sealing<'_, '_>, from: u32) -> Result<(), SealError> {
     Ok(())
 }
 
-fn start(w: &mut Sealing<'_, '_>) -> Result<(), SealError> {
-    w.metadata(&[
-        Entry::new(key::PRODUCER_VENDOR, Value::Str("Acme Wearables")),
-        Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3 (QEMU lm3s6965evb)")),
-        Entry::new(
-            key::PRODUCER_FIRMWARE,
-            Value::Str("firmware-cortex-m 0.0.0"),
-        ),
-        Entry::new(key::SUBJECT_PSEUDONYM, Value::Str("p-7f3a9c")),
-        Entry::new(key::TIME_BASE, Value::Str(time_base::UNIX)),
-    ])?;
-    w.declare_type::<Sample<'_>>(SAMPLE)?;
-    w.declare_type::<Event<'_>>(EVENT)?;
+/// The frames before the records: the metadata and the two record types,
+/// each unless it reached the flash before a power cut. `frames` are the
+/// frames already there (the KEY frame is the first, the metadata the second).
+fn start(w: &mut Sealing<'_, '_>, frames: u64) -> Result<(), SealError> {
+    if frames < 2 {
+        w.metadata(&[
+            Entry::new(key::PRODUCER_VENDOR, Value::Str("Acme Wearables")),
+            Entry::new(key::PRODUCER_MODEL, Value::Str("Band 3 (QEMU lm3s6965evb)")),
+            Entry::new(
+                key::PRODUCER_FIRMWARE,
+                Value::Str("firmware-cortex-m 0.0.0"),
+            ),
+            Entry::new(key::SUBJECT_PSEUDONYM, Value::Str("p-7f3a9c")),
+            Entry::new(key::TIME_BASE, Value::Str(time_base::UNIX)),
+        ])?;
+    }
+    if w.declared_raw(SAMPLE).is_none() {
+        w.declare_type::<Sample<'_>>(SAMPLE)?;
+    }
+    if w.declared_raw(EVENT).is_none() {
+        w.declare_type::<Event<'_>>(EVENT)?;
+    }
     Ok(())
 }
 
@@ -329,9 +338,15 @@ fn verify_and_copy_out(
     );
 }
 
-/// A new export on `chip`: the partition erased, the export written from
-/// byte 0. With `cut`, the power fails after that many bytes.
-fn write_new(flash: &mut Flash, buf: &mut [u8; BUF], cut: Option<u64>) -> (Result<(), SealError>, u32) {
+/// A new export on the chip: its partition erased, the export written from
+/// byte 0. With `cut`, the power fails after that many bytes have been
+/// programmed; returns the writer's error and reports what it had written.
+/// Otherwise returns the export's length.
+fn write_new(
+    flash: &mut Flash,
+    buf: &mut [u8; BUF],
+    cut: Option<u64>,
+) -> (Result<(), SealError>, u32) {
     let (signer, public) = device_key();
     write_public_key(&public);
     flash
@@ -343,13 +358,20 @@ fn write_new(flash: &mut Flash, buf: &mut [u8; BUF], cut: Option<u64>) -> (Resul
     let key = KeyFrame::new(Algorithm::EdDSA, &public, EVERY);
     let mut digest = Digest::new();
     let sink = FlashSink { flash, pos: 0 };
-    let mut w = SealingWriter::new(sink, &mut buf[..BLOCK], &mut digest, signer, &key)
-        .unwrap_or_else(|_| fail("writer"));
-    let r = start(&mut w).and_then(|()| export(&mut w, 0));
+    let mut w = match SealingWriter::new(sink, &mut buf[..BLOCK], &mut digest, signer, &key) {
+        Ok(w) => w,
+        // The power failed inside the header or the KEY frame.
+        Err(e) if cut.is_some() => {
+            println!("firmware: cut: power lost after {} bytes, in the header or the KEY frame; 0 records were in intact blocks; 0 seals written, the last ending at byte 0", cut.unwrap_or(0));
+            return (Err(e), 0);
+        }
+        Err(_) => fail("writer"),
+    };
+    let r = start(&mut w, 0).and_then(|()| export(&mut w, 0));
     if r.is_err() {
         println!(
             "firmware: cut: power lost after {} bytes; {} records were in intact blocks; {} seals written, the last ending at byte {}",
-            CUT_AT,
+            cut.unwrap_or(0),
             w.counted().records,
             w.digest().seals(),
             w.digest().segment_start()
@@ -445,8 +467,8 @@ fn resume() {
         programmed_end,
         programmed_end.saturating_sub(valid)
     );
-    if point.is_complete() || programmed_end <= valid || from == 0 {
-        fail("resume: expected an incomplete container with records and a torn tail");
+    if point.is_complete() {
+        fail("resume: the export on flash is complete: nothing to resume");
     }
     // 2. Bits cannot be set back without an erase: erase what the torn frame
     // programmed, keeping the prefix.
@@ -487,7 +509,10 @@ fn resume() {
         let mut w =
             SealingWriter::resume(sink, &mut buf[..BLOCK], &mut digest, signer, &key, &point)
                 .unwrap_or_else(|_| fail("resume: SealingWriter::resume"));
-        if export(&mut w, from as u32).is_err() {
+        if start(&mut w, point.counted().frames)
+            .and_then(|()| export(&mut w, from as u32))
+            .is_err()
+        {
             fail("resume: writing");
         }
         w.finish().unwrap_or_else(|_| fail("resume: finish")).pos
