@@ -46,6 +46,10 @@
 //!   with `SealingWriter::resume` from the first record that was not written,
 //!   to the end, then verifies and copies it out as `full` does, to
 //!   `wearable-resumed.koffer`.
+//!   `cut` may be followed by another argument, the number of bytes
+//!   programmed before the power fails (`scripts/firmware-demo.sh` cuts at
+//!   a few more points: in the header, the KEY frame, the metadata, across a
+//!   sector boundary, in the last frames).
 //! - anything else (e.g. plain `cargo run --release`): all three in a row.
 //!
 //! Exit status 0 on success; any failure exits non-zero.
@@ -399,11 +403,11 @@ fn full() {
     verify_and_copy_out("full", &mut flash, &mut buf, &mut page, len, FULL);
 }
 
-/// Scenario 2, before the reboot: the power fails after CUT_AT bytes.
-fn cut() {
+/// Scenario 2, before the reboot: the power fails after `at` bytes.
+fn cut(at: u64) {
     let mut flash = attach(CHIP);
     let mut buf = [0u8; BUF];
-    match write_new(&mut flash, &mut buf, Some(CUT_AT)).0 {
+    match write_new(&mut flash, &mut buf, Some(at)).0 {
         Err(WriteError::Write(koffer::write::Error::Sink(FlashError::PowerLoss))) => {}
         Err(_) => fail("cut: unexpected writer error"),
         Ok(()) => fail("cut: the export ended before the power cut"),
@@ -526,20 +530,40 @@ fn resume() {
 }
 
 /// Runs a phase with its stack painted, and reports its peak.
-fn run(name: &str, phase: fn()) {
+fn run(name: &str, phase: impl FnOnce()) {
     let ((), used) = stack::measure(phase);
     println!("firmware: {}: peak stack {} bytes", name, used);
 }
 
+/// A decimal number, or `None`.
+fn number(s: &[u8]) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.iter().try_fold(0u64, |n, &d| {
+        d.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+            .flatten()
+    })
+}
+
 #[entry]
 fn main() -> ! {
+    // The last argument is the phase; `cut` may be followed by the number
+    // of bytes programmed before the power fails (default CUT_AT).
     let mut phase = [0u8; 16];
     let mut phase_len = 0;
+    let mut cut_at = CUT_AT;
     if let Ok(args) = env::args::<256>() {
         for a in (&args).flatten() {
-            let n = a.len().min(phase.len());
-            phase[..n].copy_from_slice(&a.as_bytes()[..n]);
-            phase_len = n;
+            let a = a.as_bytes();
+            match number(a) {
+                Some(n) if &phase[..phase_len] == b"cut" => cut_at = n,
+                _ => {
+                    phase_len = a.len().min(phase.len());
+                    phase[..phase_len].copy_from_slice(&a[..phase_len]);
+                }
+            }
         }
     }
     println!(
@@ -552,11 +576,11 @@ fn main() -> ! {
     );
     match &phase[..phase_len] {
         b"full" => run("full", full),
-        b"cut" => run("cut", cut),
+        b"cut" => run("cut", || cut(cut_at)),
         b"resume" => run("resume", resume),
         _ => {
             run("full", full);
-            run("cut", cut);
+            run("cut", || cut(cut_at));
             println!("firmware: -- reboot --");
             run("resume", resume);
         }
