@@ -25,7 +25,7 @@
 //! trait. Every phase writes the public key to `device.pub` (the
 //! `koffer keygen` format) so the host can run `koffer verify --key`.
 //!
-//! Phases, chosen by the last semihosting argument
+//! Phases, chosen by a semihosting argument
 //! (`-semihosting-config enable=on,target=native,arg=fw,arg=PHASE`):
 //!
 //! - `full`: erases the export partition of the chip `flash-full.img`,
@@ -36,6 +36,10 @@
 //!   after [`CUT_AT`] bytes have been programmed — in the middle of a page
 //!   program, in the middle of a frame; the records still in the block
 //!   buffer are lost with it. The rest of the partition stays erased (`0xFF`).
+//!   An argument after `cut` sets another number of bytes
+//!   (`scripts/firmware-demo.sh` cuts at a few more points: in the header,
+//!   the KEY frame, the metadata, across a sector boundary, in the last
+//!   frames).
 //! - `resume`: the device boots again and reads the partition back in
 //!   256-byte chunks into a [`Feed::structure_only`], noting where the
 //!   programmed bytes end; [`ResumePoint::from_feed`] gives the intact
@@ -44,12 +48,9 @@
 //!   ([`flash::discard`], §11.2), recomputes the running digest from the
 //!   prefix read back again in 256-byte chunks, continues the sealed export
 //!   with `SealingWriter::resume` from the first record that was not written,
-//!   to the end, then verifies and copies it out as `full` does, to
-//!   `wearable-resumed.koffer`.
-//!   `cut` may be followed by another argument, the number of bytes
-//!   programmed before the power fails (`scripts/firmware-demo.sh` cuts at
-//!   a few more points: in the header, the KEY frame, the metadata, across a
-//!   sector boundary, in the last frames).
+//!   to the end (writing the metadata and declarations again if the cut
+//!   came before they reached the flash), then verifies and copies it out
+//!   as `full` does, to `wearable-resumed.koffer`.
 //! - anything else (e.g. plain `cargo run --release`): all three in a row.
 //!
 //! Exit status 0 on success; any failure exits non-zero.
