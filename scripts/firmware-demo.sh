@@ -25,7 +25,9 @@
 # and `koffer export --format ndjson` must give exactly the records the
 # firmware's deterministic generator makes; another key must be refused.
 # Each chip image must hold its copied-out container and 0xFF after it. Then
-# eight more cut points, each resumed to the byte-identical export.
+# eight more cut points, each resumed to the byte-identical export, and four
+# cuts during the resumed boot (while erasing the torn frame, while writing
+# on), each finished by a third boot.
 # Installs only what is missing (the rustup target; QEMU from bookworm-backports,
 # as root). Exit 0 only if everything holds. Usage: bash scripts/firmware-demo.sh
 set -euo pipefail
@@ -185,4 +187,24 @@ for at in 10 30 300 1000 4096 4100 61439 88000; do
     || fail "resume after a cut at $at: not the uninterrupted export"
 done
 say "cuts after 10, 30, 300, 1000, 4096, 4100, 61439, 88000 bytes: each resumed to the uninterrupted export"
+
+# The power failing again in the resumed boot, 22000 bytes into the export:
+# while the sector holding the prefix's end is copied to the scratch sector
+# (600 bytes programmed), while the repair mark is programmed (1215), after
+# it, while the copy is programmed back (1300: the next boot finishes the
+# repair from the scratch sector), and while the export is written on (5000).
+# A third boot must finish the export, byte for byte the uninterrupted one.
+for at in 600 1215 1300 5000; do
+  boot cut 22000 >"$out/cut-again-$at.log" || fail "cut before a cut at $at in the resumed boot"
+  boot resume "$at" >"$out/resume-cut-$at.log" || fail "resume cut at $at: $(tail -1 "$out/resume-cut-$at.log")"
+  grep -q "^firmware: resume: power lost again" "$out/resume-cut-$at.log" \
+    || fail "resume cut at $at: the power did not fail in the resumed boot"
+  boot resume >"$out/resume-again-$at.log" || fail "resume after a cut at $at in the resumed boot: $(tail -1 "$out/resume-again-$at.log")"
+  grep -q "^firmware: resume: read back .* verified (Feed::new): complete, 214 frames, 186 blocks, 3000 records" "$out/resume-again-$at.log" \
+    && cmp -s "$out/wearable-full.koffer" "$out/wearable-resumed.koffer" \
+    || fail "resume after a cut at $at in the resumed boot: not the uninterrupted export"
+done
+grep -q "^firmware: resume: finished the repair a power cut interrupted" "$out/resume-again-1300.log" \
+  || fail "a cut during the copy-back: the next boot did not finish the repair"
+say "cuts in the resumed boot after 600, 1215, 1300, 5000 bytes: each finished by the next boot to the uninterrupted export"
 say "all checks passed ($(( $(date +%s) - start ))s)"

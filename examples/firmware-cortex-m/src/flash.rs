@@ -55,11 +55,14 @@ pub const PAGE: usize = 256;
 pub const SECTOR: u32 = 4096;
 /// Bytes in the chip.
 pub const CHIP: u32 = 256 * 1024;
-/// The export's partition: every sector but the last.
-pub const PARTITION: u32 = CHIP - SECTOR;
-/// The scratch sector (the chip's last) that keeps the intact start of a
-/// sector while the sector is erased (see [`discard`]).
-pub const SCRATCH: u32 = CHIP - SECTOR;
+/// The export's partition: every sector but the last two.
+pub const PARTITION: u32 = CHIP - 2 * SECTOR;
+/// The scratch sector that keeps the intact start of a sector while the
+/// sector is erased (see [`discard`]).
+pub const SCRATCH: u32 = CHIP - 2 * SECTOR;
+/// The sector of the repair mark: which sector the scratch sector holds the
+/// start of, and how many bytes (see [`discard`], [`recover`]).
+pub const MARK: u32 = CHIP - SECTOR;
 
 /// Why a flash command failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -304,15 +307,18 @@ fn copy(
 
 /// Discards what a torn write programmed in `[from, to)` (spec `format.md`
 /// §11.2: bits cannot be set back without an erase), keeping every byte
-/// before `from`.
+/// before `from`; returns how many bytes of `from`'s sector were kept.
 ///
-/// The sectors wholly after `from` are erased. The sector holding `from`
-/// also holds the intact end of the container: its `[start, from)` is copied
-/// to the scratch sector a page at a time (RAM: one 256-byte page, not a
-/// 4 KiB sector), the sector erased, the copy programmed back and the
-/// scratch sector erased again. Returns
-/// the number of bytes kept that way. (A cut during this leaves an intact
-/// prefix that ends earlier, which the next boot resumes from.)
+/// The sectors wholly after `from` are erased, the last first, so that a
+/// cut in between leaves the programmed bytes contiguous: a prefix and a
+/// shorter torn tail, which the next boot finds as this one did. The sector
+/// holding `from` also holds the intact end of the container: its
+/// `[start, from)` is copied to the scratch sector a page at a time (RAM:
+/// one 256-byte page, not a 4 KiB sector), the repair mark programmed (the
+/// sector and the byte count, with a check word), the sector erased and the
+/// copy programmed back; then the mark and the scratch sector are erased.
+/// A cut before the mark is whole leaves the sector as it was; a cut after
+/// it is finished by [`recover`] on the next boot.
 pub fn discard(
     flash: &mut Flash,
     from: u32,
@@ -324,14 +330,68 @@ pub fn discard(
     }
     let start = from - from % SECTOR;
     let kept = from - start;
-    if kept > 0 {
-        flash.erase_sector(SCRATCH)?;
-        copy(flash, start, SCRATCH, kept, chunk)?;
+    let mut sector = to.div_ceil(SECTOR) * SECTOR;
+    while sector > start + SECTOR {
+        sector -= SECTOR;
+        flash.erase_sector(sector)?;
     }
-    flash.erase_range(start, to.div_ceil(SECTOR) * SECTOR)?;
-    if kept > 0 {
-        copy(flash, SCRATCH, start, kept, chunk)?;
-        flash.erase_sector(SCRATCH)?;
+    if kept == 0 {
+        flash.erase_sector(start)?;
+        return Ok(0);
     }
+    flash.erase_sector(MARK)?;
+    flash.erase_sector(SCRATCH)?;
+    copy(flash, start, SCRATCH, kept, chunk)?;
+    flash.program(MARK, &mark(start, kept))?;
+    finish_repair(flash, start, kept, chunk)?;
     Ok(kept)
+}
+
+/// The repair mark: the sector, the bytes kept, and a check word, so that
+/// a mark cut short is not taken for one.
+fn mark(start: u32, kept: u32) -> [u8; 12] {
+    let mut m = [0u8; 12];
+    m[..4].copy_from_slice(&start.to_le_bytes());
+    m[4..8].copy_from_slice(&kept.to_le_bytes());
+    m[8..].copy_from_slice(&(start ^ kept ^ 0x4B4F_4646).to_le_bytes());
+    m
+}
+
+/// The sector erased, its kept bytes programmed back from the scratch
+/// sector, then the mark erased (the repair is done) and the scratch sector.
+fn finish_repair(
+    flash: &mut Flash,
+    start: u32,
+    kept: u32,
+    chunk: &mut [u8; PAGE],
+) -> Result<(), FlashError> {
+    flash.erase_sector(start)?;
+    copy(flash, SCRATCH, start, kept, chunk)?;
+    flash.erase_sector(MARK)?;
+    flash.erase_sector(SCRATCH)
+}
+
+/// At boot, before the export is read: finishes a repair that a power cut
+/// interrupted after its mark was whole ([`discard`]), and clears a mark
+/// that was cut short. Returns the sector and the bytes restored, if any.
+pub fn recover(
+    flash: &mut Flash,
+    chunk: &mut [u8; PAGE],
+) -> Result<Option<(u32, u32)>, FlashError> {
+    flash.read(MARK, chunk)?;
+    if chunk[..12].iter().all(|&b| b == 0xFF) {
+        return Ok(None);
+    }
+    let word = |i: usize| u32::from_le_bytes([chunk[i], chunk[i + 1], chunk[i + 2], chunk[i + 3]]);
+    let (start, kept) = (word(0), word(4));
+    if mark(start, kept)[..] != chunk[..12]
+        || start % SECTOR != 0
+        || start >= PARTITION
+        || kept >= SECTOR
+    {
+        flash.erase_sector(MARK)?;
+        return Ok(None);
+    }
+    finish_repair(flash, start, kept, chunk)?;
+    Ok(Some((start, kept)))
 }

@@ -28,8 +28,8 @@
 //! Phases, chosen by a semihosting argument
 //! (`-semihosting-config enable=on,target=native,arg=fw,arg=PHASE`):
 //!
-//! - `full`: erases the export partition of the chip `flash-full.img`,
-//!   writes the whole export to it, reads it back in 256-byte chunks and
+//! - `full`: erases the chip `flash-full.img`, writes the whole export to
+//!   its partition, reads it back in 256-byte chunks and
 //!   verifies it with [`Feed::new`], and copies it out to
 //!   `wearable-full.koffer`.
 //! - `cut`: the same export on the chip `flash.img`, but the power fails
@@ -40,7 +40,8 @@
 //!   (`scripts/firmware-demo.sh` cuts at a few more points: in the header,
 //!   the KEY frame, the metadata, across a sector boundary, in the last
 //!   frames).
-//! - `resume`: the device boots again and reads the partition back in
+//! - `resume`: the device boots again, finishes a repair (below) that a
+//!   power cut interrupted, if any ([`flash::recover`]), and reads the partition back in
 //!   256-byte chunks into a [`Feed::structure_only`], noting where the
 //!   programmed bytes end; [`ResumePoint::from_feed`] gives the intact
 //!   prefix (the torn frame and the erased fill after it are the tail, spec
@@ -50,7 +51,10 @@
 //!   with `SealingWriter::resume` from the first record that was not written,
 //!   to the end (writing the metadata and declarations again if the cut
 //!   came before they reached the flash), then verifies and copies it out
-//!   as `full` does, to `wearable-resumed.koffer`.
+//!   as `full` does, to `wearable-resumed.koffer`. An argument after
+//!   `resume` cuts the power again after that many bytes programmed in this
+//!   boot (the script cuts it while erasing the torn frame and while
+//!   writing on; a third boot finishes).
 //! - anything else (e.g. plain `cargo run --release`): all three in a row.
 //!
 //! Exit status 0 on success; any failure exits non-zero.
@@ -354,9 +358,10 @@ fn write_new(
 ) -> (Result<(), SealError>, u32) {
     let (signer, public) = device_key();
     write_public_key(&public);
+    // The partition, and the scratch and mark sectors of an old repair.
     flash
-        .erase_range(0, PARTITION)
-        .unwrap_or_else(|_| fail("erase the partition"));
+        .erase_range(0, flash::CHIP)
+        .unwrap_or_else(|_| fail("erase the chip"));
     if let Some(n) = cut {
         flash.cut_after(n);
     }
@@ -449,10 +454,23 @@ fn resume_point(
 
 /// Scenario 2, after the reboot: find the export's end on the flash, discard
 /// the torn frame, recompute the digest, resume, verify, copy out.
-fn resume() {
+fn resume(cut: Option<u64>) {
     let mut flash = attach(CHIP);
     let mut buf = [0u8; BUF];
     let mut page = [0u8; PAGE];
+    if let Some(n) = cut {
+        flash.cut_after(n);
+    }
+    // 0. A repair of the last boot that a power cut interrupted is finished
+    // first (see step 2).
+    match flash::recover(&mut flash, &mut page) {
+        Ok(None) => {}
+        Ok(Some((sector, kept))) => println!(
+            "firmware: resume: finished the repair a power cut interrupted: the first {} bytes of sector {} programmed back from the scratch sector",
+            kept, sector
+        ),
+        Err(e) => died("finishing an interrupted repair", e),
+    }
     // 1. The resume point: the partition read back in 256-byte chunks into
     // a structure-only feed. The feed tells the intact prefix from the torn
     // frame and the erased fill (spec §10.3); the firmware also notes the
@@ -478,13 +496,15 @@ fn resume() {
     // 2. Bits cannot be set back without an erase: erase what the torn frame
     // programmed, keeping the prefix.
     let kept = flash::discard(&mut flash, valid, programmed_end, &mut page)
-        .unwrap_or_else(|_| fail("resume: discard the torn frame"));
-    println!(
-        "firmware: resume: erased bytes {}..{}; the sector's first {} bytes kept through the scratch sector",
-        valid - kept,
-        programmed_end.div_ceil(flash::SECTOR) * flash::SECTOR,
-        kept
-    );
+        .unwrap_or_else(|e| died("erasing the torn frame", e));
+    if programmed_end > valid {
+        println!(
+            "firmware: resume: erased bytes {}..{}; the sector's first {} bytes kept through the scratch sector",
+            valid - kept,
+            programmed_end.div_ceil(flash::SECTOR) * flash::SECTOR,
+            kept
+        );
+    }
     // 3. The running digest of the intact prefix, read back in 256-byte chunks.
     let mut digest = Digest::new();
     if flash::read_pages(&mut flash, valid, &mut page, |chunk| {
@@ -513,14 +533,13 @@ fn resume() {
         };
         let mut w =
             SealingWriter::resume(sink, &mut buf[..BLOCK], &mut digest, signer, &key, &point)
-                .unwrap_or_else(|_| fail("resume: SealingWriter::resume"));
-        if start(&mut w, point.counted().frames)
-            .and_then(|()| export(&mut w, from as u32))
-            .is_err()
+                .unwrap_or_else(|e| died_writing(e));
+        if let Err(e) =
+            start(&mut w, point.counted().frames).and_then(|()| export(&mut w, from as u32))
         {
-            fail("resume: writing");
+            died_writing(e)
         }
-        w.finish().unwrap_or_else(|_| fail("resume: finish")).pos
+        w.finish().unwrap_or_else(|e| died_writing(e)).pos
     });
     println!(
         "firmware: resume: continued at record {}; {} records, {} bytes on the flash (SealingWriter::resume to finish: stack {} B)",
@@ -528,6 +547,25 @@ fn resume() {
     );
     // 5. Read back, verify, copy out.
     verify_and_copy_out("resume", &mut flash, &mut buf, &mut page, len, RESUMED);
+}
+
+/// A flash command of the resumed boot failed: the power was cut again (the
+/// device dies, status 0: the next boot resumes), or the export fails.
+fn died(while_: &str, e: FlashError) -> ! {
+    if e == FlashError::PowerLoss {
+        println!("firmware: resume: power lost again, while {}", while_);
+        semihosting::process::exit(0)
+    }
+    println!("firmware: resume: {}, while {}", e, while_);
+    fail("resume: flash")
+}
+
+/// [`died`] for the resumed writer's errors.
+fn died_writing(e: SealError) -> ! {
+    match e {
+        WriteError::Write(koffer::write::Error::Sink(e)) => died("writing the export", e),
+        _ => fail("resume: writing"),
+    }
 }
 
 /// Runs a phase with its stack painted, and reports its peak.
@@ -550,16 +588,17 @@ fn number(s: &[u8]) -> Option<u64> {
 
 #[entry]
 fn main() -> ! {
-    // The last argument is the phase; `cut` may be followed by the number
-    // of bytes programmed before the power fails (default CUT_AT).
+    // The last argument is the phase; `cut` or `resume` may be followed by
+    // the number of bytes programmed before the power fails (for `cut` by
+    // default CUT_AT; for `resume` never).
     let mut phase = [0u8; 16];
     let mut phase_len = 0;
-    let mut cut_at = CUT_AT;
+    let mut cut_at = None;
     if let Ok(args) = env::args::<256>() {
         for a in (&args).flatten() {
             let a = a.as_bytes();
             match number(a) {
-                Some(n) if &phase[..phase_len] == b"cut" => cut_at = n,
+                Some(n) if matches!(&phase[..phase_len], b"cut" | b"resume") => cut_at = Some(n),
                 _ => {
                     phase_len = a.len().min(phase.len());
                     phase[..phase_len].copy_from_slice(&a[..phase_len]);
@@ -577,13 +616,13 @@ fn main() -> ! {
     );
     match &phase[..phase_len] {
         b"full" => run("full", full),
-        b"cut" => run("cut", || cut(cut_at)),
-        b"resume" => run("resume", resume),
+        b"cut" => run("cut", || cut(cut_at.unwrap_or(CUT_AT))),
+        b"resume" => run("resume", || resume(cut_at)),
         _ => {
             run("full", full);
-            run("cut", || cut(cut_at));
+            run("cut", || cut(cut_at.unwrap_or(CUT_AT)));
             println!("firmware: -- reboot --");
-            run("resume", resume);
+            run("resume", || resume(None));
         }
     }
     semihosting::process::exit(0)
