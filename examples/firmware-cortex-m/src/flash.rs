@@ -23,8 +23,8 @@
 //! container, then `0xFF` to the end). QEMU also has SPI NOR models
 //! (`m25p80`: `w25x20`, `is25lp080d`, …) for an SSI bus; driving one would
 //! add a PL022 driver and chip-select wiring the `lm3s6965evb` does not give
-//! a flash (its SSI bus carries the OLED display and an SD card), while the firmware
-//! would see the same three commands as here.
+//! a flash (its SSI bus carries the OLED display and an SD card), while the
+//! firmware would see the same three commands as here.
 //!
 //! What the model enforces is what a flash driver has to get right: nothing
 //! is read except into a RAM buffer, a program never crosses a page, and a
@@ -41,7 +41,10 @@
 //! first bytes programmed, the rest still erased) and the chip then refuses
 //! every command with [`FlashError::PowerLoss`]. (A real interrupted page
 //! program may also leave weakly programmed bits; the container's checksums
-//! would catch those the same way.)
+//! would catch those the same way.) Erases are not cut in this model: a real
+//! erase cut short leaves a sector partly erased, which a firmware would
+//! detect (a sector not all `0xFF` after the written end) and erase again;
+//! this demo does not.
 
 use core::ffi::CStr;
 
