@@ -1,0 +1,123 @@
+//! The page's seal check (`koffer_viewer::seals`) against spec `seal.md`'s
+//! vectors (`spec/vectors/seal/`), each with its `.json` report, and against
+//! `koffer::seal::verify` with the key the page compares.
+
+use koffer::seal::{verify, Algorithm, PublicKey, Verdict};
+use koffer_viewer::seals::{parse_pub, SealCheck};
+use std::path::PathBuf;
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors/seal")
+}
+
+fn key_pub() -> String {
+    std::fs::read_to_string(dir().join("key.pub")).unwrap()
+}
+
+/// Every vector: the page's verdict is the `.json`'s, verified with the
+/// container's own key, and the user's `key.pub` matches exactly when
+/// `koffer::seal::verify` with `key.pub` does not say `UntrustedKey`.
+#[test]
+fn vectors_give_the_report_of_their_json() {
+    let mut names: Vec<_> = std::fs::read_dir(dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "koffer"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 20, "{} vectors", names.len());
+    let pk = parse_pub(&key_pub()).unwrap();
+    for path in names {
+        let bytes = std::fs::read(&path).unwrap();
+        let want: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path.with_extension("json")).unwrap())
+                .unwrap();
+        let c = SealCheck::run(&bytes);
+        let what = format!("{}: {c:?}", path.display());
+        let error = want["error"].as_str().unwrap_or("");
+        match (want["verdict"].as_str().unwrap(), error) {
+            ("authentic", _) => assert_eq!(c.verdict, "authentic", "{what}"),
+            ("prefix", _) => {
+                assert_eq!(c.verdict, "prefix", "{what}");
+                assert_eq!(c.authentic_len, want["authentic_len"].as_u64().unwrap(), "{what}");
+                assert_eq!(u64::from(c.seals), want["seals"].as_u64().unwrap(), "{what}");
+            }
+            // Sealed intact, by a key that is not key.pub.
+            ("not-authentic", "UntrustedKey") => assert_eq!(c.verdict, "authentic", "{what}"),
+            ("not-authentic", "Unsealed") => assert_eq!(c.verdict, "unsealed", "{what}"),
+            ("not-authentic", kind) => {
+                assert_eq!(c.verdict, "not_authentic", "{what}");
+                let e = c.error.as_ref().unwrap();
+                assert_eq!(e.kind, kind, "{what}");
+                assert_eq!(e.offset, want["offset"].as_u64().unwrap(), "{what}");
+            }
+            (v, _) => panic!("{what}: verdict {v}"),
+        }
+        // The user's key matches exactly when verifying with it does not
+        // stop at the KEY frame as a wrong key.
+        let with_user = verify(
+            &bytes,
+            &[PublicKey {
+                alg: Algorithm::EdDSA,
+                bytes: &pk,
+            }],
+        );
+        let untrusted = matches!(with_user.verdict, Verdict::NotAuthentic(e)
+            if e.kind == koffer::seal::ErrorKind::UntrustedKey);
+        let user = c.user_key(&key_pub());
+        assert!(user.valid);
+        if c.verdict != "unsealed" && c.public_key.is_some() {
+            assert_eq!(user.matches, !untrusted, "{what}");
+            if user.matches {
+                assert_eq!(with_user.authentic_len, c.authentic_len, "{what}");
+                assert_eq!(with_user.seals, c.seals, "{what}");
+            }
+        }
+    }
+}
+
+/// Records counted authentic are those of the blocks before the last good
+/// seal: a record forged after seal 1 leaves the records before it, the
+/// intact records of a cut container are all sealed.
+#[test]
+fn records_authentic_stop_at_the_last_good_seal() {
+    let forged = std::fs::read(dir().join("seal-reject-forged-record.koffer")).unwrap();
+    let c = SealCheck::run(&forged);
+    assert_eq!((c.verdict, c.authentic_len), ("not_authentic", 286), "{c:?}");
+    assert!(c.records_authentic > 0 && c.records_authentic < c.records, "{c:?}");
+    let cut = std::fs::read(dir().join("seal-valid-cut.koffer")).unwrap();
+    let c = SealCheck::run(&cut);
+    assert_eq!((c.authentic_len, c.file_len), (488, 500), "{c:?}");
+    assert_eq!(c.records_authentic, c.records, "{c:?}");
+    let whole = std::fs::read(dir().join("seal-valid-complete.koffer")).unwrap();
+    let c = SealCheck::run(&whole);
+    assert_eq!(c.records_authentic, c.records, "{c:?}");
+    // The key id as `koffer inspect` prints it: that of key.pub, which sealed it.
+    let pk = parse_pub(&key_pub()).unwrap();
+    let id: String = koffer::seal::key_id(&pk).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(c.key.as_ref().unwrap().key_id, id);
+}
+
+/// A key file as `koffer keygen` writes it, and what is not one.
+#[test]
+fn public_key_files() {
+    let line = key_pub();
+    let pk = parse_pub(&line).unwrap();
+    assert_eq!(parse_pub(&line.replace('\n', "\r\n")), Some(pk));
+    assert_eq!(parse_pub(line.trim_end()), Some(pk));
+    for bad in [
+        "",
+        "koffer-key ed25519 0000000000000000000000000000000000000000000000000000000000000000\n",
+        "koffer-pub ed25519 00\n",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample user@host\n",
+        &line.to_uppercase(),
+        &format!("{line}\n"),
+    ] {
+        assert_eq!(parse_pub(bad), None, "{bad:?}");
+    }
+    // A file with no seals compares as not matching.
+    let plain = std::fs::read(dir().join("seal-reject-unsealed.koffer")).unwrap();
+    let c = SealCheck::run(&plain);
+    assert_eq!(c.verdict, "unsealed");
+    assert!(!c.user_key(&line).matches);
+}
