@@ -666,10 +666,12 @@ function cliUpTo(out) {
 }
 
 describe('seals', () => {
+  // In English whatever language an earlier test left saved.
+  const EN = `${PAGE_URL}#lang=en`;
   const text = (page, sel) => page.textContent(`[data-testid="${sel}"]`);
 
   test('sealed.koffer: sealed and unaltered to the end; the key id of koffer inspect; the vendor key matches, another does not; screenshots', async () => {
-    const { page, w } = await openViewer();
+    const { page, w } = await openViewer(EN);
     await page.setViewportSize({ width: 1280, height: 800 });
     const r = await choose(page, fx.files['sealed.koffer']);
     assert.equal(r.status, 'complete');
@@ -734,7 +736,7 @@ describe('seals', () => {
   });
 
   test('wearable.koffer (not sealed): no seal section, the fact says so calmly', async () => {
-    const { page, w } = await openViewer();
+    const { page, w } = await openViewer(EN);
     await choose(page, fx.files['wearable.koffer']);
     const seal = await page.evaluate(() => window.kofferViewer.seal);
     assert.equal(seal.verdict, 'unsealed');
@@ -746,7 +748,7 @@ describe('seals', () => {
   });
 
   test('sealed-cut.koffer: authentic up to the last seal before the cut, as koffer verify --key says', async () => {
-    const { page, w } = await openViewer();
+    const { page, w } = await openViewer(EN);
     const r = await choose(page, fx.files['sealed-cut.koffer']);
     assert.equal(r.status, 'incomplete');
     const seal = await page.evaluate(() => window.kofferViewer.seal);
@@ -764,6 +766,7 @@ describe('seals', () => {
     assert.ok(said.includes(`The first ${seal.records_authentic.toLocaleString('en-US')} of ${seal.records.toLocaleString('en-US')} records`), said);
     assert.ok(said.includes(`bytes 0 to ${seal.authentic_len.toLocaleString('en-US')}`), said);
     assert.match(await text(page, 'seal-detail'), /cut short/);
+    await page.screenshot({ path: join(shots, 'seal-cut-1280.png') });
     const k = await chooseKey(page, fx.files['vendor.pub']);
     assert.equal(k.matches, true);
     assert.equal(await text(page, 'seal-key-result'), 'The file names the vendor\'s key you provided (vendor.pub); how far its seals hold is said above.');
@@ -772,7 +775,7 @@ describe('seals', () => {
   });
 
   test('sealed-tampered.koffer (one record byte changed, checksums rebuilt): NOT authentic, DigestMismatch, as koffer verify --key says', async () => {
-    const { page, w } = await openViewer();
+    const { page, w } = await openViewer(EN);
     await page.setViewportSize({ width: 390, height: 844 });
     const r = await choose(page, fx.files['sealed-tampered.koffer']);
     // The container is intact: only the seals show the change.
@@ -796,6 +799,7 @@ describe('seals', () => {
     assert.equal(await text(page, 'seal-tech'), `(koffer verify --key: DigestMismatch at byte ${seal.error.offset.toLocaleString('en-US')})`);
     await chooseKey(page, fx.files['vendor.pub']);
     await page.screenshot({ path: join(shots, 'seal-tampered-390.png'), fullPage: true });
+    console.log(`# screenshots: ${['seal-1280.png', 'seal-390.png', 'seal-cut-1280.png', 'seal-tampered-390.png'].map((f) => join(shots, f)).join(', ')}`);
     const errors = await page.evaluate(() => window.kofferViewer.errors);
     assert.ok(errors.some((e) => /not authentic: DigestMismatch/.test(e)), errors.join('\n'));
     await page.close();
@@ -806,7 +810,7 @@ describe('seals', () => {
     const dir = join(ROOT, 'spec/vectors/seal');
     const names = readdirSync(dir).filter((f) => f.endsWith('.koffer')).sort();
     assert.ok(names.length >= 20, `${names.length} vectors`);
-    const { page, w } = await openViewer();
+    const { page, w } = await openViewer(EN);
     for (const name of names) {
       const want = JSON.parse(readFileSync(join(dir, name.replace('.koffer', '.json')), 'utf8'));
       await choose(page, join(dir, name));

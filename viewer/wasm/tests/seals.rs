@@ -39,8 +39,16 @@ fn vectors_give_the_report_of_their_json() {
             ("authentic", _) => assert_eq!(c.verdict, "authentic", "{what}"),
             ("prefix", _) => {
                 assert_eq!(c.verdict, "prefix", "{what}");
-                assert_eq!(c.authentic_len, want["authentic_len"].as_u64().unwrap(), "{what}");
-                assert_eq!(u64::from(c.seals), want["seals"].as_u64().unwrap(), "{what}");
+                assert_eq!(
+                    c.authentic_len,
+                    want["authentic_len"].as_u64().unwrap(),
+                    "{what}"
+                );
+                assert_eq!(
+                    u64::from(c.seals),
+                    want["seals"].as_u64().unwrap(),
+                    "{what}"
+                );
             }
             // Sealed intact, by a key that is not key.pub.
             ("not-authentic", "UntrustedKey") => assert_eq!(c.verdict, "authentic", "{what}"),
@@ -83,8 +91,15 @@ fn vectors_give_the_report_of_their_json() {
 fn records_authentic_stop_at_the_last_good_seal() {
     let forged = std::fs::read(dir().join("seal-reject-forged-record.koffer")).unwrap();
     let c = SealCheck::run(&forged);
-    assert_eq!((c.verdict, c.authentic_len), ("not_authentic", 286), "{c:?}");
-    assert!(c.records_authentic > 0 && c.records_authentic < c.records, "{c:?}");
+    assert_eq!(
+        (c.verdict, c.authentic_len),
+        ("not_authentic", 286),
+        "{c:?}"
+    );
+    assert!(
+        c.records_authentic > 0 && c.records_authentic < c.records,
+        "{c:?}"
+    );
     let cut = std::fs::read(dir().join("seal-valid-cut.koffer")).unwrap();
     let c = SealCheck::run(&cut);
     assert_eq!((c.authentic_len, c.file_len), (488, 500), "{c:?}");
@@ -94,7 +109,10 @@ fn records_authentic_stop_at_the_last_good_seal() {
     assert_eq!(c.records_authentic, c.records, "{c:?}");
     // The key id as `koffer inspect` prints it: that of key.pub, which sealed it.
     let pk = parse_pub(&key_pub()).unwrap();
-    let id: String = koffer::seal::key_id(&pk).iter().map(|b| format!("{b:02x}")).collect();
+    let id: String = koffer::seal::key_id(&pk)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_eq!(c.key.as_ref().unwrap().key_id, id);
 }
 
