@@ -159,7 +159,7 @@ async function load(name, total, readChunk) {
     show();
     // The seals are checked after the summary is shown (two SHA-256 passes
     // over a sealed file); an unsealed one is only surveyed.
-    if (summary.inspect && summary.inspect.seals) await new Promise((r) => setTimeout(r, 0));
+    if (summary.inspect && summary.inspect.seals) await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
     checkSeals();
   } catch (e) {
     const why = e && e.message ? e.message : String(e);

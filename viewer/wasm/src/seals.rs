@@ -9,7 +9,7 @@
 //! a vendor publishes) and the user's key file are for.
 
 use koffer::read::{Frame, Reader};
-use koffer::seal::{self, Algorithm, ErrorKind, PublicKey, Reason, Verdict, KIND_KEY};
+use koffer::seal::{self, Algorithm, ErrorKind, PublicKey, Reason, Verdict, KIND_KEY, KIND_SEAL};
 use serde::Serialize;
 
 /// The prefix of a public key file's one line (spec `seal.md` §6).
@@ -153,6 +153,31 @@ fn frame_key(bytes: &[u8]) -> Option<(Algorithm, Vec<u8>)> {
     None
 }
 
+/// Whether the container is plainly not sealed, as `koffer::seal::verify`
+/// would find at once (`Unsealed` at 0, spec `seal.md` §8.2 step 1): its
+/// header does not declare it sealed, and its first KEY, SEAL, BLOCK or END
+/// frame is a BLOCK or END frame (or it has none). Reads only up to that
+/// frame, so an unsealed export costs nothing more to open.
+fn plainly_unsealed(bytes: &[u8]) -> bool {
+    let Ok(reader) = Reader::new(bytes) else {
+        return true;
+    };
+    if reader.header().optional_features & seal::SEALED != 0 {
+        return false;
+    }
+    for f in reader.frames().map_while(Result::ok) {
+        match f.frame {
+            Frame::Ancillary {
+                kind: KIND_KEY | KIND_SEAL,
+                ..
+            } => return false,
+            Frame::Block(_) | Frame::End(_) => return true,
+            _ => {}
+        }
+    }
+    true
+}
+
 /// Records in the blocks that end at or before `end`, and in all intact blocks.
 fn records_before(bytes: &[u8], end: u64) -> (u64, u64) {
     let Ok(reader) = Reader::new(bytes) else {
@@ -173,8 +198,10 @@ fn records_before(bytes: &[u8], end: u64) -> (u64, u64) {
 
 impl SealCheck {
     /// Checks the seals of `bytes` against the key its KEY frame names.
-    /// A container with no declaration, no KEY frame and no SEAL frame is
-    /// `unsealed` and is not read further.
+    /// A container that does not declare itself sealed and has no KEY or
+    /// SEAL frame before its first block is `unsealed` (what
+    /// `koffer::seal::verify` says of it, `Unsealed`), found without
+    /// reading further.
     ///
     /// ```
     /// let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/vectors/seal/seal-valid-cut.koffer")).unwrap();
@@ -182,19 +209,12 @@ impl SealCheck {
     /// assert_eq!((c.verdict, c.seals, c.authentic_len), ("prefix", 2, 488));
     /// ```
     pub fn run(bytes: &[u8]) -> SealCheck {
-        let survey = seal::survey(bytes);
-        let key = survey.key.map(|k| KeyShown {
-            algorithm: alg_name(k.alg),
-            key_id: koffer::hex::encode(&k.key_id),
-            every: k.every,
-            offset: k.offset,
-        });
-        let mut check = SealCheck {
+        let unsealed = SealCheck {
             verdict: "unsealed",
-            declared: survey.declared,
-            key,
+            declared: false,
+            key: None,
             seals: 0,
-            seals_found: survey.seals,
+            seals_found: 0,
             authentic_len: 0,
             container_len: 0,
             file_len: bytes.len() as u64,
@@ -203,9 +223,22 @@ impl SealCheck {
             error: None,
             public_key: None,
         };
-        if !survey.declared && survey.key.is_none() && survey.seals == 0 {
-            return check;
+        if plainly_unsealed(bytes) {
+            return unsealed;
         }
+        let survey = seal::survey(bytes);
+        let key = survey.key.map(|k| KeyShown {
+            algorithm: alg_name(k.alg),
+            key_id: koffer::hex::encode(&k.key_id),
+            every: k.every,
+            offset: k.offset,
+        });
+        let mut check = SealCheck {
+            declared: survey.declared,
+            key,
+            seals_found: survey.seals,
+            ..unsealed
+        };
         check.public_key = frame_key(bytes);
         let trusted: Vec<PublicKey<'_>> = check
             .public_key
@@ -225,6 +258,7 @@ impl SealCheck {
             Verdict::Authentic => "authentic",
             Verdict::AuthenticPrefix => "prefix",
             Verdict::Container(_) => "damaged",
+            Verdict::NotAuthentic(e) if e.kind == ErrorKind::Unsealed => "unsealed",
             Verdict::NotAuthentic(e) => {
                 let (kind, reason) = kind_name(e.kind);
                 check.error = Some(SealError {

@@ -139,3 +139,45 @@ fn public_key_files() {
     assert_eq!(c.verdict, "unsealed");
     assert!(!c.user_key(&line).matches);
 }
+
+/// The verdict `unsealed` is exactly `koffer::seal::verify`'s `Unsealed`:
+/// for the vectors and for plain containers of this repository's samples.
+#[test]
+fn unsealed_is_what_verify_says() {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../samples");
+    paths.extend(
+        std::fs::read_dir(samples)
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    );
+    let mut plain = 0;
+    for path in paths
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "koffer"))
+    {
+        let bytes = std::fs::read(&path).unwrap();
+        let any = [0u8; 32];
+        let report = verify(
+            &bytes,
+            &[PublicKey {
+                alg: Algorithm::EdDSA,
+                bytes: &any,
+            }],
+        );
+        let unsealed = matches!(report.verdict, Verdict::NotAuthentic(e)
+            if e.kind == koffer::seal::ErrorKind::Unsealed);
+        let c = SealCheck::run(&bytes);
+        assert_eq!(
+            c.verdict == "unsealed",
+            unsealed,
+            "{}: {c:?}",
+            path.display()
+        );
+        plain += usize::from(unsealed);
+    }
+    assert!(plain >= 2, "{plain} unsealed files");
+}
