@@ -91,9 +91,9 @@ impl Viewer {
         let Some(o) = &self.opened else {
             return "null".into();
         };
-        let check = self
-            .seals
-            .get_or_insert_with(|| seals::SealCheck::run(o.bytes()));
+        let check = self.seals.get_or_insert_with(|| {
+            seals::SealCheck::run_counted(o.bytes(), |end| o.records_before(end))
+        });
         serde_json::to_string(check).unwrap_or_else(|_| "null".into())
     }
 

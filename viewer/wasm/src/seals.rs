@@ -209,6 +209,15 @@ impl SealCheck {
     /// assert_eq!((c.verdict, c.seals, c.authentic_len), ("prefix", 2, 488));
     /// ```
     pub fn run(bytes: &[u8]) -> SealCheck {
+        Self::run_counted(bytes, |end| records_before(bytes, end))
+    }
+
+    /// [`SealCheck::run`] with the records before a byte offset counted by
+    /// `records` (`(records in blocks ending at or before it, all records)`;
+    /// the page counts them from its block index,
+    /// [`crate::model::Opened::records_before`], instead of reading the file
+    /// once more).
+    pub fn run_counted(bytes: &[u8], records: impl FnOnce(u64) -> (u64, u64)) -> SealCheck {
         let unsealed = SealCheck {
             verdict: "unsealed",
             declared: false,
@@ -226,19 +235,7 @@ impl SealCheck {
         if plainly_unsealed(bytes) {
             return unsealed;
         }
-        let survey = seal::survey(bytes);
-        let key = survey.key.map(|k| KeyShown {
-            algorithm: alg_name(k.alg),
-            key_id: koffer::hex::encode(&k.key_id),
-            every: k.every,
-            offset: k.offset,
-        });
-        let mut check = SealCheck {
-            declared: survey.declared,
-            key,
-            seals_found: survey.seals,
-            ..unsealed
-        };
+        let mut check = unsealed;
         check.public_key = frame_key(bytes);
         let trusted: Vec<PublicKey<'_>> = check
             .public_key
@@ -249,11 +246,18 @@ impl SealCheck {
             })
             .collect();
         let report = seal::verify(bytes, &trusted);
+        check.declared = report.declared;
+        check.key = report.key.map(|k| KeyShown {
+            algorithm: alg_name(k.alg),
+            key_id: koffer::hex::encode(&k.key_id),
+            every: k.every,
+            offset: k.offset,
+        });
         check.seals = report.seals;
-        check.seals_found = check.seals_found.max(report.seals_found);
+        check.seals_found = report.seals_found;
         check.authentic_len = report.authentic_len;
         check.container_len = report.container_len;
-        (check.records_authentic, check.records) = records_before(bytes, report.authentic_len);
+        (check.records_authentic, check.records) = records(report.authentic_len);
         check.verdict = match report.verdict {
             Verdict::Authentic => "authentic",
             Verdict::AuthenticPrefix => "prefix",

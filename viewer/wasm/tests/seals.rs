@@ -181,3 +181,30 @@ fn unsealed_is_what_verify_says() {
     }
     assert!(plain >= 2, "{plain} unsealed files");
 }
+
+/// The page counts the authentic records from its block index
+/// (`Opened::records_before`); that gives what reading the file gives.
+#[test]
+fn records_from_the_index_are_those_of_the_file() {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "koffer"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let bytes = std::fs::read(&path).unwrap();
+        let opened = koffer_viewer::model::Opened::open(bytes.clone(), "x.koffer");
+        let counted = SealCheck::run_counted(&bytes, |end| opened.records_before(end));
+        assert_eq!(counted, SealCheck::run(&bytes), "{}", path.display());
+        // And every cut of the complete vector.
+        if path.ends_with("seal-valid-complete.koffer") {
+            for cut in (0..bytes.len()).step_by(7) {
+                let b = &bytes[..cut];
+                let o = koffer_viewer::model::Opened::open(b.to_vec(), "x.koffer");
+                let c = SealCheck::run_counted(b, |end| o.records_before(end));
+                assert_eq!(c, SealCheck::run(b), "cut at {cut}");
+            }
+        }
+    }
+}
