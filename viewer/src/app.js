@@ -360,8 +360,9 @@ function renderSeal() {
       break;
     case "prefix":
       cls = "warn"; word = t("seal_part_word");
-      text = c.seals > 0 ? t("seal_part_text", p) : t("seal_part_none", p);
-      detail = c.seals > 0 ? t("seal_part_why", p) : "";
+      if (c.seals === 0) text = t("seal_part_none", p);
+      else if (c.records_authentic === c.records) { text = t("seal_part_all_text", p); detail = t("seal_part_all_why"); }
+      else { text = t("seal_part_text", p); detail = t("seal_part_why", p); }
       break;
     case "damaged":
       cls = "warn"; word = t("seal_part_word");
@@ -403,7 +404,8 @@ function renderSeal() {
     const k = { name: sealKey.name, theirs: sealKey.key_id || "", ours: c.key ? c.key.key_id : "" };
     if (!sealKey.valid) { r.className = "bad"; r.textContent = t("seal_key_invalid", k); }
     else if (sealKey.matches && c.verdict === "authentic") { r.className = "ok"; r.textContent = t("seal_key_match", k); }
-    else if (sealKey.matches) { r.className = ""; r.textContent = t("seal_key_match_part", k); } else { r.className = "bad"; r.textContent = t("seal_key_mismatch", k); }
+    else if (sealKey.matches) { r.className = ""; r.textContent = t("seal_key_match_part", k); }
+    else { r.className = "bad"; r.textContent = t("seal_key_mismatch", k); }
     r.dataset.match = sealKey.valid ? String(sealKey.matches) : "invalid";
   }
   if (fact) fact.textContent = word;

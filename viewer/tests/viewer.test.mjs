@@ -823,6 +823,12 @@ describe('seals', () => {
         assert.equal(seal.verdict, 'prefix', what);
         assert.equal(seal.authentic_len, want.authentic_len, what);
         assert.equal(seal.seals, want.seals, what);
+        // Cut inside its last block: every record shown is sealed, the torn rest is not.
+        assert.equal(seal.records_authentic, seal.records, what);
+        assert.equal(
+          await text(page, 'seal-text'),
+          `All ${seal.records} records are sealed and unaltered (bytes 0 to ${want.authentic_len} of ${seal.file_len}). The last ${seal.file_len - want.authentic_len} bytes carry no seal, but hold none of the records shown.`,
+        );
       } else if (want.error === 'UntrustedKey') {
         // Sealed intact by its own key, which is not key.pub.
         assert.equal(seal.verdict, 'authentic', what);
