@@ -208,3 +208,48 @@ fn records_from_the_index_are_those_of_the_file() {
         }
     }
 }
+
+/// A signer that claims ES256 (a secure element's algorithm, optional in
+/// spec `seal.md` §6): its seals cannot be checked by the page's Ed25519.
+struct Es256Claim;
+
+impl koffer::seal::Signer for Es256Claim {
+    type Error = ();
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::ES256
+    }
+    fn sign(&mut self, tbs: &[u8], signature: &mut [u8; 64]) -> Result<(), ()> {
+        signature[..tbs.len().min(64)].copy_from_slice(&tbs[..tbs.len().min(64)]);
+        Ok(())
+    }
+}
+
+/// An ES256-sealed container is `unsupported` (the page says the command
+/// checks it), with its key id shown, and no Ed25519 key file matches it.
+#[test]
+fn es256_seals_are_unsupported_not_forged() {
+    use koffer::seal::{Digest, KeyFrame, SealingWriter};
+    let mut pk = [7u8; 65];
+    pk[0] = 0x04;
+    let key = KeyFrame::new(Algorithm::ES256, &pk, 2);
+    let mut buf = [0u8; 64];
+    let mut digest = Digest::new();
+    let mut w = SealingWriter::new(Vec::new(), &mut buf, &mut digest, Es256Claim, &key).unwrap();
+    let n = w.declare(0, "n", 1, &[]).unwrap();
+    for i in 0..20u32 {
+        w.write_serialized(n, &i).unwrap();
+    }
+    let bytes = w.finish().unwrap();
+    let c = SealCheck::run(&bytes);
+    assert_eq!(c.verdict, "unsupported", "{c:?}");
+    let e = c.error.as_ref().unwrap();
+    assert_eq!((e.kind, e.offset), ("UnsupportedAlgorithm", 18), "{c:?}");
+    let k = c.key.as_ref().unwrap();
+    assert_eq!(k.algorithm, "ES256");
+    let id: String = koffer::seal::key_id(&pk)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(k.key_id, id);
+    assert!(!c.user_key(&key_pub()).matches);
+}
