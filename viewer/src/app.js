@@ -26,12 +26,16 @@ const state = (window.kofferViewer = {
   plotPoints: 0, // points drawn in the plots
   trackPoints: 0, // positions drawn in the track
   lang: "en",
+  seal: null, // the seals as this page checked them (the module's SealCheck; null before)
+  sealKey: null, // {name, valid, key_id, matches} of the public key file the user chose
 });
 
 let viewer = null; // the open file's Viewer
 let summary = null;
 let current = null; // the record type shown (from summary.record_types)
 let wasmBytes = null; // the module's bytes, kept to instantiate again after a crash
+let sealCheck = null; // the open file's seals as checked (viewer.seals())
+let sealKey = null; // the public key file the user compared them with
 
 // ------------------------------------------------------------ words
 
@@ -119,11 +123,11 @@ function fromBase64(text) {
 // ------------------------------------------------------------ loading
 
 function resetView() {
-  summary = null; current = null;
+  summary = null; current = null; sealCheck = null; sealKey = null;
   colCache.clear(); xCache = null; plotChoice = null; view = null; pinned = null;
-  for (const id of ["summary", "types", "type-view"]) $(id).hidden = true;
+  for (const id of ["summary", "types", "type-view", "seal"]) $(id).hidden = true;
   destroyPlots();
-  Object.assign(state, { status: null, totals: null, types: [], summary: null, dropped: null, selected: null, plotted: [], plotPoints: 0, trackPoints: 0 });
+  Object.assign(state, { status: null, totals: null, types: [], summary: null, dropped: null, selected: null, plotted: [], plotPoints: 0, trackPoints: 0, seal: null, sealKey: null });
 }
 
 // Reads a File (or the embedded bytes) into a new Viewer and shows it.
@@ -153,6 +157,10 @@ async function load(name, total, readChunk) {
     performance.measure("open", "open");
     viewer = v;
     show();
+    // The seals are checked after the summary is shown (two SHA-256 passes
+    // over a sealed file); an unsealed one is only surveyed.
+    if (summary.inspect && summary.inspect.seals) await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    checkSeals();
   } catch (e) {
     const why = e && e.message ? e.message : String(e);
     if (e instanceof WebAssembly.RuntimeError) {
@@ -281,7 +289,138 @@ function renderSummary() {
   }
   $("metadata").hidden = s.metadata.length === 0;
   $("save-json").disabled = !s.format;
+  dd(f, "f_seal", "", "fact-seal");
+  renderSeal();
   renderReceipts((s.inspect && s.inspect.receipts) || []);
+}
+
+// ------------------------------------------------------------ seals
+
+/** Checks the seals of the open file in the module (spec seal.md) and shows the result. */
+function checkSeals() {
+  if (!viewer) return;
+  performance.mark("seals");
+  const text = guarded(() => viewer.seals(), "null");
+  performance.measure("seals", "seals");
+  sealCheck = JSON.parse(text);
+  state.seal = sealCheck;
+  if (sealCheck && sealCheck.verdict === "not_authentic") {
+    state.errors.push(`${summary.file}: not authentic: ${sealCheck.error.message}`);
+  }
+  renderSeal();
+}
+
+/** What failed, in words, for a `not_authentic` verdict. */
+function sealWhy(c) {
+  const e = c.error;
+  const p = { at: num(e.offset), from: num(e.offset), seal: e.seal_at != null ? num(e.seal_at) : "" };
+  const known = t("seal_why_" + e.kind, p);
+  return known.startsWith("seal_why_") ? e.message : known;
+}
+
+/** The seal section and the "Seal" fact: in plain words, whether and how far the file is sealed and unaltered. */
+function renderSeal() {
+  const box = $("seal");
+  const fact = document.querySelector('[data-testid="fact-seal"]');
+  const c = sealCheck;
+  const declared = summary && summary.inspect && summary.inspect.seals;
+  const set = (testid, text) => { box.querySelector(`[data-testid="${testid}"]`).textContent = text; };
+  if (!summary) { box.hidden = true; return; }
+  if (!c) {
+    // Not checked yet.
+    box.hidden = !declared;
+    box.className = "seal checking";
+    box.dataset.verdict = "checking";
+    set("seal-word", t("seal_checking"));
+    for (const id of ["seal-text", "seal-detail", "seal-tech", "seal-key", "seal-means"]) set(id, "");
+    if (fact) fact.textContent = declared ? t("seal_checking") : "";
+    return;
+  }
+  if (c.verdict === "unsealed") {
+    box.hidden = true;
+    box.dataset.verdict = "unsealed";
+    if (fact) fact.textContent = t("seal_fact_none");
+    return;
+  }
+  box.hidden = false;
+  box.dataset.verdict = c.verdict;
+  const p = {
+    seals: num(c.seals),
+    ok: num(c.records_authentic),
+    all: num(c.records),
+    len: num(c.authentic_len),
+    size: num(c.file_len),
+    rest: num(Math.max(0, c.file_len - c.authentic_len)),
+    alg: c.key ? c.key.algorithm : "",
+  };
+  let cls, word, text, detail = "", tech = "";
+  switch (c.verdict) {
+    case "authentic":
+      cls = "ok"; word = t("seal_ok_word"); text = t(c.seals === 1 ? "seal_ok_text_one" : "seal_ok_text", p);
+      break;
+    case "prefix":
+      cls = "warn"; word = t("seal_part_word");
+      if (c.seals === 0) text = t("seal_part_none", p);
+      else if (c.records_authentic === c.records) { text = t("seal_part_all_text", p); detail = t("seal_part_all_why"); }
+      else { text = t("seal_part_text", p); detail = t("seal_part_why", p); }
+      break;
+    case "damaged":
+      cls = "warn"; word = t("seal_part_word");
+      text = c.seals > 0 ? t("seal_damaged_text", p) : t("seal_damaged_none", p);
+      break;
+    case "unsupported":
+      cls = "warn"; word = t("seal_unsupported_word"); text = t("seal_unsupported_text", p);
+      break;
+    default:
+      cls = "bad"; word = t("seal_bad_word"); text = sealWhy(c);
+      detail = c.seals > 0 ? t("seal_bad_prefix", p) : t("seal_bad_nothing");
+      if (summary.status === "complete") detail += " " + t("seal_bad_checksums");
+      tech = t("seal_bad_kind", { kind: c.error.kind + (c.error.reason ? ` (${c.error.reason})` : ""), at: num(c.error.offset) });
+  }
+  box.className = "seal " + cls;
+  set("seal-word", word);
+  set("seal-text", text);
+  set("seal-detail", detail);
+  box.querySelector('[data-testid="seal-detail"]').hidden = !detail;
+  set("seal-tech", tech);
+  box.querySelector('[data-testid="seal-tech"]').hidden = !tech;
+  const keyLine = box.querySelector('[data-testid="seal-key"]');
+  keyLine.replaceChildren();
+  if (c.key) {
+    const id = document.createElement("code");
+    id.dataset.testid = "seal-key-id";
+    id.textContent = c.key.key_id;
+    const [before, after] = t("seal_key", { alg: c.key.algorithm }).split("{id}");
+    keyLine.append(before, id, after ?? "");
+  } else {
+    keyLine.textContent = t("seal_no_key");
+  }
+  set("seal-means", t("seal_means"));
+  $("seal-key-label").textContent = t("seal_pick");
+  $("seal-key-label").hidden = !c.key;
+  const r = $("seal-key-result");
+  r.hidden = !sealKey;
+  if (sealKey) {
+    const k = { name: sealKey.name, theirs: sealKey.key_id || "", ours: c.key ? c.key.key_id : "" };
+    if (!sealKey.valid) { r.className = "bad"; r.textContent = t("seal_key_invalid", k); }
+    else if (sealKey.matches && c.verdict === "authentic") { r.className = "ok"; r.textContent = t("seal_key_match", k); }
+    else if (sealKey.matches) { r.className = ""; r.textContent = t("seal_key_match_part", k); }
+    else { r.className = "bad"; r.textContent = t("seal_key_mismatch", k); }
+    r.dataset.match = sealKey.valid ? String(sealKey.matches) : "invalid";
+  }
+  if (fact) fact.textContent = word;
+}
+
+/** The user chose a public key file (`NAME.pub`): compare it with the key the file is sealed with. */
+async function compareKeyFile(file) {
+  if (!file || !viewer || !sealCheck) return;
+  // A key file is one line of 84 bytes; anything much larger is not one.
+  const text = file.size > 4096 ? "" : await file.text();
+  const r = JSON.parse(guarded(() => viewer.compareKey(text), "null"));
+  if (!r) return;
+  sealKey = { name: file.name, ...r };
+  state.sealKey = sealKey;
+  renderSeal();
 }
 
 // ------------------------------------------------------------ receipts
@@ -1005,6 +1144,10 @@ function wire() {
   $("zoom-reset").addEventListener("click", () => { const x = xValues(); setView(x.lo, x.hi); });
   $("save-csv").addEventListener("click", saveCsv);
   $("save-json").addEventListener("click", saveJson);
+  $("seal-key-input").addEventListener("change", (e) => {
+    const f = e.target.files && e.target.files[0];
+    compareKeyFile(f).finally(() => { e.target.value = ""; });
+  });
   let resize = null;
   window.addEventListener("resize", () => {
     clearTimeout(resize);

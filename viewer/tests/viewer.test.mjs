@@ -9,14 +9,14 @@
 // Screenshots go to a temporary directory (printed; KOFFER_VIEWER_SHOTS=DIR chooses it).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { fileUrl, launch, watch } from './lib/browser.mjs';
-import { exportCsv, exportJson, inspect, makeFixtures, PAGE, ROOT, tools } from './lib/fixtures.mjs';
+import { exportCsv, exportJson, frames, inspect, makeFixtures, PAGE, ROOT, tools, verifyKey } from './lib/fixtures.mjs';
 import { corrupt, Rng } from './lib/prng.mjs';
 
 const PAGE_URL = fileUrl(PAGE);
@@ -264,7 +264,10 @@ describe('shipped page', () => {
 
 // ------------------------------------------------------------------ named files
 
-const NAMED = ['wearable.koffer', 'edge500.koffer', 'truncated.koffer', 'bitflip.koffer', 'empty.koffer', 'not-a-container.koffer'];
+const NAMED = [
+  'wearable.koffer', 'edge500.koffer', 'truncated.koffer', 'bitflip.koffer', 'empty.koffer', 'not-a-container.koffer',
+  'sealed.koffer', 'sealed-cut.koffer', 'sealed-tampered.koffer',
+];
 /** Files with records: their CSV and JSON are compared with the command's. */
 const WITH_RECORDS = ['wearable.koffer', 'edge500.koffer', 'truncated.koffer', 'bitflip.koffer'];
 
@@ -641,6 +644,217 @@ describe('disclosure receipts', () => {
     assert.equal(await text('summary-extra'), '');
     await page.close();
     assertClean(w, 'receipts');
+  });
+});
+
+// ------------------------------------------------------------------ seals
+
+/** Chooses a public key file in the seal section; waits until the page has compared it. */
+async function chooseKey(page, path) {
+  const name = path.split('/').pop();
+  await page.setInputFiles('[data-testid="seal-key-input"]', path);
+  await page.waitForFunction((n) => window.kofferViewer.sealKey && window.kofferViewer.sealKey.name === n, name, {
+    timeout: LOAD_TIMEOUT,
+  });
+  return page.evaluate(() => window.kofferViewer.sealKey);
+}
+
+/** `koffer verify --key`'s "authentic up to byte X (seal k)" or "at byte X: not authentic: KIND". */
+function cliUpTo(out) {
+  const m = /authentic up to byte (\d+) \(seal (\d+)\)/.exec(out);
+  return m ? { len: Number(m[1]), seals: Number(m[2]) } : { len: 0, seals: 0 };
+}
+
+describe('seals', () => {
+  // In English whatever language an earlier test left saved.
+  const EN = `${PAGE_URL}#lang=en`;
+  const text = (page, sel) => page.textContent(`[data-testid="${sel}"]`);
+
+  test('sealed.koffer: sealed and unaltered to the end; the key id of koffer inspect; the vendor key matches, another does not; screenshots', async () => {
+    const { page, w } = await openViewer(EN);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const r = await choose(page, fx.files['sealed.koffer']);
+    assert.equal(r.status, 'complete');
+    const seal = await page.evaluate(() => window.kofferViewer.seal);
+    const exp = expected['sealed.koffer'].json.seals;
+    assert.equal(seal.verdict, 'authentic');
+    assert.equal(seal.key.key_id, exp.key.key_id, 'key id as koffer inspect --json');
+    assert.equal(seal.seals, exp.count, 'every seal checked');
+    assert.ok(seal.seals >= 3, `several seals (${seal.seals})`);
+    assert.equal(seal.records_authentic, seal.records);
+    const cli = verifyKey(fx.files['sealed.koffer'], fx.files['vendor.pub']);
+    assert.equal(cli.exit, 0, cli.out);
+    assert.match(cli.out, new RegExp(`key id ${exp.key.key_id} \\(EdDSA\\), ${seal.seals} seals; bytes 0\\.\\.${seal.authentic_len} sealed`));
+    assert.ok(await page.isVisible('[data-testid="seal"]'));
+    assert.equal(await page.getAttribute('[data-testid="seal"]', 'data-verdict'), 'authentic');
+    assert.equal(await text(page, 'seal-word'), '✓ Sealed and unaltered');
+    assert.match(await text(page, 'seal-text'), new RegExp(`covered by its ${seal.seals} seals`));
+    assert.equal(await text(page, 'seal-key-id'), exp.key.key_id);
+    assert.match(await text(page, 'seal-means'), /does not prove who/);
+    assert.equal(await text(page, 'fact-seal'), '✓ Sealed and unaltered');
+    // The vendor's key.
+    let k = await chooseKey(page, fx.files['vendor.pub']);
+    assert.deepEqual(k, { name: 'vendor.pub', valid: true, key_id: exp.key.key_id, matches: true });
+    assert.equal(await page.getAttribute('[data-testid="seal-key-result"]', 'data-match'), 'true');
+    assert.equal(await text(page, 'seal-key-result'), '✓ Matches the vendor\'s key you provided (vendor.pub).');
+    await page.screenshot({ path: join(shots, 'seal-1280.png') });
+    // Another key: the command refuses it too (UntrustedKey, status 6).
+    k = await chooseKey(page, fx.files['other.pub']);
+    assert.equal(k.valid, true);
+    assert.equal(k.matches, false);
+    assert.notEqual(k.key_id, exp.key.key_id);
+    const other = verifyKey(fx.files['sealed.koffer'], fx.files['other.pub']);
+    assert.equal(other.exit, 6, other.out);
+    assert.match(other.out, /UntrustedKey/);
+    assert.equal(await page.getAttribute('[data-testid="seal-key-result"]', 'data-match'), 'false');
+    assert.match(await text(page, 'seal-key-result'), new RegExp(`^✗ Does not match the key you provided \\(other\\.pub, key id ${k.key_id}\\): this file was sealed with another key \\(${exp.key.key_id}\\)`));
+    // A file that is not a key file.
+    k = await chooseKey(page, fx.files['not-a-key.pub']);
+    assert.equal(k.valid, false);
+    assert.equal(await page.getAttribute('[data-testid="seal-key-result"]', 'data-match'), 'invalid');
+    assert.match(await text(page, 'seal-key-result'), /not-a-key\.pub is not a koffer public key file/);
+    // German.
+    await page.selectOption('[data-testid="lang"]', 'de');
+    await page.waitForFunction(() => window.kofferViewer.lang === 'de');
+    assert.equal(await text(page, 'seal-word'), '✓ Versiegelt und unverändert');
+    assert.match(await text(page, 'seal-key-result'), /keine öffentliche koffer-Schlüsseldatei/);
+    await chooseKey(page, fx.files['vendor.pub']);
+    assert.match(await text(page, 'seal-key-result'), /^✓ Passt zum Schlüssel des Herstellers/);
+    await page.selectOption('[data-testid="lang"]', 'en');
+    await page.waitForFunction(() => window.kofferViewer.lang === 'en');
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page is ${overflow} px wider than the window`);
+    await page.screenshot({ path: join(shots, 'seal-390.png'), fullPage: true });
+    // The next file starts without the key compared.
+    await choose(page, fx.files['wearable.koffer']);
+    assert.equal(await page.evaluate(() => window.kofferViewer.sealKey), null);
+    const errors = await page.evaluate(() => window.kofferViewer.errors);
+    assert.deepEqual(errors, [], 'nothing alarming');
+    await page.close();
+    assertClean(w, 'sealed');
+  });
+
+  test('wearable.koffer (not sealed): no seal section, the fact says so calmly', async () => {
+    const { page, w } = await openViewer(EN);
+    await choose(page, fx.files['wearable.koffer']);
+    const seal = await page.evaluate(() => window.kofferViewer.seal);
+    assert.equal(seal.verdict, 'unsealed');
+    assert.equal(await page.isVisible('[data-testid="seal"]'), false);
+    assert.equal(await text(page, 'fact-seal'), 'none (this file is not sealed)');
+    assert.deepEqual(await page.evaluate(() => window.kofferViewer.errors), []);
+    await page.close();
+    assertClean(w, 'unsealed');
+  });
+
+  test('sealed-cut.koffer: authentic up to the last seal before the cut, as koffer verify --key says', async () => {
+    const { page, w } = await openViewer(EN);
+    const r = await choose(page, fx.files['sealed-cut.koffer']);
+    assert.equal(r.status, 'incomplete');
+    const seal = await page.evaluate(() => window.kofferViewer.seal);
+    assert.equal(seal.verdict, 'prefix');
+    const cli = verifyKey(fx.files['sealed-cut.koffer'], fx.files['vendor.pub']);
+    assert.equal(cli.exit, 3, cli.out);
+    assert.deepEqual({ len: seal.authentic_len, seals: seal.seals }, cliUpTo(cli.out));
+    assert.ok(seal.seals > 0 && seal.records_authentic > 0 && seal.records_authentic < seal.records, JSON.stringify(seal));
+    // Each sealed record lies before the last good seal; the ones after it do not.
+    const full = expected['sealed.koffer'].json.records;
+    assert.ok(seal.records_authentic < full);
+    assert.equal(await page.getAttribute('[data-testid="seal"]', 'data-verdict'), 'prefix');
+    assert.equal(await text(page, 'seal-word'), '◐ Sealed only in part');
+    const said = await text(page, 'seal-text');
+    assert.ok(said.includes(`The first ${seal.records_authentic.toLocaleString('en-US')} of ${seal.records.toLocaleString('en-US')} records`), said);
+    assert.ok(said.includes(`bytes 0 to ${seal.authentic_len.toLocaleString('en-US')}`), said);
+    assert.match(await text(page, 'seal-detail'), /cut short/);
+    await page.screenshot({ path: join(shots, 'seal-cut-1280.png') });
+    const k = await chooseKey(page, fx.files['vendor.pub']);
+    assert.equal(k.matches, true);
+    assert.equal(await text(page, 'seal-key-result'), 'The file names the vendor\'s key you provided (vendor.pub); how far its seals hold is said above.');
+    await page.close();
+    assertClean(w, 'sealed-cut');
+  });
+
+  test('sealed-tampered.koffer (one record byte changed, checksums rebuilt): NOT authentic, DigestMismatch, as koffer verify --key says', async () => {
+    const { page, w } = await openViewer(EN);
+    await page.setViewportSize({ width: 390, height: 844 });
+    const r = await choose(page, fx.files['sealed-tampered.koffer']);
+    // The container is intact: only the seals show the change.
+    assert.equal(r.status, 'complete');
+    assert.equal(expected['sealed-tampered.koffer'].status, 'complete');
+    const seal = await page.evaluate(() => window.kofferViewer.seal);
+    assert.equal(seal.verdict, 'not_authentic');
+    assert.equal(seal.error.kind, 'DigestMismatch');
+    const cli = verifyKey(fx.files['sealed-tampered.koffer'], fx.files['vendor.pub']);
+    assert.equal(cli.exit, 6, cli.out);
+    assert.match(cli.out, new RegExp(`at byte ${seal.error.offset}: not authentic: DigestMismatch: .* seal at byte ${seal.error.seal_at} `));
+    assert.deepEqual({ len: seal.authentic_len, seals: seal.seals }, cliUpTo(cli.out));
+    assert.equal(seal.error.offset, seal.authentic_len, 'altered after the last good seal');
+    assert.equal(await page.getAttribute('[data-testid="seal"]', 'data-verdict'), 'not_authentic');
+    assert.equal(await text(page, 'seal-word'), '✗ NOT authentic');
+    assert.equal(
+      await text(page, 'seal-text'),
+      `The file was altered after it was sealed: the bytes between byte ${seal.error.offset.toLocaleString('en-US')} and the seal at byte ${seal.error.seal_at.toLocaleString('en-US')} are not the bytes that were sealed (a changed record, for example).`,
+    );
+    assert.match(await text(page, 'seal-detail'), new RegExp(`do not rely on anything after byte ${seal.authentic_len.toLocaleString('en-US')}\\. Its checksums are correct all the same`));
+    assert.equal(await text(page, 'seal-tech'), `(koffer verify --key: DigestMismatch at byte ${seal.error.offset.toLocaleString('en-US')})`);
+    await chooseKey(page, fx.files['vendor.pub']);
+    await page.screenshot({ path: join(shots, 'seal-tampered-390.png'), fullPage: true });
+    console.log(`# screenshots: ${['seal-1280.png', 'seal-390.png', 'seal-cut-1280.png', 'seal-tampered-390.png'].map((f) => join(shots, f)).join(', ')}`);
+    const errors = await page.evaluate(() => window.kofferViewer.errors);
+    assert.ok(errors.some((e) => /not authentic: DigestMismatch/.test(e)), errors.join('\n'));
+    await page.close();
+    assertClean(w, 'sealed-tampered');
+  });
+
+  test('spec/vectors/seal: each vector gives the report of its .json (with key.pub)', async () => {
+    const dir = join(ROOT, 'spec/vectors/seal');
+    const names = readdirSync(dir).filter((f) => f.endsWith('.koffer')).sort();
+    assert.ok(names.length >= 20, `${names.length} vectors`);
+    const { page, w } = await openViewer(EN);
+    for (const name of names) {
+      const want = JSON.parse(readFileSync(join(dir, name.replace('.koffer', '.json')), 'utf8'));
+      await choose(page, join(dir, name));
+      const seal = await page.evaluate(() => window.kofferViewer.seal);
+      const shown = await page.isVisible('[data-testid="seal"]');
+      const what = `${name}: ${JSON.stringify(seal)}`;
+      if (want.verdict === 'authentic') {
+        assert.equal(seal.verdict, 'authentic', what);
+      } else if (want.verdict === 'prefix') {
+        assert.equal(seal.verdict, 'prefix', what);
+        assert.equal(seal.authentic_len, want.authentic_len, what);
+        assert.equal(seal.seals, want.seals, what);
+        // Cut inside its last block: every record shown is sealed, the torn rest is not.
+        assert.equal(seal.records_authentic, seal.records, what);
+        assert.equal(
+          await text(page, 'seal-text'),
+          `All ${seal.records} records are sealed and unaltered (bytes 0 to ${want.authentic_len} of ${seal.file_len}). The last ${seal.file_len - want.authentic_len} bytes carry no seal, but hold none of the records shown.`,
+        );
+      } else if (want.error === 'UntrustedKey') {
+        // Sealed intact by its own key, which is not key.pub.
+        assert.equal(seal.verdict, 'authentic', what);
+        const k = await chooseKey(page, join(dir, want.key));
+        assert.equal(k.matches, false, what);
+        assert.match(await text(page, 'seal-key-result'), /^✗ Does not match/);
+      } else if (want.error === 'Unsealed') {
+        assert.equal(seal.verdict, 'unsealed', what);
+        assert.equal(shown, false, what);
+        assert.equal(await text(page, 'fact-seal'), 'none (this file is not sealed)');
+        continue;
+      } else {
+        assert.equal(seal.verdict, 'not_authentic', what);
+        assert.equal(seal.error.kind, want.error, what);
+        assert.equal(seal.error.offset, want.offset, what);
+        assert.equal(await text(page, 'seal-word'), '✗ NOT authentic', what);
+        assert.ok((await text(page, 'seal-tech')).includes(`${want.error}`), what);
+      }
+      assert.equal(shown, true, what);
+      if (seal.key && want.error !== 'UntrustedKey') {
+        const k = await chooseKey(page, join(dir, want.key));
+        assert.equal(k.matches, true, what);
+      }
+    }
+    await page.close();
+    assertClean(w, 'seal vectors');
   });
 });
 

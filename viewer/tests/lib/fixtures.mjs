@@ -129,5 +129,87 @@ export function makeFixtures() {
     '--from', '2026-09-15T00:00:00Z', '--until', '2026-09-16T00:00:00Z',
     '--drop', 'lat', '--drop', 'lon', '--coarsen', 'heart_rate=5', '--expires', '2027-01-01T00:00:00Z',
   ], { stdio: 'ignore' });
+  makeSealFixtures(dir, files, sample);
   return { dir, files };
+}
+
+/** CRC-32C (Castagnoli, reflected 0x82F63B78), spec format.md §2.3, seeded with `crc`. */
+function crc32c(bytes, crc = 0) {
+  let c = ~crc >>> 0;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  }
+  return ~c >>> 0;
+}
+
+/**
+ * The frames of a container (spec format.md §4): `[{ kind, offset, bodyOffset, bodyLen, size }]`,
+ * read by their heads only (kind, 3-byte length, head check, body, 4-byte checksum).
+ */
+export function frames(bytes) {
+  const out = [];
+  for (let o = 18; o + 9 <= bytes.length; ) {
+    const len = bytes[o + 1] | (bytes[o + 2] << 8) | (bytes[o + 3] << 16);
+    const size = 5 + len + 4;
+    if (o + size > bytes.length) break;
+    out.push({ kind: bytes[o], offset: o, bodyOffset: o + 5, bodyLen: len, size });
+    o += size;
+  }
+  return out;
+}
+
+/**
+ * A sealed container altered after sealing: one byte flipped inside the body of block number
+ * `nth` (counting from 0), and every frame checksum from there on rebuilt (they chain, spec
+ * format.md §4.1), so the container itself stays intact: only the seals can tell.
+ * Returns `{ bytes, at }` (`at`: the byte changed).
+ */
+export function tampered(bytes, nth) {
+  const out = Buffer.from(bytes);
+  const fs = frames(out);
+  const blocks = fs.filter((f) => f.kind === 0x03);
+  const b = blocks[nth];
+  const at = b.bodyOffset + b.bodyLen - 1; // the last byte of the block's last record
+  out[at] ^= 0x01;
+  for (const f of fs.filter((x) => x.offset >= b.offset)) {
+    const end = f.offset + f.size - 4;
+    const c = crc32c(out.subarray(f.offset, end), crc32c(out.subarray(f.offset - 4, f.offset)));
+    out.writeUInt32LE(c, end);
+  }
+  return { bytes: out, at };
+}
+
+/**
+ * Sealed fixtures (spec seal.md), by `koffer keygen` and `koffer seal`: the sample sealed every
+ * 4 blocks with the key `vendor`; the same cut short inside a block; the same with one record
+ * byte changed after sealing (checksums rebuilt); the public keys `vendor.pub` and `other.pub`,
+ * and a `.pub` that is not a key file.
+ */
+function makeSealFixtures(dir, files, sample) {
+  const { koffer } = tools();
+  for (const name of ['vendor', 'other']) {
+    execFileSync(koffer, ['keygen', '-o', join(dir, name)], { stdio: 'ignore' });
+    files[`${name}.pub`] = join(dir, `${name}.pub`);
+  }
+  files['not-a-key.pub'] = join(dir, 'not-a-key.pub');
+  writeFileSync(files['not-a-key.pub'], 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample user@host\n');
+  files['sealed.koffer'] = join(dir, 'sealed.koffer');
+  execFileSync(koffer, ['seal', sample, '-o', files['sealed.koffer'], '--key', join(dir, 'vendor.key'), '--every', '4'], { stdio: 'ignore' });
+  const sealed = readFileSync(files['sealed.koffer']);
+  files['sealed-cut.koffer'] = join(dir, 'sealed-cut.koffer');
+  writeFileSync(files['sealed-cut.koffer'], truncated(sealed));
+  files['sealed-tampered.koffer'] = join(dir, 'sealed-tampered.koffer');
+  const blocks = frames(sealed).filter((f) => f.kind === 0x03).length;
+  writeFileSync(files['sealed-tampered.koffer'], tampered(sealed, Math.floor(blocks * 0.6)).bytes);
+}
+
+/**
+ * `koffer verify --key PUB FILE`: `{ exit, out }` (`out`: standard output and error). Exit 0
+ * authentic, 3 authentic up to a byte, 6 not authentic (spec command.md).
+ */
+export function verifyKey(path, pub) {
+  const r = spawnSync(tools().koffer, ['verify', '--key', pub, path], { encoding: 'utf8' });
+  if (r.error) throw r.error;
+  return { exit: r.status, out: r.stdout + r.stderr };
 }

@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod model;
+pub mod seals;
 
 use wasm_bindgen::prelude::*;
 
@@ -30,6 +31,7 @@ pub struct Viewer {
     bytes: Vec<u8>,
     size: usize,
     opened: Option<model::Opened>,
+    seals: Option<seals::SealCheck>,
 }
 
 #[wasm_bindgen]
@@ -54,6 +56,7 @@ impl Viewer {
             bytes,
             size,
             opened: None,
+            seals: None,
         })
     }
 
@@ -76,7 +79,34 @@ impl Viewer {
         let opened = model::Opened::open(bytes, &self.name);
         let json = serde_json::to_string(opened.summary()).unwrap_or_else(|_| "null".into());
         self.opened = Some(opened);
+        self.seals = None;
         json
+    }
+
+    /// Checks the seals (spec `seal.md`) against the key the container's
+    /// KEY frame names (once; later calls return the same result); the
+    /// result as JSON text ([`seals::SealCheck`]). `null` before
+    /// [`Viewer::open`].
+    pub fn seals(&mut self) -> String {
+        let Some(o) = &self.opened else {
+            return "null".into();
+        };
+        let check = self.seals.get_or_insert_with(|| {
+            seals::SealCheck::run_counted(o.bytes(), |end| o.records_before(end))
+        });
+        serde_json::to_string(check).unwrap_or_else(|_| "null".into())
+    }
+
+    /// Compares the public key file `text` (`NAME.pub`) with the key the
+    /// container is sealed with; JSON text ([`seals::UserKey`]).
+    #[wasm_bindgen(js_name = compareKey)]
+    pub fn compare_key(&mut self, text: &str) -> String {
+        self.seals();
+        let key = match &self.seals {
+            Some(c) => c.user_key(text),
+            None => seals::SealCheck::run(&[]).user_key(text),
+        };
+        serde_json::to_string(&key).unwrap_or_else(|_| "null".into())
     }
 
     /// Rows `start..start + count` of record type `record_type` as JSON

@@ -730,6 +730,22 @@ impl Opened {
         &self.bytes
     }
 
+    /// Records (of every type) in the blocks whose frames end at or before
+    /// byte `end`, and in all blocks of the intact prefix: from the block
+    /// index, without reading the file again.
+    pub fn records_before(&self, end: u64) -> (u64, u64) {
+        let (mut before, mut all) = (0u64, 0u64);
+        for b in self.types.iter().flat_map(|t| &t.blocks) {
+            let n = u64::from(b.count);
+            all += n;
+            // `b.end` is the end of the body; the 4-byte checksum follows.
+            if b.end as u64 + 4 <= end {
+                before += n;
+            }
+        }
+        (before, all)
+    }
+
     fn index(&self, record_type: u8) -> Option<&TypeIndex> {
         self.types.iter().find(|t| t.info.id == record_type)
     }
