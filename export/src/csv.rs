@@ -226,22 +226,28 @@ impl Export<'_, '_> {
             }
         }
         let mut bad = BadRecords::default();
-        let (mut line, mut json) = (Vec::new(), Vec::new());
+        let mut json = Vec::new();
+        // Each file's rows, written straight into its buffer and handed to
+        // its sink a piece of `CHUNK` bytes at a time.
+        const CHUNK: usize = 1 << 16;
+        let mut bufs: Vec<Vec<u8>> = sinks.iter().map(|_| Vec::with_capacity(CHUNK)).collect();
         for rec in self.reader.records().map_while(Result::ok) {
             progress(rec.offset);
             let t = usize::from(rec.record_type);
             let (Some(_), Some(i)) = (self.types[t].as_ref(), slot[t]) else {
                 continue;
             };
-            line.clear();
+            let buf = &mut bufs[i];
+            let mark = buf.len();
             match &plans[t] {
                 None => {
-                    csv_cell(&hex(rec.payload), &mut line);
-                    line.extend_from_slice(b"\r\n");
+                    csv_cell(&hex(rec.payload), buf);
+                    buf.extend_from_slice(b"\r\n");
                 }
-                Some(plan) => match plan.row(rec.payload, &mut line, &mut json) {
+                Some(plan) => match plan.row(rec.payload, buf, &mut json) {
                     Ok(n) if n == rec.payload.len() => {}
                     Ok(n) => {
+                        buf.truncate(mark);
                         let at = rec.offset + n as u64;
                         bad.note(
                             rec.index,
@@ -253,12 +259,19 @@ impl Export<'_, '_> {
                         continue;
                     }
                     Err(e) => {
+                        buf.truncate(mark);
                         bad.note(rec.index, e.in_record(&rec));
                         continue;
                     }
                 },
             }
-            sinks[i].1.write_all(&line)?;
+            if buf.len() >= CHUNK {
+                sinks[i].1.write_all(buf)?;
+                buf.clear();
+            }
+        }
+        for ((_, out), buf) in sinks.iter_mut().zip(&bufs) {
+            out.write_all(buf)?;
         }
         Ok(self.outcome(bad, "their rows are left out"))
     }
