@@ -99,7 +99,8 @@ impl RowPlan {
     }
 
     /// Appends the CSV line (with its `\r\n`) of the value at the start of
-    /// `bytes` to `line`; returns the bytes it took. `json` is scratch.
+    /// `bytes` to `line`; returns the bytes it took. On a fault, `line`
+    /// may hold part of the row: the caller cuts it off. `json` is scratch.
     pub(super) fn row(
         &self,
         bytes: &[u8],
@@ -479,7 +480,17 @@ mod tests {
     /// Text with the characters CSV quoting and JSON escaping look at.
     fn text(rng: &mut Rng, out: &mut Vec<u8>) {
         const PIECES: [&[u8]; 11] = [
-            b"a", b" ", b",", b"\"", b"\r", b"\n", b"\\", b"\t", "é".as_bytes(), b"\x01", b"xyz",
+            b"a",
+            b" ",
+            b",",
+            b"\"",
+            b"\r",
+            b"\n",
+            b"\\",
+            b"\t",
+            "é".as_bytes(),
+            b"\x01",
+            b"xyz",
         ];
         let mut s = Vec::new();
         for _ in 0..rng.below(5) {
@@ -503,17 +514,31 @@ mod tests {
             _ => (rng.next() as i64 as f64) / (rng.next() >> rng.below(64)).max(1) as f64,
         };
         if bits == 32 {
-            let b = if rng.below(10) == 0 { 0x7FC0_0001 } else { (v as f32).to_bits() };
+            let b = if rng.below(10) == 0 {
+                0x7FC0_0001
+            } else {
+                (v as f32).to_bits()
+            };
             out.extend_from_slice(&b.to_le_bytes());
         } else {
-            let b = if rng.below(10) == 0 { 0x7FF0_0000_0000_0001 } else { v.to_bits() };
+            let b = if rng.below(10) == 0 {
+                0x7FF0_0000_0000_0001
+            } else {
+                v.to_bits()
+            };
             out.extend_from_slice(&b.to_le_bytes());
         }
     }
 
     /// One field's value, mostly valid.
     fn value(rng: &mut Rng, field: &str, out: &mut Vec<u8>) {
-        let tag = |rng: &mut Rng| if rng.below(500) == 0 { 2 } else { rng.below(2) as u8 };
+        let tag = |rng: &mut Rng| {
+            if rng.below(500) == 0 {
+                2
+            } else {
+                rng.below(2) as u8
+            }
+        };
         match field {
             "bool" | "unit_opt" => out.push(tag(rng)),
             "u8" | "i8" => out.push(number(rng, u64::MAX) as u8),
@@ -587,9 +612,34 @@ mod tests {
     }
 
     const FIELDS: [&str; 28] = [
-        "bool", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128", "f32",
-        "f64", "char", "string", "bytes", "unit", "opt_u32", "opt_f64", "opt_opt", "unit_opt",
-        "newtype", "enum", "seq", "scaled_i16", "scaled_f64", "scaled_f32", "scaled_opt",
+        "bool",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "f32",
+        "f64",
+        "char",
+        "string",
+        "bytes",
+        "unit",
+        "opt_u32",
+        "opt_f64",
+        "opt_opt",
+        "unit_opt",
+        "newtype",
+        "enum",
+        "seq",
+        "scaled_i16",
+        "scaled_f64",
+        "scaled_f32",
+        "scaled_opt",
     ];
 
     fn definition() -> Vec<u8> {
@@ -648,7 +698,10 @@ mod tests {
 
     /// The reference: [`cells`] (one value at a time through its JSON),
     /// quoted and joined.
-    fn reference(root: koffer::schema::Node<'_>, payload: &[u8]) -> Result<(usize, Vec<u8>), koffer::dynamic::Error> {
+    fn reference(
+        root: koffer::schema::Node<'_>,
+        payload: &[u8],
+    ) -> Result<(usize, Vec<u8>), koffer::dynamic::Error> {
         let mut row = Vec::new();
         let n = cells(root, payload, &mut row)?;
         let mut line = Vec::new();
