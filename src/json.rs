@@ -953,6 +953,39 @@ fn write_f64<O: Out>(out: &mut O, v: f64) -> Result<(), O::Error> {
     }
 }
 
+/// Appends the JSON of an `f64` as an [`Exporter`] writes it (spec
+/// `schema.md` §9): the shortest decimal that reads back to the same value,
+/// or a string for NaN and the infinities (a CSV cell, a column of text).
+///
+/// ```
+/// let mut out = Vec::new();
+/// for v in [0.1, 1e16, -0.0, f64::NAN] {
+///     koffer::json::append_f64(v, &mut out);
+///     out.push(b' ');
+/// }
+/// assert_eq!(out, b"0.1 1e+16 -0.0 \"NaN\" ");
+/// ```
+#[inline]
+pub fn append_f64(v: f64, out: &mut Vec<u8>) {
+    let _ = write_f64(&mut VecOut(out), v);
+}
+
+/// Appends the JSON of an `f32` as an [`Exporter`] writes it
+/// ([`append_f64`] for `f32`).
+///
+/// ```
+/// let mut out = Vec::new();
+/// for v in [0.1f32, 1e-6, f32::INFINITY] {
+///     koffer::json::append_f32(v, &mut out);
+///     out.push(b' ');
+/// }
+/// assert_eq!(out, b"0.1 1e-6 \"inf\" ");
+/// ```
+#[inline]
+pub fn append_f32(v: f32, out: &mut Vec<u8>) {
+    let _ = write_f32(&mut VecOut(out), v);
+}
+
 // ---------------------------------------------------------------------------
 // JSON → payload
 // ---------------------------------------------------------------------------

@@ -10,6 +10,9 @@ use serde::Serialize;
 use crate::doc::hex;
 use crate::export::{unreadable, BadRecords, Export, Outcome};
 
+mod row;
+use row::RowPlan;
+
 /// One leaf column of a record type, as the CSV header names it and a table
 /// or plot shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -223,22 +226,28 @@ impl Export<'_, '_> {
             }
         }
         let mut bad = BadRecords::default();
-        let (mut line, mut json) = (Vec::new(), Vec::new());
+        let mut json = Vec::new();
+        // Each file's rows, written straight into its buffer and handed to
+        // its sink a piece of `CHUNK` bytes at a time.
+        const CHUNK: usize = 1 << 16;
+        let mut bufs: Vec<Vec<u8>> = sinks.iter().map(|_| Vec::with_capacity(CHUNK)).collect();
         for rec in self.reader.records().map_while(Result::ok) {
             progress(rec.offset);
             let t = usize::from(rec.record_type);
             let (Some(_), Some(i)) = (self.types[t].as_ref(), slot[t]) else {
                 continue;
             };
-            line.clear();
+            let buf = &mut bufs[i];
+            let mark = buf.len();
             match &plans[t] {
                 None => {
-                    csv_cell(&hex(rec.payload), &mut line);
-                    line.extend_from_slice(b"\r\n");
+                    csv_cell(&hex(rec.payload), buf);
+                    buf.extend_from_slice(b"\r\n");
                 }
-                Some(plan) => match plan.row(rec.payload, &mut line, &mut json) {
+                Some(plan) => match plan.row(rec.payload, buf, &mut json) {
                     Ok(n) if n == rec.payload.len() => {}
                     Ok(n) => {
+                        buf.truncate(mark);
                         let at = rec.offset + n as u64;
                         bad.note(
                             rec.index,
@@ -250,86 +259,21 @@ impl Export<'_, '_> {
                         continue;
                     }
                     Err(e) => {
+                        buf.truncate(mark);
                         bad.note(rec.index, e.in_record(&rec));
                         continue;
                     }
                 },
             }
-            sinks[i].1.write_all(&line)?;
+            if buf.len() >= CHUNK {
+                sinks[i].1.write_all(buf)?;
+                buf.clear();
+            }
+        }
+        for ((_, out), buf) in sinks.iter_mut().zip(&bufs) {
+            out.write_all(buf)?;
         }
         Ok(self.outcome(bad, "their rows are left out"))
-    }
-}
-
-/// A record type's CSV row, prepared once: its leaves in column order, each
-/// with its JSON exporter and scaling. A row is then written straight into
-/// one line buffer, the cells exactly as [`cells`] makes them.
-struct RowPlan {
-    leaves: Vec<(koffer::json::Exporter, Scaling)>,
-}
-
-impl RowPlan {
-    fn new(root: Node<'_>) -> Self {
-        fn walk(
-            node: Node<'_>,
-            scaling: Scaling,
-            out: &mut Vec<(koffer::json::Exporter, Scaling)>,
-        ) {
-            if let Kind::Struct { fields, .. } = node.kind() {
-                for f in fields {
-                    let scaling = Scaling {
-                        scale: f.annotations.scale,
-                        offset: f.annotations.offset,
-                    };
-                    walk(f.ty, scaling, out);
-                }
-                return;
-            }
-            out.push((koffer::json::Exporter::new(node), scaling));
-        }
-        let mut leaves = Vec::new();
-        walk(root, Scaling::NONE, &mut leaves);
-        RowPlan { leaves }
-    }
-
-    /// Appends the CSV line (with its `\r\n`) of the value at the start of
-    /// `bytes` to `line`; returns the bytes it took. `json` is scratch.
-    fn row(
-        &self,
-        bytes: &[u8],
-        line: &mut Vec<u8>,
-        json: &mut Vec<u8>,
-    ) -> Result<usize, koffer::dynamic::Error> {
-        let mut pos = 0;
-        for (i, (exporter, scaling)) in self.leaves.iter().enumerate() {
-            let at = |mut e: koffer::dynamic::Error| {
-                e.offset += pos;
-                e
-            };
-            json.clear();
-            let n = exporter.append_prefix(&bytes[pos..], json).map_err(at)?;
-            if i > 0 {
-                line.push(b',');
-            }
-            let text = json.as_slice();
-            let plain = scaling.scale.is_none() && scaling.offset.is_none();
-            if plain && text.first() == Some(&b'"') && !text.contains(&b'\\') {
-                // A string without escapes: its characters, as `cell_text` reads them.
-                csv_cell_bytes(&text[1..text.len() - 1], line);
-            } else if plain && matches!(text.first(), Some(b'-' | b'0'..=b'9')) {
-                // A JSON number: nothing in it needs quotes.
-                line.extend_from_slice(text);
-            } else if plain && text != b"null" && text.first() != Some(&b'"') {
-                csv_cell_bytes(text, line);
-            } else {
-                // The JSON is UTF-8: strings and names are UTF-8, the rest ASCII.
-                let text = core::str::from_utf8(text).unwrap_or_default();
-                csv_cell(&scaling.apply(cell_text(text)), line);
-            }
-            pos += n;
-        }
-        line.extend_from_slice(b"\r\n");
-        Ok(pos)
     }
 }
 
@@ -370,11 +314,16 @@ impl Scaling {
         offset: None,
     };
 
+    /// Whether there is neither a scale nor an offset.
+    fn is_none(self) -> bool {
+        self.scale.is_none() && self.offset.is_none()
+    }
+
     /// The cell of a number with this scaling: the quantity, as the
     /// shortest decimal that reads back to the same `f64`. Cells that are not
     /// numbers (an absent option, text) are left as they are.
     fn apply(self, cell: String) -> String {
-        if self.scale.is_none() && self.offset.is_none() {
+        if self.is_none() {
             return cell;
         }
         match cell.parse::<f64>() {
