@@ -498,7 +498,7 @@ fn verify(path: &std::path::Path) -> u8 {
                 "koffer: {name}: at byte {valid_len}: incomplete container: expected an end frame; \
                  valid length {valid_len} of {} bytes, {}",
                 bytes.len(),
-                koffer_export::tail_text(tail)
+                koffer_export::tail_text_in(&bytes, valid_len, tail)
             );
             status::INCOMPLETE
         }

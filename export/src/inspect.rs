@@ -59,6 +59,85 @@ pub fn tail_text(tail: Tail) -> String {
     }
 }
 
+/// [`tail_text`], told apart further with the input in hand: a torn frame
+/// followed by unwritten storage (a flash chip's erased `0xFF`, a file
+/// extended with zeros) says how many of the dropped bytes are the torn
+/// frame and how many the fill after the written end (spec `format.md`
+/// §10.3).
+///
+/// ```
+/// use koffer::read::Tail;
+/// // 9 bytes of a valid prefix, 3 of a torn frame, 8 of erased flash.
+/// let mut input = vec![0u8; 9];
+/// input.extend([0x03, 0x20, 0x07]);
+/// input.extend([0xFF; 8]);
+/// assert_eq!(
+///     koffer_export::tail_text_in(&input, 9, Tail::Torn { len: 11 }),
+///     "dropped 11 bytes: a torn (cut short) frame at bytes 9..12, \
+///      then 8 bytes of unwritten storage (all 0xFF) at bytes 12..20"
+/// );
+/// // A cut file whose last bytes happen to be a zero or two says no more.
+/// let cut = [0u8, 0, 0, 0, 0, 0, 0, 0, 0, 0x03, 0x00, 0x00];
+/// assert_eq!(
+///     koffer_export::tail_text_in(&cut, 9, Tail::Torn { len: 3 }),
+///     "dropped 3 bytes of a torn (cut short) frame"
+/// );
+/// ```
+pub fn tail_text_in(input: &[u8], valid_len: u64, tail: Tail) -> String {
+    match torn_then_unwritten(input, valid_len, tail) {
+        Some((w, fill)) => format!(
+            "dropped {} bytes: a torn (cut short) frame at bytes {valid_len}..{w}, \
+             then {} bytes of unwritten storage (all {fill}) at bytes {w}..{}",
+            input.len() as u64 - valid_len,
+            input.len() as u64 - w,
+            input.len()
+        ),
+        None => tail_text(tail),
+    }
+}
+
+/// The shortest final run of `0x00` or `0xFF` that the messages call
+/// unwritten storage after a torn frame: a frame cut short may well end on a
+/// few such bytes of its own (a zero in a record, a checksum's byte).
+const MIN_FILL: u64 = 8;
+
+/// For a torn tail that ends in at least [`MIN_FILL`] bytes of unwritten
+/// storage: the written end and the fill byte's name; `None` for any other
+/// tail.
+pub(crate) fn torn_then_unwritten(
+    input: &[u8],
+    valid_len: u64,
+    tail: Tail,
+) -> Option<(u64, &'static str)> {
+    let size = input.len() as u64;
+    let w = written_end(input) as u64;
+    match tail {
+        Tail::Torn { len } if valid_len < w && w + MIN_FILL <= size && valid_len + len == size => {
+            Some((
+                w,
+                if input[input.len() - 1] == 0xFF {
+                    "0xFF"
+                } else {
+                    "0x00"
+                },
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The input's written end (spec `format.md` §10.3): where its final run of
+/// `0x00` bytes, or of `0xFF` bytes, begins; its length if its last byte is
+/// neither.
+fn written_end(input: &[u8]) -> usize {
+    match input.last() {
+        Some(&b) if b == 0x00 || b == 0xFF => {
+            input.iter().rposition(|&x| x != b).map_or(0, |i| i + 1)
+        }
+        _ => input.len(),
+    }
+}
+
 /// What `inspect` shows; serialised as is for `--json` (the fields are the
 /// JSON keys, in order).
 #[derive(Serialize)]
@@ -358,7 +437,7 @@ impl Report {
                         valid_len,
                         dropped_bytes: len,
                         tail: kind,
-                        text: tail_text(tail),
+                        text: tail_text_in(s.bytes, valid_len, tail),
                     };
                     ("incomplete", Some(info), None)
                 }

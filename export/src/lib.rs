@@ -62,8 +62,8 @@ pub use civil::{civil_from_days, rfc3339};
 pub use csv::{cells, columns, columns_of, csv_types, write_csv, Column, CsvType};
 pub use export::{write_json, write_ndjson, BadRecord, Export, Outcome};
 pub use inspect::{
-    inspect_json, report, tail_text, Checksums, ErrorInfo, Features, Format, Incomplete, MetaEntry,
-    RecordTypeInfo, Report,
+    inspect_json, report, tail_text, tail_text_in, Checksums, ErrorInfo, Features, Format,
+    Incomplete, MetaEntry, RecordTypeInfo, Report,
 };
 pub use receipts::{printable, PartyInfo, ReceiptInfo, SharedInfo};
 pub use scan::{class_name, scan, scan_with_progress, FrameCounts, Problem, Scan, Status};

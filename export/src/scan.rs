@@ -301,9 +301,14 @@ impl<'a> Scan<'a> {
                         Tail::Unwritten { len } => format!(
                             "dropped {len} bytes of unwritten storage (all 0x00 or all 0xFF) at bytes {valid_len}..{size}"
                         ),
-                        Tail::Torn { len } => format!(
-                            "dropped {len} bytes of a torn (cut short) frame at bytes {valid_len}..{size}"
-                        ),
+                        Tail::Torn { len } => {
+                            match crate::inspect::torn_then_unwritten(self.bytes, valid_len, tail) {
+                                Some(_) => crate::tail_text_in(self.bytes, valid_len, tail),
+                                None => format!(
+                                    "dropped {len} bytes of a torn (cut short) frame at bytes {valid_len}..{size}"
+                                ),
+                            }
+                        }
                     };
                     Some(Problem {
                         offset: valid_len,

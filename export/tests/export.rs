@@ -380,3 +380,36 @@ fn csv_file_names_are_unique_ignoring_case() {
         assert_eq!(lower.len(), got.len(), "{names:?}");
     }
 }
+
+#[test]
+fn a_torn_frame_on_erased_flash_says_which_bytes_are_the_frame_and_which_the_fill() {
+    let bytes = sample();
+    let mut image = bytes[..bytes.len() / 2].to_vec();
+    let torn_end = image.len() as u64;
+    image.extend(std::iter::repeat_n(0xFF, 4096));
+    let s = scan(&image);
+    assert_eq!(s.status(), Status::Incomplete);
+    let p = s.problem().unwrap();
+    let v = s.valid_len();
+    assert!(v < torn_end);
+    assert_eq!(
+        p.message,
+        format!(
+            "at byte {v}: incomplete container (no end frame): dropped {} bytes: a torn (cut short) \
+             frame at bytes {v}..{torn_end}, then 4096 bytes of unwritten storage (all 0xFF) at bytes {torn_end}..{}",
+            image.len() as u64 - v,
+            image.len()
+        )
+    );
+    let report = inspect_json(&image, "image").unwrap();
+    assert_eq!(
+        report.incomplete.as_ref().unwrap().text,
+        koffer_export::tail_text_in(
+            &image,
+            v,
+            koffer::read::Tail::Torn {
+                len: image.len() as u64 - v
+            }
+        )
+    );
+}
