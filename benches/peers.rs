@@ -333,7 +333,9 @@ fn decode_koffer<'a>(bytes: &'a [u8], mut f: impl FnMut(Record<'a>)) {
     let events = reader.decoder::<Event>().unwrap();
     for block in reader.blocks() {
         let block = block.unwrap();
-        samples.decode_each(&block, |s| f(Record::Sample(s))).unwrap();
+        samples
+            .decode_each(&block, |s| f(Record::Sample(s)))
+            .unwrap();
         events.decode_each(&block, |e| f(Record::Event(e))).unwrap();
     }
 }

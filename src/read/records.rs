@@ -292,19 +292,16 @@ impl<'a> RecordBlock<'a> {
     pub fn records(&self) -> impl ExactSizeIterator<Item = Record<'a>> + 'a {
         let record_type = self.record_type();
         let (first_index, mut offset) = (self.first_index, self.payloads_offset);
-        self.block
-            .records()
-            .enumerate()
-            .map(move |(i, payload)| {
-                let rec = Record {
-                    record_type,
-                    index: first_index + i as u64,
-                    offset,
-                    payload,
-                };
-                offset += payload.len() as u64;
-                rec
-            })
+        self.block.records().enumerate().map(move |(i, payload)| {
+            let rec = Record {
+                record_type,
+                index: first_index + i as u64,
+                offset,
+                payload,
+            };
+            offset += payload.len() as u64;
+            rec
+        })
     }
 
     /// The block's payloads, in order (for the tight loop of

@@ -557,7 +557,9 @@ impl<'b, W: Write> Writer<'b, W> {
             let mut ser = postcard::Serializer {
                 output: postcard::ser_flavors::Slice::new(dst),
             };
-            let r = value.serialize(&mut ser).and_then(|()| ser.output.finalize());
+            let r = value
+                .serialize(&mut ser)
+                .and_then(|()| ser.output.finalize());
             match r {
                 Ok(enc) => Ok(enc.len()),
                 Err(postcard::Error::SerializeBufferFull) => Err(Full::Yes),

@@ -113,16 +113,15 @@ fn payload_decode_failures_name_the_rule_and_the_offset() {
 struct Count(u32);
 
 impl koffer::schema::Describe for Count {
-    const TYPE: &'static koffer::schema::Type = &koffer::schema::Type::NewtypeStruct(
-        "Count",
-        <u32 as koffer::schema::Describe>::TYPE,
-    );
+    const TYPE: &'static koffer::schema::Type =
+        &koffer::schema::Type::NewtypeStruct("Count", <u32 as koffer::schema::Describe>::TYPE);
 }
 
 impl koffer::schema::RecordType for Count {
     const NAME: &'static str = "count";
     const VERSION: u32 = 1;
-    const DEFINITION: &'static [u8] = koffer::definition!(<Count as koffer::schema::Describe>::TYPE);
+    const DEFINITION: &'static [u8] =
+        koffer::definition!(<Count as koffer::schema::Describe>::TYPE);
 }
 
 #[test]
