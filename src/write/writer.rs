@@ -78,9 +78,12 @@ pub struct Writer<'b, W: Write> {
     count: u32,
     /// Their record type.
     block_type: u8,
-    /// Shortest and longest of their lengths (kept as they come, so that
-    /// `flush` needs one pass over the lengths, not two).
+    /// Shortest and longest of their lengths, kept as they come on a device
+    /// (less code); a host finds them in `flush`, one fast pass over the
+    /// lengths, instead of two updates a record.
+    #[cfg(not(target_pointer_width = "64"))]
     min_len: u32,
+    #[cfg(not(target_pointer_width = "64"))]
     max_len: u32,
     declared: TypeSet,
     /// Bytes of buffer per record length: 1 or 2.
@@ -210,7 +213,9 @@ impl<'b, W: Write> Writer<'b, W> {
             used: 0,
             count: 0,
             block_type: 0,
+            #[cfg(not(target_pointer_width = "64"))]
             min_len: u32::MAX,
+            #[cfg(not(target_pointer_width = "64"))]
             max_len: 0,
             declared,
         }
@@ -632,8 +637,11 @@ impl<'b, W: Write> Writer<'b, W> {
         if self.slot == 2 {
             self.buf[at + 1] = (len >> 8) as u8;
         }
-        self.min_len = self.min_len.min(len as u32);
-        self.max_len = self.max_len.max(len as u32);
+        #[cfg(not(target_pointer_width = "64"))]
+        {
+            self.min_len = self.min_len.min(len as u32);
+            self.max_len = self.max_len.max(len as u32);
+        }
         self.used += len;
         self.count += 1;
         Ok(())
@@ -674,12 +682,16 @@ impl<'b, W: Write> Writer<'b, W> {
         // The lengths' slots, last record first (see `push`).
         let start = self.cap - self.slot * self.count as usize;
         let slots = &mut self.buf[start..self.cap];
+        #[cfg(target_pointer_width = "64")]
+        let (min_len, max_len) = length_range(slots, self.slot);
+        #[cfg(not(target_pointer_width = "64"))]
+        let (min_len, max_len) = (self.min_len, self.max_len);
         slots.reverse();
         let header = BlockHeader {
             record_type: self.block_type,
             count: self.count,
-            base_len: self.min_len,
-            width: block::width_for(self.max_len - self.min_len),
+            base_len: min_len,
+            width: block::width_for(max_len - min_len),
         };
         let table_len = pack_deltas(slots, self.slot, header);
         let mut head = [0u8; BlockHeader::MAX_LEN];
@@ -702,8 +714,11 @@ impl<'b, W: Write> Writer<'b, W> {
         self.out.count_block(self.count);
         self.used = 0;
         self.count = 0;
-        self.min_len = u32::MAX;
-        self.max_len = 0;
+        #[cfg(not(target_pointer_width = "64"))]
+        {
+            self.min_len = u32::MAX;
+            self.max_len = 0;
+        }
         Ok(())
     }
 
@@ -886,6 +901,24 @@ fn pack_deltas_of<const SLOT: usize>(slots: &mut [u8], header: BlockHeader) -> u
         bits = bits.saturating_sub(8);
     }
     n
+}
+
+/// The shortest and the longest length in `slots` (as `push` laid them
+/// out: 1-byte lengths, or 2-byte little-endian ones), on a 64-bit host.
+#[cfg(target_pointer_width = "64")]
+fn length_range(slots: &[u8], slot: usize) -> (u32, u32) {
+    if slot == 2 {
+        let lens = slots
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]));
+        let (min, max) = lens.fold((u16::MAX, 0), |(lo, hi), l| (lo.min(l), hi.max(l)));
+        (u32::from(min), u32::from(max))
+    } else {
+        let (min, max) = slots
+            .iter()
+            .fold((u8::MAX, 0), |(lo, hi), &l| (lo.min(l), hi.max(l)));
+        (u32::from(min), u32::from(max))
+    }
 }
 
 /// Why an encoding attempt failed.
