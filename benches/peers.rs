@@ -5,8 +5,10 @@
 //! - size of the encoded data set;
 //! - encode (typed, streaming; koffer from a 4 KiB and a 256-byte block
 //!   buffer), typed decode, borrowed and owned (koffer exactly as the README
-//!   teaches it: a `Decoder` per type and one walk over `records()`, checksums
-//!   verified; also the per-type `typed::<T>()` iterators), koffer's zero-copy
+//!   teaches it: a `Decoder` per type and one walk over `blocks()`, each
+//!   block handed to `Decoder::decode_each`, checksums verified; also record
+//!   at a time over `records()` and the per-type `typed::<T>()` iterators),
+//!   koffer's zero-copy
 //!   iteration without decoding,
 //!   verify-only against `memcpy` of the same bytes, and NDJSON export
 //!   (koffer by the definitions in the file, against a program that knows the
@@ -109,6 +111,9 @@ impl Data {
             let mut seen = Vec::new();
             decode_koffer(bytes, |r| seen.push(r));
             assert!(seen == records, "{name} round trip");
+            let mut seen = Vec::new();
+            decode_koffer_records(bytes, |r| seen.push(r));
+            assert!(seen == records, "{name} record-at-a-time round trip");
             let summary = Reader::new(bytes).unwrap().verify().unwrap();
             assert!(summary.is_complete() && summary.counted.records == records.len() as u64);
         }
@@ -317,8 +322,27 @@ fn decode_postcard<'a>(bytes: &'a [u8], order: &[Record<'_>], mut f: impl FnMut(
     }
 }
 
-/// Typed decoding; every frame's checksum is verified as the reader walks.
+/// Typed decoding of both record types, interleaved as written, exactly as
+/// the README teaches it: a `Decoder` per type (the file's schemas matched
+/// with the Rust types once, by name and fingerprint), then one walk over
+/// `blocks()` (every block's checksum verified before its records are
+/// decoded), each block handed to the decoders.
 fn decode_koffer<'a>(bytes: &'a [u8], mut f: impl FnMut(Record<'a>)) {
+    let reader = Reader::new(bytes).unwrap();
+    let samples = reader.decoder::<Sample>().unwrap();
+    let events = reader.decoder::<Event>().unwrap();
+    for block in reader.blocks() {
+        let block = block.unwrap();
+        samples
+            .decode_each(&block, |s| f(Record::Sample(s)))
+            .unwrap();
+        events.decode_each(&block, |e| f(Record::Event(e))).unwrap();
+    }
+}
+
+/// Record at a time: one walk over `records()`, each record handed to the
+/// decoders (`Decoder::decode`), as the README taught before `blocks()`.
+fn decode_koffer_records<'a>(bytes: &'a [u8], mut f: impl FnMut(Record<'a>)) {
     decode_koffer_indexed(bytes, |_, _, r| f(r));
 }
 
@@ -446,10 +470,9 @@ fn ndjson_typed(bytes: &[u8], out: &mut Vec<u8>) {
     });
 }
 
-/// Typed decoding of both record types, interleaved as written, exactly as
-/// the README teaches it: a `Decoder` per type (the file's schemas matched
-/// with the Rust types once, by name and fingerprint), then one walk over
-/// `records()` handing every record to the decoders.
+/// Typed decoding record at a time, with each record's index: a `Decoder`
+/// per type, then one walk over `records()` handing every record to the
+/// decoders (`Decoder::decode`).
 fn decode_koffer_indexed<'a>(bytes: &'a [u8], mut f: impl FnMut(u8, u64, Record<'a>)) {
     let reader = Reader::new(bytes).unwrap();
     let samples = reader.decoder::<Sample>().unwrap();
@@ -471,13 +494,14 @@ fn decode_koffer_owned(bytes: &[u8], mut f: impl FnMut(owned::Record)) {
     let samples = reader.decoder::<owned::Sample>().unwrap();
     let events = reader.decoder::<owned::Event>().unwrap();
     assert!(!samples.is_evolved() && !events.is_evolved());
-    for record in reader.records() {
-        let record = record.unwrap();
-        if let Some(s) = samples.decode(&record).unwrap() {
-            f(owned::Record::Sample(s));
-        } else if let Some(e) = events.decode(&record).unwrap() {
-            f(owned::Record::Event(e));
-        }
+    for block in reader.blocks() {
+        let block = block.unwrap();
+        samples
+            .decode_each(&block, |s| f(owned::Record::Sample(s)))
+            .unwrap();
+        events
+            .decode_each(&block, |e| f(owned::Record::Event(e)))
+            .unwrap();
     }
 }
 
@@ -692,7 +716,16 @@ fn measure(d: &Data, records: &[Record<'_>], rounds: usize) -> Vec<Timing> {
         }),
         case(
             "decode",
-            "koffer: README (decoders + records()), checksums verified",
+            "koffer: record at a time (decoders + records())",
+            || {
+                let mut sum = 0;
+                decode_koffer_records(black_box(&d.koffer), |x| sum += touch(&x));
+                sum
+            },
+        ),
+        case(
+            "decode",
+            "koffer: README (decoders + blocks()), checksums verified",
             || {
                 let mut sum = 0;
                 decode_koffer(black_box(&d.koffer), |x| sum += touch(&x));
@@ -720,7 +753,7 @@ fn measure(d: &Data, records: &[Record<'_>], rounds: usize) -> Vec<Timing> {
         }),
         case(
             "decode owned",
-            "koffer: README (decoders + records())",
+            "koffer: README (decoders + blocks())",
             || {
                 let mut sum = 0;
                 decode_koffer_owned(black_box(&d.koffer), |x| sum += x.touch());
@@ -784,10 +817,16 @@ fn measure(d: &Data, records: &[Record<'_>], rounds: usize) -> Vec<Timing> {
             },
         ),
     ];
-    // KOFFER_BENCH_ONLY=decode keeps the cases whose "group: name" contains it
-    // (for profiling one case; the tables then lack their base rows).
+    // KOFFER_BENCH_ONLY=decode keeps the cases whose "group: name" contains it,
+    // or the one case it names exactly (for profiling one case; the tables
+    // then lack their base rows).
     if let Ok(only) = std::env::var("KOFFER_BENCH_ONLY") {
-        cases.retain(|c| format!("{}: {}", c.group, c.name).contains(&only));
+        let full = |c: &Case<'_>| format!("{}: {}", c.group, c.name);
+        if cases.iter().any(|c| full(c) == only) {
+            cases.retain(|c| full(c) == only);
+        } else {
+            cases.retain(|c| full(c).contains(&only));
+        }
     }
     let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds); cases.len()];
     // One untimed pass warms caches and allocators.

@@ -30,16 +30,16 @@
 //! let bytes = w.finish()?;
 //!
 //! // Host side: zero-copy over the bytes. A decoder per Rust type checks the
-//! // file's schema against the type once; one walk over the records (each
-//! // block's checksum verified first) hands every record to the decoders.
+//! // file's schema against the type once; one walk over the blocks (each
+//! // block's checksum verified first) hands every block to the decoders, and
+//! // a decoder decodes the blocks of its type in one tight loop.
 //! let reader = Reader::new(&bytes)?;
 //! let samples = reader.decoder::<Sample>()?;
 //! let mut steps = 0;
-//! for record in reader.records() {
-//!     let record = record?;
-//!     if let Some(s) = samples.decode(&record)? { // None: a record of another type
-//!         steps += u32::from(s.steps);
-//!     }
+//! for block in reader.blocks() {
+//!     let block = block?;
+//!     samples.decode_each(&block, |s| steps += u32::from(s.steps))?; // other types: passed over
+//!     // events.decode_each(&block, |e| …)?; for each further type
 //! }
 //! assert_eq!(steps, 4950);
 //! let summary = reader.verify()?;

@@ -108,6 +108,16 @@ fn fields_appended_with_defaults_are_read() {
             spo2: None
         }]
     );
+    // A block at a time, the same values.
+    let decoder = reader.decoder::<SampleV2>().unwrap();
+    assert!(decoder.is_evolved());
+    let mut by_block = Vec::new();
+    for block in reader.blocks() {
+        decoder
+            .decode_each(&block.unwrap(), |s| by_block.push(s))
+            .unwrap();
+    }
+    assert_eq!(by_block, got);
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! (spec `format.md` §10).
 //!
 //! [`Reader::new`] checks the header; [`Reader::records`] walks the records
-//! lazily; [`Reader::verify`] checks everything and reports whether the
+//! lazily, [`Reader::blocks`] a block of records at a time (with
+//! [`Decoder::decode_each`], the fast way to decode records of known types); [`Reader::verify`] checks everything and reports whether the
 //! container is complete. A truncated container yields every record of its
 //! intact blocks and then reports [`Completeness::Incomplete`]; damage is an
 //! [`Error`] that carries its byte offset.
@@ -49,6 +50,6 @@ pub use crate::error::{Class, Error, ErrorKind};
 pub use feed::{Feed, FeedError};
 pub use frames::{Frame, FrameRef, Frames};
 pub use reader::Reader;
-pub use records::{Record, Records};
+pub use records::{Blocks, Record, RecordBlock, Records};
 pub use typed::{Decoder, Typed, TypedError};
 pub use walk::{Completeness, Summary, Tail, TypeSet};

@@ -3,7 +3,7 @@
 use crate::header::{self, starts_like_signature, Header, HEADER_LEN};
 use crate::meta::{Entry, Value};
 use crate::read::frames::{Frame, Frames};
-use crate::read::records::Records;
+use crate::read::records::{Blocks, Records};
 use crate::read::walk::Summary;
 use crate::read::walk::{written_end, Walk};
 use crate::read::Error;
@@ -79,6 +79,13 @@ impl<'a> Reader<'a> {
     /// [`verify`](Self::verify) checks everything.
     pub fn records(&self) -> Records<'a> {
         Records::new(Walk::new(self.bytes, self.header))
+    }
+
+    /// Every block of records, in order, checked as [`records`](Self::records)
+    /// checks them: the fast way to read records of known types, a block at
+    /// a time with [`Decoder::decode_each`](crate::read::Decoder::decode_each).
+    pub fn blocks(&self) -> Blocks<'a> {
+        Blocks::new(Walk::new(self.bytes, self.header))
     }
 
     /// Checks every frame of the container — structure and descriptions — and

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::block::BlockRecords;
+use crate::block::{Block, BlockRecords};
 use crate::read::walk::{Structure, Summary, Walk};
 use crate::read::{Error, ErrorKind};
 
@@ -202,27 +202,176 @@ impl<'a> Records<'a> {
     #[inline(never)]
     fn next_block(&mut self) -> Option<Result<Record<'a>, Error>> {
         self.block = None;
-        loop {
-            match self.walk.step(|_| Ok(()))? {
-                Ok((step, ())) => {
-                    if let Structure::Block(block) = step.structure {
-                        let h = block.header();
-                        let mut b = CurrentBlock {
-                            records: block.records(),
-                            record_type: h.record_type,
-                            // The walk has counted this block's records already.
-                            next_index: self.walk.counted().records - u64::from(h.count),
-                            next_offset: (step.body_offset + block.payloads_start()) as u64,
-                        };
-                        let first = b.next_record();
-                        self.block = Some(b);
-                        if let Some(rec) = first {
-                            return Some(Ok(rec));
-                        }
-                    }
-                }
-                Err(e) => return Some(Err(e)),
+        match next_record_block(&mut self.walk)? {
+            Ok(block) => {
+                let mut b = CurrentBlock {
+                    records: block.block.records(),
+                    record_type: block.record_type(),
+                    next_index: block.first_index,
+                    next_offset: block.payloads_offset,
+                };
+                // A block holds at least one record (`Block::parse`).
+                let first = b.next_record()?;
+                self.block = Some(b);
+                Some(Ok(first))
             }
+            Err(e) => Some(Err(e)),
         }
+    }
+}
+
+/// The walk's next block of records, past the frames that hold none.
+fn next_record_block<'a>(walk: &mut Walk<'a>) -> Option<Result<RecordBlock<'a>, Error>> {
+    loop {
+        match walk.step(|_| Ok(()))? {
+            Ok((step, ())) => {
+                if let Structure::Block(block) = step.structure {
+                    return Some(Ok(RecordBlock {
+                        block,
+                        // The walk has counted this block's records already.
+                        first_index: walk.counted().records - u64::from(block.header().count),
+                        payloads_offset: (step.body_offset + block.payloads_start()) as u64,
+                    }));
+                }
+            }
+            Err(e) => return Some(Err(e)),
+        }
+    }
+}
+
+/// One block of records: records of one type, its checksum and lengths
+/// verified (spec `format.md` §7). [`Reader::blocks`](crate::read::Reader::blocks)
+/// hands them out, and [`Decoder::decode_each`](crate::read::Decoder::decode_each)
+/// decodes a whole block of its type in one tight loop.
+///
+/// ```
+/// # use koffer::{write::Writer, read::Reader};
+/// let mut buf = [0u8; 64];
+/// let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
+/// let n = w.declare(2, "n", 1, &[]).unwrap();
+/// for v in [5u8, 6, 7] {
+///     w.write_serialized(n, &v).unwrap();
+/// }
+/// let bytes = w.finish().unwrap();
+///
+/// let reader = Reader::new(&bytes).unwrap();
+/// let block = reader.blocks().next().unwrap().unwrap();
+/// assert_eq!((block.record_type(), block.len(), block.first_index()), (2, 3, 0));
+/// let third = block.records().nth(2).unwrap();
+/// assert_eq!((third.index, third.payload), (2, &[7u8][..]));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordBlock<'a> {
+    block: Block<'a>,
+    first_index: u64,
+    payloads_offset: u64,
+}
+
+impl<'a> RecordBlock<'a> {
+    /// The record type of every record in the block.
+    #[inline]
+    pub fn record_type(&self) -> u8 {
+        self.block.header().record_type
+    }
+
+    /// Number of records in the block (at least 1).
+    #[inline]
+    #[allow(clippy::len_without_is_empty)] // a block is never empty
+    pub fn len(&self) -> usize {
+        self.block.header().count as usize
+    }
+
+    /// The index of the block's first record among all records of the
+    /// container, from 0.
+    pub fn first_index(&self) -> u64 {
+        self.first_index
+    }
+
+    /// The block's records, in order, as [`Reader::records`](crate::read::Reader::records)
+    /// hands them out.
+    pub fn records(&self) -> impl ExactSizeIterator<Item = Record<'a>> + 'a {
+        let record_type = self.record_type();
+        let (first_index, mut offset) = (self.first_index, self.payloads_offset);
+        self.block.records().enumerate().map(move |(i, payload)| {
+            let rec = Record {
+                record_type,
+                index: first_index + i as u64,
+                offset,
+                payload,
+            };
+            offset += payload.len() as u64;
+            rec
+        })
+    }
+
+    /// The block's payloads, in order (for the tight loop of
+    /// [`Decoder::decode_each`](crate::read::Decoder::decode_each)).
+    #[inline]
+    pub(crate) fn payloads(&self) -> BlockRecords<'a> {
+        self.block.records()
+    }
+
+    /// The record `payload` of the block, `left` records before its end:
+    /// found again when a payload fails to decode, so that the tight loop
+    /// keeps no index or offset.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn record_before_end(&self, left: usize, payload: &'a [u8]) -> Record<'a> {
+        let i = self.len() - 1 - left;
+        let before: u64 = self.block.records().take(i).map(|p| p.len() as u64).sum();
+        Record {
+            record_type: self.record_type(),
+            index: self.first_index + i as u64,
+            offset: self.payloads_offset + before,
+            payload,
+        }
+    }
+}
+
+/// Iterator over the blocks of records of a container, in order: what
+/// [`Reader::blocks`](crate::read::Reader::blocks) returns.
+///
+/// The same walk as [`Records`] with the same checks (the structure checks of
+/// spec §10.1): a block's checksum and lengths are verified before it is
+/// handed out; the iterator yields at most one error, then ends, and
+/// [`Blocks::finish`] tells whether the container is complete.
+#[derive(Debug, Clone)]
+pub struct Blocks<'a> {
+    walk: Walk<'a>,
+}
+
+impl<'a> Blocks<'a> {
+    pub(crate) fn new(walk: Walk<'a>) -> Self {
+        Blocks { walk }
+    }
+
+    /// Reads the rest of the container and reports the outcome, as
+    /// [`Records::finish`] does.
+    ///
+    /// ```
+    /// # use koffer::{read::Reader, write::Writer};
+    /// let mut buf = [0u8; 64];
+    /// let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
+    /// let h = w.declare(0, "n", 1, &[]).unwrap();
+    /// w.write_serialized(h, &1u8).unwrap();
+    /// let bytes = w.finish().unwrap();
+    ///
+    /// let reader = Reader::new(&bytes).unwrap();
+    /// let mut blocks = reader.blocks();
+    /// for block in &mut blocks {
+    ///     assert_eq!(block.unwrap().len(), 1);
+    /// }
+    /// assert!(blocks.finish().unwrap().is_complete());
+    /// ```
+    pub fn finish(&mut self) -> Result<Summary, Error> {
+        self.walk.finish()
+    }
+}
+
+impl<'a> Iterator for Blocks<'a> {
+    type Item = Result<RecordBlock<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        next_record_block(&mut self.walk)
     }
 }

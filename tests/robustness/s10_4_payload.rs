@@ -107,3 +107,97 @@ fn payload_decode_failures_name_the_rule_and_the_offset() {
         assert_eq!(k.class(), Class::Payload);
     }
 }
+
+/// A record type of one `u32`, for the decoders below.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Count(u32);
+
+impl koffer::schema::Describe for Count {
+    const TYPE: &'static koffer::schema::Type =
+        &koffer::schema::Type::NewtypeStruct("Count", <u32 as koffer::schema::Describe>::TYPE);
+}
+
+impl koffer::schema::RecordType for Count {
+    const NAME: &'static str = "count";
+    const VERSION: u32 = 1;
+    const DEFINITION: &'static [u8] =
+        koffer::definition!(<Count as koffer::schema::Describe>::TYPE);
+}
+
+#[test]
+fn decoding_a_block_at_a_time_stops_at_the_first_payload_error_with_its_offset() {
+    let mut buf = [0u8; 256];
+    let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
+    let other = w.declare(0, "other", 1, &[]).unwrap();
+    let counts = w.declare_type::<Count>(1).unwrap();
+    w.write_payload(other, &[9, 9]).unwrap();
+    for n in [1, 200, 3] {
+        w.write(counts, &Count(n)).unwrap();
+    }
+    w.write_payload(counts.raw(), b"\x80").unwrap(); // a varint cut short
+    w.write(counts, &Count(5)).unwrap();
+    let bytes = w.finish().unwrap();
+
+    let reader = Reader::new(&bytes).unwrap();
+    let decoder = reader.decoder::<Count>().unwrap();
+    // Record at a time: the values, then the error of the fifth record.
+    let mut expected = Vec::new();
+    let mut expected_err = None;
+    for rec in reader.records() {
+        match decoder.decode(&rec.unwrap()) {
+            Ok(Some(c)) => expected.push(c),
+            Ok(None) => {}
+            Err(e) => {
+                expected_err = Some(e);
+                break;
+            }
+        }
+    }
+    let expected_err = expected_err.expect("the cut varint fails");
+    assert_eq!(expected_err.kind, ErrorKind::PayloadTruncated);
+    assert_eq!(expected, [Count(1), Count(200), Count(3)]);
+
+    // A block at a time: the same values and the same error.
+    let mut seen = Vec::new();
+    let mut err = None;
+    for block in reader.blocks() {
+        let block = block.unwrap();
+        if let Err(e) = decoder.decode_each(&block, |c| seen.push(c)) {
+            err = Some(e);
+            break;
+        }
+    }
+    assert_eq!(seen, expected);
+    assert_eq!(err, Some(expected_err));
+}
+
+#[test]
+fn a_blocks_records_are_those_records_hands_out() {
+    let mut buf = [0u8; 32];
+    let mut w = Writer::new(Vec::new(), &mut buf).unwrap();
+    let a = w.declare(0, "a", 1, &[]).unwrap();
+    let b = w.declare(7, "b", 1, &[]).unwrap();
+    for i in 0..40u32 {
+        if i % 7 == 3 {
+            w.write_serialized(b, &(i, "x")).unwrap();
+        } else {
+            w.write_serialized(a, &(i * 1000)).unwrap();
+        }
+    }
+    let bytes = w.finish().unwrap();
+    let reader = Reader::new(&bytes).unwrap();
+    let all: Vec<Record<'_>> = reader.records().map(Result::unwrap).collect();
+    let mut from_blocks = Vec::new();
+    let mut blocks = reader.blocks();
+    for block in &mut blocks {
+        let block = block.unwrap();
+        assert_eq!(block.first_index(), from_blocks.len() as u64);
+        assert_eq!(block.records().len(), block.len());
+        for rec in block.records() {
+            assert_eq!(rec.record_type, block.record_type());
+            from_blocks.push(rec);
+        }
+    }
+    assert_eq!(from_blocks, all);
+    assert_eq!(blocks.finish(), reader.records().finish());
+}
