@@ -293,7 +293,11 @@ mod sse42 {
             let (a, rest) = round.split_at(STREAM);
             let (b, c) = rest.split_at(STREAM);
             let (mut ra, mut rb, mut rc) = (u64::from(reg), 0u64, 0u64);
-            for ((wa, wb), wc) in a.chunks_exact(8).zip(b.chunks_exact(8)).zip(c.chunks_exact(8)) {
+            for ((wa, wb), wc) in a
+                .chunks_exact(8)
+                .zip(b.chunks_exact(8))
+                .zip(c.chunks_exact(8))
+            {
                 ra = safe_arch::crc32_u64(ra, word(wa));
                 rb = safe_arch::crc32_u64(rb, word(wb));
                 rc = safe_arch::crc32_u64(rc, word(wc));
@@ -431,7 +435,9 @@ mod tests {
         // so the single bits and zero already determine it).
         let mut heads = std::vec::Vec::new();
         for kind in 0..=255u8 {
-            for len in [0u32, 1, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x1_0000, 0xF_FFFF, 0xFF_FFFF] {
+            for len in [
+                0u32, 1, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x1_0000, 0xF_FFFF, 0xFF_FFFF,
+            ] {
                 let l = len.to_le_bytes();
                 heads.push([kind, l[0], l[1], l[2]]);
             }

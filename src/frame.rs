@@ -162,7 +162,10 @@ impl core::error::Error for Error {}
 pub fn head_check(kind_and_length: &[u8]) -> u8 {
     // On a host, without a checksum call (one instruction or 4 lookups);
     // on a device, the checksum (no table, no code of its own).
-    #[cfg(any(feature = "std", all(target_arch = "x86_64", target_feature = "sse4.2")))]
+    #[cfg(any(
+        feature = "std",
+        all(target_arch = "x86_64", target_feature = "sse4.2")
+    ))]
     if let &[k, l0, l1, l2] = kind_and_length {
         return crc::low_byte_4([k, l0, l1, l2]);
     }
