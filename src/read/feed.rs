@@ -5,7 +5,7 @@ use core::fmt;
 use crate::end::End;
 use crate::header::{self, starts_like_signature, Header, HEADER_LEN};
 use crate::read::frames::{describe, FrameRef};
-use crate::read::walk::{Completeness, Summary, Tail, TypeSet, Walk};
+use crate::read::walk::{Completeness, Step, Structure, Summary, Tail, TypeSet, Walk};
 use crate::read::{Error, ErrorKind};
 
 /// Why a [`Feed`] stopped.
@@ -156,6 +156,16 @@ pub struct Feed<'b, const ALL: bool = true> {
     total: u64,
 }
 
+/// The description checks of [`describe`], without building the frame
+/// (nothing is handed out): a block, the end frame and an ancillary frame
+/// have none.
+fn check_descriptions(step: &Step<'_>) -> Result<(), Error> {
+    match step.structure {
+        Structure::Metadata | Structure::Schema { .. } => describe(step).map(|_| ()),
+        Structure::Block(_) | Structure::End(_) | Structure::Ancillary => Ok(()),
+    }
+}
+
 /// What a walk over the buffer left behind.
 struct Pass {
     /// Relative position where the walk stopped.
@@ -224,7 +234,7 @@ impl<'b, const ALL: bool> Feed<'b, ALL> {
 
     /// Feeds the next bytes of the input.
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), FeedError> {
-        self.feed_with(chunk, |_| {})
+        self.feed_inner::<false>(chunk, &mut |_| {})
     }
 
     /// Feeds the next bytes of the input and hands every frame that passed
@@ -232,8 +242,23 @@ impl<'b, const ALL: bool> Feed<'b, ALL> {
     /// [`Feed::structure_only`] hands out nothing). Offsets are the input's.
     pub fn feed_with(
         &mut self,
-        mut chunk: &[u8],
+        chunk: &[u8],
         mut on_frame: impl FnMut(&FrameRef<'_>),
+    ) -> Result<(), FeedError> {
+        // A structure-only feed hands out nothing: one copy of the walk.
+        if ALL {
+            self.feed_inner::<true>(chunk, &mut on_frame)
+        } else {
+            self.feed_inner::<false>(chunk, &mut on_frame)
+        }
+    }
+
+    /// [`Feed::feed_with`]; `HAND_OUT`: whether frames are handed out (else
+    /// the description checks run without building the frames).
+    fn feed_inner<const HAND_OUT: bool>(
+        &mut self,
+        mut chunk: &[u8],
+        on_frame: &mut impl FnMut(&FrameRef<'_>),
     ) -> Result<(), FeedError> {
         self.total += chunk.len() as u64;
         loop {
@@ -262,7 +287,7 @@ impl<'b, const ALL: bool> Feed<'b, ALL> {
                     self.buf[self.len..self.len + take].copy_from_slice(&chunk[..take]);
                     self.len += take;
                     chunk = &chunk[take..];
-                    let pass = self.pass(usize::MAX, &mut on_frame);
+                    let pass = self.pass::<HAND_OUT>(usize::MAX, on_frame);
                     if let Mode::Failed(e) = self.mode {
                         return Err(e);
                     }
@@ -322,7 +347,7 @@ impl<'b, const ALL: bool> Feed<'b, ALL> {
     /// Feeds the `n` bytes just written to the start of [`Feed::spare`], as
     /// [`Feed::feed`] feeds a chunk (bytes past the spare part do not exist).
     pub fn fill(&mut self, n: usize) -> Result<(), FeedError> {
-        self.fill_with(n, |_| {})
+        self.fill_inner::<false>(n, &mut |_| {})
     }
 
     /// [`Feed::fill`], handing every frame that passed every check to
@@ -331,6 +356,19 @@ impl<'b, const ALL: bool> Feed<'b, ALL> {
         &mut self,
         n: usize,
         mut on_frame: impl FnMut(&FrameRef<'_>),
+    ) -> Result<(), FeedError> {
+        if ALL {
+            self.fill_inner::<true>(n, &mut on_frame)
+        } else {
+            self.fill_inner::<false>(n, &mut on_frame)
+        }
+    }
+
+    /// [`Feed::fill_with`]; `HAND_OUT` as for `feed_inner`.
+    fn fill_inner<const HAND_OUT: bool>(
+        &mut self,
+        n: usize,
+        on_frame: &mut impl FnMut(&FrameRef<'_>),
     ) -> Result<(), FeedError> {
         // The bytes not yet taken lie at `buf[len..len + rest]`.
         let mut rest = n.min(self.buf.len() - self.len);
@@ -355,7 +393,7 @@ impl<'b, const ALL: bool> Feed<'b, ALL> {
                 }
                 Mode::Frames => {
                     self.len += rest;
-                    let pass = self.pass(usize::MAX, &mut on_frame);
+                    let pass = self.pass::<HAND_OUT>(usize::MAX, on_frame);
                     if let Mode::Failed(e) = self.mode {
                         return Err(e);
                     }
@@ -529,13 +567,21 @@ impl<'b, const ALL: bool> Feed<'b, ALL> {
     }
 
     /// Checks the complete frames in the buffer ("more input follows": no
-    /// tail rules) and takes them into the totals.
-    fn pass(&mut self, written_end: usize, on_frame: &mut impl FnMut(&FrameRef<'_>)) -> Pass {
+    /// tail rules) and takes them into the totals; with `HAND_OUT`, hands
+    /// them to `on_frame`.
+    fn pass<const HAND_OUT: bool>(
+        &mut self,
+        written_end: usize,
+        on_frame: &mut impl FnMut(&FrameRef<'_>),
+    ) -> Pass {
         let mut walk = self.walk(written_end);
         let mut failed = false;
         loop {
-            let step = if ALL {
+            let step = if ALL && HAND_OUT {
                 walk.step(describe).map(|r| r.map(|(s, f)| (s, Some(f))))
+            } else if ALL {
+                walk.step(check_descriptions)
+                    .map(|r| r.map(|(s, ())| (s, None)))
             } else {
                 walk.step(|_| Ok(())).map(|r| r.map(|(s, ())| (s, None)))
             };
