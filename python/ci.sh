@@ -14,7 +14,9 @@ export KOFFER_BIN_DIR="$root/target/release"
 venv="$(mktemp -d "${TMPDIR:-/tmp}/koffer-venv.XXXXXX")"
 trap 'rm -rf "$venv"' EXIT
 python3 -m venv "$venv"
-"$venv/bin/python" -m pip install -q --upgrade pip
+# pip itself pinned, as the test dependencies are: the bundled one varies
+# with the Python, the newest one with the day.
+"$venv/bin/python" -m pip install -q pip==26.3
 "$venv/bin/python" -m pip install -q -r "$here/requirements-test.txt"
 # The extension builds in the repository's target directory (release), so
 # the crates it shares with the workspace are compiled once.

@@ -165,6 +165,72 @@ fn parquet_holds_exactly_the_payloads() {
     assert!(n > 100);
 }
 
+/// spec `arrow.md` §8: the files of `write_files` (decoded on one thread,
+/// encoded on another) hold what `write_parquet` writes, and have the
+/// layout of the table there: timestamps `DELTA_BINARY_PACKED`, floats
+/// plain, neither with a dictionary.
+#[test]
+fn parquet_files_have_the_layout_of_section_8() {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::basic::{Encoding, LogicalType, Type};
+    let bytes = sample();
+    let c = Container::open(&bytes).unwrap();
+    let o = Options {
+        batch_size: 100,
+        ..Default::default()
+    };
+    let dir = std::env::temp_dir().join(format!("koffer-arrow-layout-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (names, outcome) =
+        koffer_arrow::write_files(&c, koffer_arrow::FileFormat::Parquet, o, &mut |n| {
+            std::fs::File::create(dir.join(&n.file_name))
+        })
+        .unwrap();
+    assert_eq!(outcome.bad_records, 0);
+    let (mut times, mut floats) = (0, 0);
+    for n in &names {
+        let file = bytes::Bytes::from(std::fs::read(dir.join(&n.file_name)).unwrap());
+        let mut one = Vec::new();
+        koffer_arrow::write_parquet(&c, n.record_type, o, &mut one).unwrap();
+        let read = |b: bytes::Bytes| -> Vec<RecordBatch> {
+            let r = ParquetRecordBatchReaderBuilder::try_new(b)
+                .unwrap()
+                .build()
+                .unwrap();
+            r.map(|b| b.unwrap()).collect()
+        };
+        // The same row groups, so the same batches.
+        assert_eq!(read(file.clone()), read(bytes::Bytes::from(one)));
+        let meta = ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .metadata()
+            .clone();
+        for rg in meta.row_groups() {
+            for col in rg.columns() {
+                let d = col.column_descr();
+                let encodings: Vec<Encoding> = col.encodings().collect();
+                if matches!(d.logical_type_ref(), Some(LogicalType::Timestamp { .. })) {
+                    assert!(
+                        encodings.contains(&Encoding::DELTA_BINARY_PACKED),
+                        "{}",
+                        d.path()
+                    );
+                    assert!(!encodings.contains(&Encoding::RLE_DICTIONARY));
+                    assert!(col.dictionary_page_offset().is_none());
+                    times += 1;
+                } else if matches!(d.physical_type(), Type::FLOAT | Type::DOUBLE) {
+                    assert!(encodings.contains(&Encoding::PLAIN), "{}", d.path());
+                    assert!(!encodings.contains(&Encoding::RLE_DICTIONARY));
+                    assert!(col.dictionary_page_offset().is_none());
+                    floats += 1;
+                }
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(times >= 2 && floats >= 2, "{times} {floats}");
+}
+
 #[test]
 fn arrow_ipc_holds_exactly_the_payloads() {
     let o = Options::default();
