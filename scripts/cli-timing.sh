@@ -12,8 +12,10 @@
 # timed on a 100 MB container (2431 days), as issue 17 measured them, and
 # written to /dev/null and a scratch directory. ROUNDS defaults to 3.
 # On x86-64 `koffer verify` is timed twice: as `cargo build --release` builds
-# it, and built for x86-64-v2 (SSE 4.2 known at compile time, so the frame
-# checksums use the CRC-32C instruction inlined; target/x86-64-v2).
+# it (for x86-64-v2, .cargo/config.toml: SSE 4.2 known at compile time, so the
+# frame checksums use the CRC-32C instruction inlined), and built for the
+# plain x86-64 baseline (the `crc32c` crate's run-time dispatch;
+# target/x86-64-baseline) for comparison.
 # Targets: verify <= 1.5x cksum; CSV export <= the NDJSON export.
 set -euo pipefail
 command -v /usr/bin/time >/dev/null || { echo 'cli-timing: needs GNU time (apt-get install time)' >&2; exit 1; }
@@ -27,14 +29,14 @@ mkdir -p "$dir"
 cargo build --release -q -p koffer-cli
 cargo build --release -q --features derive --example wearable
 koffer=target/release/koffer
-# The same command built for x86-64-v2 (SSE 4.2 at compile time: the CRC-32C
-# instruction inlined into the frame walk, src/crc.rs), in its own target
-# directory; on other machines the row is left out.
+# The same command built for the plain x86-64 baseline (no SSE 4.2 at compile
+# time: the checksums through the `crc32c` crate's run-time dispatch), in its
+# own target directory; on other machines the row is left out.
 koffer_v2=
 if [ "$(uname -m)" = x86_64 ]; then
-  RUSTFLAGS="-C target-cpu=x86-64-v2" CARGO_TARGET_DIR=target/x86-64-v2 \
+  RUSTFLAGS="-C target-cpu=x86-64" CARGO_TARGET_DIR=target/x86-64-baseline \
     cargo build --release -q -p koffer-cli
-  koffer_v2=target/x86-64-v2/release/koffer
+  koffer_v2=target/x86-64-baseline/release/koffer
 fi
 make() { # days -> path
   local f=$dir/wearable-$1.koffer
@@ -83,7 +85,7 @@ printf '| cksum | %s (%d B) | %.2f | 1.00 | %.2f | 1.00 |\n' "$big" "$(size "$bi
 printf '| koffer verify | same | %.2f | %.2f x cksum | %.2f | %.2f x cksum |\n' \
   "${best[verify]}" "$(ratio "${best[verify]}" "${best[cksum]}")" "${cpu[verify]}" "$(ratio "${cpu[verify]}" "${cpu[cksum]}")"
 if [ -n "$koffer_v2" ]; then
-  printf '| koffer verify, built for x86-64-v2 | same | %.2f | %.2f x cksum | %.2f | %.2f x cksum |\n' \
+  printf '| koffer verify, built for the x86-64 baseline | same | %.2f | %.2f x cksum | %.2f | %.2f x cksum |\n' \
     "${best[verify-v2]}" "$(ratio "${best[verify-v2]}" "${best[cksum]}")" "${cpu[verify-v2]}" "$(ratio "${cpu[verify-v2]}" "${cpu[cksum]}")"
 fi
 printf '| koffer export --format ndjson | %s (%d B) | %.2f | 1.00 | %.2f | 1.00 |\n' \
