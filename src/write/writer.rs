@@ -820,16 +820,33 @@ impl<'b, W: Write> Writer<'b, W> {
         let (min_len, max_len) = length_range(slots, self.slot);
         #[cfg(not(target_pointer_width = "64"))]
         let (min_len, max_len) = (self.min_len, self.max_len);
-        slots.reverse();
         let header = BlockHeader {
             record_type: self.block_type,
             count: self.count,
             base_len: min_len,
             width: block::width_for(max_len - min_len),
         };
-        let table_len = pack_deltas(slots, self.slot, header);
         let mut head = [0u8; BlockHeader::MAX_LEN];
         let head_len = header.encode(&mut head);
+        #[cfg(target_pointer_width = "64")]
+        if let Some(at) =
+            (start.checked_sub(head_len + header.table_len())).filter(|&at| at >= self.used)
+        {
+            // The usual case on a host: the header and the table fit the
+            // free space before the slots; the table is packed there
+            // straight from the slots, which stay as they are.
+            let (free, slots) = self.buf[..self.cap].split_at_mut(start);
+            let (head_to, table) = free[at..].split_at_mut(head_len);
+            head_to.copy_from_slice(&head[..head_len]);
+            pack_deltas_into(table, slots, self.slot, header);
+            self.out
+                .write_frame(kind::BLOCK, &[&self.buf[at..start], &self.buf[..self.used]])?;
+            self.block_written();
+            return Ok(());
+        }
+        let slots = &mut self.buf[start..self.cap];
+        slots.reverse();
+        let table_len = pack_deltas(slots, self.slot, header);
         match self.join_head(&head[..head_len], start, table_len) {
             // The block header and the table as one piece: one checksum
             // update and one sink write fewer.
@@ -845,6 +862,13 @@ impl<'b, W: Write> Writer<'b, W> {
                 ],
             )?,
         }
+        self.block_written();
+        Ok(())
+    }
+
+    /// After a block's frame: the buffer is empty again.
+    #[inline(always)]
+    fn block_written(&mut self) {
         self.out.count_block(self.count);
         self.used = 0;
         self.count = 0;
@@ -853,7 +877,6 @@ impl<'b, W: Write> Writer<'b, W> {
             self.min_len = u32::MAX;
             self.max_len = 0;
         }
-        Ok(())
     }
 
     /// On a host, puts the block header and the delta table (at
@@ -1039,6 +1062,51 @@ fn pack_deltas_of<const SLOT: usize>(slots: &mut [u8], header: BlockHeader) -> u
     n
 }
 
+/// [`pack_deltas`] into another place: packs the deltas of the lengths in
+/// `slots` (as `push` laid them out, record 0 last) into `table`, which is
+/// [`BlockHeader::table_len`] bytes long; `slots` stay as they are.
+#[cfg(target_pointer_width = "64")]
+fn pack_deltas_into(table: &mut [u8], slots: &[u8], slot: usize, header: BlockHeader) {
+    if header.width == 0 {
+        return;
+    }
+    if slot == 2 {
+        pack_deltas_into_of::<2>(table, slots, header)
+    } else {
+        pack_deltas_into_of::<1>(table, slots, header)
+    }
+}
+
+#[cfg(target_pointer_width = "64")]
+#[inline(always)]
+fn pack_deltas_into_of<const SLOT: usize>(table: &mut [u8], slots: &[u8], header: BlockHeader) {
+    let width = u32::from(header.width);
+    let (mut acc, mut bits, mut n) = (0u64, 0u32, 0usize);
+    // Record 0 first: its slot is the last.
+    for len in slots.rchunks_exact(SLOT) {
+        let len = if SLOT == 2 {
+            u32::from(u16::from_le_bytes([len[0], len[1]]))
+        } else {
+            u32::from(len[0])
+        };
+        acc |= u64::from(len - header.base_len) << bits;
+        bits += width;
+        if bits >= 32 {
+            table[n..n + 4].copy_from_slice(&(acc as u32).to_le_bytes());
+            n += 4;
+            acc >>= 32;
+            bits -= 32;
+        }
+    }
+    // The last bytes; the unused high bits of the last one are zero.
+    while bits > 0 {
+        table[n] = acc as u8;
+        n += 1;
+        acc >>= 8;
+        bits = bits.saturating_sub(8);
+    }
+}
+
 /// The shortest and the longest length in `slots` (as `push` laid them
 /// out: 1-byte lengths, or 2-byte little-endian ones), on a 64-bit host.
 #[cfg(target_pointer_width = "64")]
@@ -1092,6 +1160,10 @@ mod tests {
             base_len: min,
             width: block::width_for(max - min),
         };
+        #[cfg(target_pointer_width = "64")]
+        let mut table = [0u8; 64];
+        #[cfg(target_pointer_width = "64")]
+        pack_deltas_into(&mut table[..header.table_len()], &slots[..n], slot, header);
         let region = &mut slots[..n];
         region.reverse();
         let table_len = pack_deltas(region, slot, header);
@@ -1113,6 +1185,12 @@ mod tests {
             &slots[..table_len],
             &expected[..m],
             "lens {lens:?} slot {slot}"
+        );
+        #[cfg(target_pointer_width = "64")]
+        assert_eq!(
+            &table[..table_len],
+            &expected[..m],
+            "into: lens {lens:?} slot {slot}"
         );
     }
 
