@@ -88,7 +88,27 @@ pub struct Writer<'b, W: Write> {
     declared: TypeSet,
     /// Bytes of buffer per record length: 1 or 2.
     slot: usize,
+    /// The record type whose next record needs no check but the room left
+    /// (`push`'s fast path): the type of the block being filled while the
+    /// sink is not poisoned, the block may take another record by count, its
+    /// length slot lies in the buffer, and a record cannot exceed
+    /// [`limits::MAX_RECORD_LEN`] by the buffer's size; else [`NOT_ARMED`].
+    /// A host only: on a device one checked path is less code.
+    #[cfg(target_pointer_width = "64")]
+    armed: u16,
+    /// Where the next record's length goes, `cap − slot × (count + 1)`,
+    /// while `armed` names a record type.
+    #[cfg(target_pointer_width = "64")]
+    end: usize,
 }
+
+/// No record type: every record takes `push`'s checked path.
+#[cfg(target_pointer_width = "64")]
+const NOT_ARMED: u16 = 0x100;
+
+// `push`'s fast path counts on it (no count test while armed).
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(limits::MAX_RECORD_LEN <= limits::MAX_BLOCK_RECORDS);
 
 impl<'b, W: Write> Writer<'b, W> {
     /// Starts a container: writes the file header to `sink`; `buf` becomes the
@@ -218,6 +238,10 @@ impl<'b, W: Write> Writer<'b, W> {
             #[cfg(not(target_pointer_width = "64"))]
             max_len: 0,
             declared,
+            #[cfg(target_pointer_width = "64")]
+            armed: NOT_ARMED,
+            #[cfg(target_pointer_width = "64")]
+            end: 0,
         }
     }
 
@@ -598,27 +622,103 @@ impl<'b, W: Write> Writer<'b, W> {
         })
     }
 
+    /// Buffers one record, `encode` writing its payload into the slice it is
+    /// given and returning its length (or `Full::Yes` if the slice is too short).
+    ///
+    /// The usual case, another record of the block being filled, is one
+    /// comparison with `armed` (poisoned sink, record type, count and slot
+    /// room were checked when the writer armed itself), the encoding into the
+    /// free part of the buffer, and the length slot. Everything else takes
+    /// the out-of-line `push_checked`. On a device (not 64-bit) every
+    /// record takes `push_checked`, inlined: less code.
     #[inline]
     fn push(
         &mut self,
         record_type: u8,
+        encode: impl FnMut(&mut [u8]) -> Result<usize, Full>,
+    ) -> Result<(), Error<W::Error>> {
+        #[cfg(target_pointer_width = "64")]
+        if self.armed == u16::from(record_type) {
+            return self.push_armed(record_type, encode);
+        }
+        self.push_checked(record_type, false, encode)
+    }
+
+    /// `push` for a record of the block being filled, the writer armed.
+    #[cfg(target_pointer_width = "64")]
+    #[inline(always)]
+    fn push_armed(
+        &mut self,
+        record_type: u8,
         mut encode: impl FnMut(&mut [u8]) -> Result<usize, Full>,
     ) -> Result<(), Error<W::Error>> {
-        self.check()?;
-        // The usual case, another record of the block being filled, needs no
-        // further check: its type was checked when the block's first record came.
-        if self.count == 0
-            || self.block_type != record_type
-            || self.count == limits::MAX_BLOCK_RECORDS
-        {
-            self.start_block(record_type)?;
-        }
-        let len = match self.try_encode(&mut encode) {
-            Err(Full::Yes) if self.count > 0 => {
-                self.flush()?;
-                self.try_encode(&mut encode)
+        let at = self.end;
+        // `None` when the payloads reached the length slots: full.
+        if let Some(dst) = self.buf.get_mut(self.used..at) {
+            match encode(dst) {
+                // Armed only while `cap` ≤ MAX_RECORD_LEN: `len` fits a slot.
+                Ok(len) => {
+                    // Little-endian, without a branch on the slot's size:
+                    // the high byte first, so that with 1-byte slots (where
+                    // it lands at `at` too, and is 0) the low byte replaces it.
+                    if let Some(hi) = self.buf.get_mut(at + self.slot - 1) {
+                        *hi = (len >> 8) as u8;
+                    }
+                    if let Some(lo) = self.buf.get_mut(at) {
+                        *lo = len as u8;
+                    }
+                    self.used += len;
+                    self.count += 1;
+                    // No test of the count against MAX_BLOCK_RECORDS: armed,
+                    // `cap` ≤ MAX_RECORD_LEN = MAX_BLOCK_RECORDS, so while the
+                    // next slot fits (`slot × (count + 1)` ≤ `cap`) the count
+                    // is below the limit.
+                    match at.checked_sub(self.slot) {
+                        Some(end) => self.end = end,
+                        None => self.armed = NOT_ARMED,
+                    }
+                    return Ok(());
+                }
+                Err(Full::No) => return Err(Error::Serialize),
+                Err(Full::Yes) => {}
             }
-            r => r,
+        }
+        self.push_checked(record_type, true, encode)
+    }
+
+    /// `push` with every check: the first record of a block, a record of
+    /// another type, a full buffer (`full`: the fast path found the record
+    /// does not fit the buffer's free part), a poisoned sink, a buffer over
+    /// [`limits::MAX_RECORD_LEN`]. Arms the writer for the next record.
+    #[cfg_attr(target_pointer_width = "64", cold, inline(never))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
+    fn push_checked(
+        &mut self,
+        record_type: u8,
+        full: bool,
+        mut encode: impl FnMut(&mut [u8]) -> Result<usize, Full>,
+    ) -> Result<(), Error<W::Error>> {
+        let len = if full {
+            // Armed: the sink is not poisoned and the block holds records
+            // of this type, so this is what the branch below does after its
+            // first attempt.
+            self.flush()?;
+            self.try_encode(&mut encode)
+        } else {
+            self.check()?;
+            if self.count == 0
+                || self.block_type != record_type
+                || self.count == limits::MAX_BLOCK_RECORDS
+            {
+                self.start_block(record_type)?;
+            }
+            match self.try_encode(&mut encode) {
+                Err(Full::Yes) if self.count > 0 => {
+                    self.flush()?;
+                    self.try_encode(&mut encode)
+                }
+                r => r,
+            }
         };
         let len = match len {
             Ok(len) => len,
@@ -644,7 +744,38 @@ impl<'b, W: Write> Writer<'b, W> {
         }
         self.used += len;
         self.count += 1;
+        self.arm();
         Ok(())
+    }
+
+    /// After a record was buffered by `push_checked`: lets the next record
+    /// of the block take `push`'s fast path if nothing but the room left
+    /// needs checking for it.
+    #[cfg(target_pointer_width = "64")]
+    fn arm(&mut self) {
+        self.armed = NOT_ARMED;
+        let next_slot = self.slot * (self.count as usize + 1);
+        if let Some(end) = self.cap.checked_sub(next_slot) {
+            if !self.out.is_poisoned()
+                && self.count < limits::MAX_BLOCK_RECORDS
+                && self.cap <= limits::MAX_RECORD_LEN as usize
+            {
+                self.end = end;
+                self.armed = u16::from(self.block_type);
+            }
+        }
+    }
+
+    #[cfg(not(target_pointer_width = "64"))]
+    fn arm(&mut self) {}
+
+    /// The next record takes `push`'s checked path.
+    #[inline(always)]
+    fn disarm(&mut self) {
+        #[cfg(target_pointer_width = "64")]
+        {
+            self.armed = NOT_ARMED;
+        }
     }
 
     /// Before the first record of a block: the record type must be
@@ -675,6 +806,9 @@ impl<'b, W: Write> Writer<'b, W> {
 
     /// Writes the buffered records out as one block. Does nothing if none are buffered.
     pub fn flush(&mut self) -> Result<(), Error<W::Error>> {
+        // The block leaves (or the sink is poisoned): the next record takes
+        // the checked path.
+        self.disarm();
         self.check()?;
         if self.count == 0 {
             return Ok(());
@@ -686,16 +820,33 @@ impl<'b, W: Write> Writer<'b, W> {
         let (min_len, max_len) = length_range(slots, self.slot);
         #[cfg(not(target_pointer_width = "64"))]
         let (min_len, max_len) = (self.min_len, self.max_len);
-        slots.reverse();
         let header = BlockHeader {
             record_type: self.block_type,
             count: self.count,
             base_len: min_len,
             width: block::width_for(max_len - min_len),
         };
-        let table_len = pack_deltas(slots, self.slot, header);
         let mut head = [0u8; BlockHeader::MAX_LEN];
         let head_len = header.encode(&mut head);
+        #[cfg(target_pointer_width = "64")]
+        if let Some(at) =
+            (start.checked_sub(head_len + header.table_len())).filter(|&at| at >= self.used)
+        {
+            // The usual case on a host: the header and the table fit the
+            // free space before the slots; the table is packed there
+            // straight from the slots, which stay as they are.
+            let (free, slots) = self.buf[..self.cap].split_at_mut(start);
+            let (head_to, table) = free[at..].split_at_mut(head_len);
+            head_to.copy_from_slice(&head[..head_len]);
+            pack_deltas_into(table, slots, self.slot, header);
+            self.out
+                .write_frame(kind::BLOCK, &[&self.buf[at..start], &self.buf[..self.used]])?;
+            self.block_written();
+            return Ok(());
+        }
+        let slots = &mut self.buf[start..self.cap];
+        slots.reverse();
+        let table_len = pack_deltas(slots, self.slot, header);
         match self.join_head(&head[..head_len], start, table_len) {
             // The block header and the table as one piece: one checksum
             // update and one sink write fewer.
@@ -711,6 +862,13 @@ impl<'b, W: Write> Writer<'b, W> {
                 ],
             )?,
         }
+        self.block_written();
+        Ok(())
+    }
+
+    /// After a block's frame: the buffer is empty again.
+    #[inline(always)]
+    fn block_written(&mut self) {
         self.out.count_block(self.count);
         self.used = 0;
         self.count = 0;
@@ -719,7 +877,6 @@ impl<'b, W: Write> Writer<'b, W> {
             self.min_len = u32::MAX;
             self.max_len = 0;
         }
-        Ok(())
     }
 
     /// On a host, puts the block header and the delta table (at
@@ -793,6 +950,8 @@ impl<'b, W: Write> Writer<'b, W> {
         kind: u8,
         parts: &[&[u8]],
     ) -> Result<(), Error<W::Error>> {
+        // A failed write poisons the sink: the next record takes the checked path.
+        self.disarm();
         self.out.frame(kind, parts)
     }
 
@@ -903,6 +1062,51 @@ fn pack_deltas_of<const SLOT: usize>(slots: &mut [u8], header: BlockHeader) -> u
     n
 }
 
+/// [`pack_deltas`] into another place: packs the deltas of the lengths in
+/// `slots` (as `push` laid them out, record 0 last) into `table`, which is
+/// [`BlockHeader::table_len`] bytes long; `slots` stay as they are.
+#[cfg(target_pointer_width = "64")]
+fn pack_deltas_into(table: &mut [u8], slots: &[u8], slot: usize, header: BlockHeader) {
+    if header.width == 0 {
+        return;
+    }
+    if slot == 2 {
+        pack_deltas_into_of::<2>(table, slots, header)
+    } else {
+        pack_deltas_into_of::<1>(table, slots, header)
+    }
+}
+
+#[cfg(target_pointer_width = "64")]
+#[inline(always)]
+fn pack_deltas_into_of<const SLOT: usize>(table: &mut [u8], slots: &[u8], header: BlockHeader) {
+    let width = u32::from(header.width);
+    let (mut acc, mut bits, mut n) = (0u64, 0u32, 0usize);
+    // Record 0 first: its slot is the last.
+    for len in slots.rchunks_exact(SLOT) {
+        let len = if SLOT == 2 {
+            u32::from(u16::from_le_bytes([len[0], len[1]]))
+        } else {
+            u32::from(len[0])
+        };
+        acc |= u64::from(len - header.base_len) << bits;
+        bits += width;
+        if bits >= 32 {
+            table[n..n + 4].copy_from_slice(&(acc as u32).to_le_bytes());
+            n += 4;
+            acc >>= 32;
+            bits -= 32;
+        }
+    }
+    // The last bytes; the unused high bits of the last one are zero.
+    while bits > 0 {
+        table[n] = acc as u8;
+        n += 1;
+        acc >>= 8;
+        bits = bits.saturating_sub(8);
+    }
+}
+
 /// The shortest and the longest length in `slots` (as `push` laid them
 /// out: 1-byte lengths, or 2-byte little-endian ones), on a 64-bit host.
 #[cfg(target_pointer_width = "64")]
@@ -933,6 +1137,8 @@ enum Full {
 mod tests {
     use super::*;
     use crate::block::TablePacker;
+    #[cfg(feature = "std")]
+    use std::{vec, vec::Vec};
 
     /// Lays out `lens` in slots as `push` does (record 0 at the end), packs
     /// them in place and compares with the streaming `TablePacker`.
@@ -954,6 +1160,10 @@ mod tests {
             base_len: min,
             width: block::width_for(max - min),
         };
+        #[cfg(target_pointer_width = "64")]
+        let mut table = [0u8; 64];
+        #[cfg(target_pointer_width = "64")]
+        pack_deltas_into(&mut table[..header.table_len()], &slots[..n], slot, header);
         let region = &mut slots[..n];
         region.reverse();
         let table_len = pack_deltas(region, slot, header);
@@ -976,6 +1186,119 @@ mod tests {
             &expected[..m],
             "lens {lens:?} slot {slot}"
         );
+        #[cfg(target_pointer_width = "64")]
+        assert_eq!(
+            &table[..table_len],
+            &expected[..m],
+            "into: lens {lens:?} slot {slot}"
+        );
+    }
+
+    /// Writes `n` records (types 0–2, payload lengths up to `max_len`,
+    /// from a reproducible sequence; with `typed`, through `write` and
+    /// postcard, else through `write_payload`) into `sink` from a buffer of
+    /// `buf_len` bytes; with `checked`, every record takes `push_checked`
+    /// (the writer disarmed after each), as every record did before the
+    /// armed path. Returns each call's result, `finish`'s last.
+    /// Each call's result, and the sink if `finish` succeeded.
+    #[cfg(feature = "std")]
+    type Written<W> = (
+        Vec<Result<(), Error<<W as embedded_io::ErrorType>::Error>>>,
+        Option<W>,
+    );
+
+    #[cfg(feature = "std")]
+    fn write_all<W: Write>(
+        sink: W,
+        buf_len: usize,
+        n: usize,
+        max_len: usize,
+        typed: bool,
+        checked: bool,
+    ) -> Written<W> {
+        let mut buf = vec![0u8; buf_len];
+        let mut results = Vec::new();
+        let mut w = Writer::new(sink, &mut buf).unwrap();
+        let raw = [0, 1, 2].map(|t| w.declare(t, "r", 1, &[]).unwrap());
+        let mut state = 0x9E37_79B9_u32;
+        let mut payload = vec![0u8; max_len + 1];
+        for i in 0..n {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            // Runs of one type, now and then another.
+            let t = if state.is_multiple_of(8) {
+                (state >> 8) % 3
+            } else {
+                0
+            } as usize;
+            let len = (state >> 12) as usize % (max_len + 1);
+            payload[..len].fill(i as u8);
+            let r = if typed {
+                // A postcard byte string: a length varint, then the bytes.
+                w.write_serialized(raw[t], &payload[..len])
+            } else {
+                w.write_payload(raw[t], &payload[..len])
+            };
+            results.push(r);
+            if checked {
+                w.disarm();
+            }
+        }
+        match w.finish() {
+            Ok(sink) => {
+                results.push(Ok(()));
+                (results, Some(sink))
+            }
+            Err(e) => {
+                results.push(Err(e));
+                (results, None)
+            }
+        }
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn armed_path_writes_the_bytes_of_the_checked_path() {
+        for buf_len in [
+            16, 17, 31, 64, 255, 256, 257, 300, 1000, 4096, 65_535, 70_000,
+        ] {
+            for max_len in [0, 1, 7, 40, 200, 300] {
+                for typed in [false, true] {
+                    let (fast, fast_out) =
+                        write_all(Vec::new(), buf_len, 700, max_len, typed, false);
+                    let (slow, slow_out) =
+                        write_all(Vec::new(), buf_len, 700, max_len, typed, true);
+                    assert_eq!(fast, slow, "buffer {buf_len}, lengths ≤ {max_len}");
+                    let (fast_out, slow_out) = (fast_out.unwrap(), slow_out.unwrap());
+                    assert_eq!(fast_out, slow_out, "buffer {buf_len}, lengths ≤ {max_len}");
+                    let reader = crate::read::Reader::new(&fast_out).unwrap();
+                    let written = fast.iter().filter(|r| r.is_ok()).count() - 1;
+                    assert_eq!(reader.verify().unwrap().counted.records, written as u64);
+                }
+            }
+        }
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn armed_path_stops_like_the_checked_path_on_a_full_sink() {
+        use crate::write::SliceSink;
+        for out_len in [120, 150, 333, 1000, 2500] {
+            for buf_len in [16, 64, 256, 1024] {
+                let (mut a, mut b) = (vec![0u8; out_len], vec![0u8; out_len]);
+                let (fast, fast_sink) =
+                    write_all(SliceSink::new(&mut a), buf_len, 400, 30, false, false);
+                let (slow, slow_sink) =
+                    write_all(SliceSink::new(&mut b), buf_len, 400, 30, false, true);
+                assert_eq!(fast, slow, "sink {out_len}, buffer {buf_len}");
+                assert!(fast.contains(&Err(Error::Poisoned)), "sink {out_len}");
+                assert_eq!(fast_sink.is_none(), slow_sink.is_none());
+                // The sinks borrow `a` and `b`; they end here.
+                let _ = (fast_sink, slow_sink);
+                assert_eq!(a, b, "sink {out_len}, buffer {buf_len}");
+            }
+        }
     }
 
     #[test]
