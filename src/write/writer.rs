@@ -815,9 +815,8 @@ impl<'b, W: Write> Writer<'b, W> {
         }
         // The lengths' slots, last record first (see `push`).
         let start = self.cap - self.slot * self.count as usize;
-        let slots = &mut self.buf[start..self.cap];
         #[cfg(target_pointer_width = "64")]
-        let (min_len, max_len) = length_range(slots, self.slot);
+        let (min_len, max_len) = length_range(&self.buf[start..self.cap], self.slot);
         #[cfg(not(target_pointer_width = "64"))]
         let (min_len, max_len) = (self.min_len, self.max_len);
         let header = BlockHeader {
